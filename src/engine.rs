@@ -1,0 +1,245 @@
+//! The wasmtime engine, module loading and the compiled-module cache. Knows no syscall:
+//! import checking asks the syscall table for signatures.
+
+use crate::rewrite;
+use sha2::{Digest, Sha256};
+use std::hash::{Hash, Hasher};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+use wasmtime::{Config, Engine, ExternType, MemoryType, Module, OptLevel, ValType};
+
+/// Deepest wasm call stack allowed, and the host stack that guest threads get.
+pub const MAX_WASM_STACK: usize = 16 << 20;
+pub const THREAD_STACK: usize = MAX_WASM_STACK + (8 << 20);
+
+/// A failure to load, with the exit status a shell would use for it.
+#[derive(Debug)]
+pub struct LoadError {
+    pub status: i32,
+    pub message: String,
+}
+
+fn bad(message: impl Into<String>) -> LoadError {
+    LoadError {
+        status: 126,
+        message: message.into(),
+    }
+}
+
+pub fn engine() -> wasmtime::Result<Engine> {
+    let mut c = Config::new();
+    c.wasm_threads(true)
+        .shared_memory(true)
+        .wasm_exceptions(true)
+        .async_stack_size(MAX_WASM_STACK + (1 << 20))
+        .max_wasm_stack(MAX_WASM_STACK)
+        .cranelift_opt_level(OptLevel::Speed);
+    Engine::new(&c)
+}
+
+pub struct Loaded {
+    pub module: Module,
+    /// The memory import the process must provide: (module, name, type).
+    pub memory: Option<(String, String, MemoryType)>,
+    pub compiled: bool,
+    pub compile_ms: f64,
+}
+
+/// The cache directory: `$WALI_CACHE_DIR`, else `$XDG_CACHE_HOME/wali-run`, else `~/.cache/wali-run`.
+pub fn cache_dir() -> Option<PathBuf> {
+    if let Some(d) = std::env::var_os("WALI_CACHE_DIR") {
+        return Some(PathBuf::from(d));
+    }
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))?;
+    Some(base.join("wali-run"))
+}
+
+fn cache_path(engine: &Engine, wasm: &[u8]) -> Option<PathBuf> {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    engine.precompile_compatibility_hash().hash(&mut h);
+    let mut d = Sha256::new();
+    d.update(wasm);
+    d.update(rewrite::VERSION.to_le_bytes());
+    d.update(env!("CARGO_PKG_VERSION").as_bytes());
+    d.update(h.finish().to_le_bytes());
+    let key: String = d
+        .finalize()
+        .iter()
+        .take(20)
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    Some(cache_dir()?.join("modules").join(format!("{key}.cwasm")))
+}
+
+/// Read, check, rewrite and compile a module, or load its cached compilation.
+pub fn load(engine: &Engine, path: &Path, use_cache: bool) -> Result<Loaded, LoadError> {
+    let shown = path.display();
+    let wasm = std::fs::read(path).map_err(|e| LoadError {
+        status: if e.kind() == std::io::ErrorKind::NotFound {
+            127
+        } else {
+            126
+        },
+        message: format!("{shown}: {}", io_msg(&e)),
+    })?;
+    if wasm.len() < 8 || &wasm[0..4] != b"\0asm" {
+        return Err(bad(format!(
+            "{shown}: not a WebAssembly module (no \\0asm header)"
+        )));
+    }
+    let cached = if use_cache {
+        cache_path(engine, &wasm)
+    } else {
+        None
+    };
+    if let Some(cp) = &cached {
+        if cp.exists() {
+            // SAFETY: the file was written by `Module::serialize` of this same engine
+            // configuration (the key includes its compatibility hash) into the user's cache.
+            if let Ok(module) = unsafe { Module::deserialize_file(engine, cp) } {
+                return finish(module, path, false, 0.0);
+            }
+        }
+    }
+    let mut features = wasmparser::WasmFeatures::default();
+    features.remove(wasmparser::WasmFeatures::LEGACY_EXCEPTIONS);
+    let mut v = wasmparser::Validator::new_with_features(features);
+    if let Err(e) = v.validate_all(&wasm) {
+        let msg = e.message().to_string();
+        let hint = if msg.contains("legacy exceptions") {
+            " (translate it with `wasm-opt --translate-to-exnref`; wali-cc does this)"
+        } else {
+            ""
+        };
+        return Err(bad(format!(
+            "{shown}: invalid WebAssembly module: {msg} at offset {:#x}{hint}",
+            e.offset()
+        )));
+    }
+    let rewritten = rewrite::rewrite(&wasm).map_err(|e| bad(format!("{shown}: {e}")))?;
+    let big = wasm.len() > (4 << 20);
+    if big && std::io::stderr().is_terminal() {
+        eprintln!(
+            "wali-run: compiling {} ({:.1} MB); later runs use the cache",
+            shown,
+            wasm.len() as f64 / 1e6
+        );
+    }
+    let t = Instant::now();
+    let module = Module::new(engine, &rewritten)
+        .map_err(|e| bad(format!("{shown}: cannot compile: {}", one_line(&e))))?;
+    let ms = t.elapsed().as_secs_f64() * 1e3;
+    if let Some(cp) = &cached {
+        store_in_cache(&module, cp);
+    }
+    finish(module, path, true, ms)
+}
+
+fn store_in_cache(module: &Module, cp: &Path) {
+    let Ok(bytes) = module.serialize() else {
+        return;
+    };
+    let Some(dir) = cp.parent() else { return };
+    if std::fs::create_dir_all(dir).is_err() {
+        return;
+    }
+    // Write then rename, so a concurrent run never maps a half-written file.
+    let tmp = cp.with_extension(format!("tmp{}", std::process::id()));
+    if std::fs::write(&tmp, &bytes).is_ok() && std::fs::rename(&tmp, cp).is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    tracing::debug!(path = %cp.display(), bytes = bytes.len(), "cached compiled module");
+}
+
+fn finish(
+    module: Module,
+    path: &Path,
+    compiled: bool,
+    compile_ms: f64,
+) -> Result<Loaded, LoadError> {
+    let shown = path.display();
+    let mut memory = None;
+    for imp in module.imports() {
+        match imp.ty() {
+            ExternType::Memory(m) => {
+                memory = Some((imp.module().to_string(), imp.name().to_string(), m))
+            }
+            ExternType::Func(f) if imp.module() == "wali" => {
+                check_wali_import(imp.name(), &f).map_err(|m| bad(format!("{shown}: {m}")))?
+            }
+            _ => {
+                return Err(bad(format!(
+                    "{shown}: unknown import {}.{}: wali-run provides only the \"wali\" module",
+                    imp.module(),
+                    imp.name()
+                )))
+            }
+        }
+    }
+    if !module.exports().any(|e| e.name() == "_start") {
+        return Err(bad(format!(
+            "{shown}: the module exports no _start function"
+        )));
+    }
+    Ok(Loaded {
+        module,
+        memory,
+        compiled,
+        compile_ms,
+    })
+}
+
+fn sig_of(f: &wasmtime::FuncType) -> String {
+    let t = |v: ValType| match v {
+        ValType::I32 => "i32".to_string(),
+        ValType::I64 => "i64".to_string(),
+        ValType::F32 => "f32".to_string(),
+        ValType::F64 => "f64".to_string(),
+        other => other.to_string(),
+    };
+    let ps: Vec<String> = f.params().map(t).collect();
+    let rs: Vec<String> = f.results().map(t).collect();
+    format!("({}) -> ({})", ps.join(","), rs.join(","))
+}
+
+fn check_wali_import(name: &str, f: &wasmtime::FuncType) -> Result<(), String> {
+    let want = if let Some(sc) = wali_syscalls::by_import(name) {
+        sc.signature()
+    } else if let Some((_, s)) = wali_syscalls::aux::AUX.iter().find(|(n, _)| *n == name) {
+        s.to_string()
+    } else {
+        return Err(format!(
+            "unknown import wali.{name}: no such WALI call (see `wali-run --list-syscalls`)"
+        ));
+    };
+    let have = sig_of(f);
+    if have != want {
+        return Err(format!(
+            "import wali.{name} has signature {have}, but the WALI ABI defines {want}"
+        ));
+    }
+    Ok(())
+}
+
+pub fn io_msg(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    match s.find(" (os error") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
+}
+
+/// An error chain flattened to one line.
+pub fn one_line(e: &wasmtime::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for c in e.chain() {
+        let s = c.to_string();
+        if !parts.iter().any(|p| p.contains(s.trim())) {
+            parts.push(s.trim().replace('\n', " "));
+        }
+    }
+    parts.join(": ")
+}

@@ -1,0 +1,129 @@
+//! Running a process: one shared memory, one instance per guest thread, each on its own
+//! OS thread. Knows no individual syscall: the syscall layer registers its imports.
+
+use crate::engine::{one_line, Loaded, THREAD_STACK};
+use std::sync::Arc;
+use wali_syscalls::{Ctx, Exit, GuestMem, Process, ProcessConfig, Spawner};
+use wasmtime::{Engine, InstancePre, Linker, SharedMemory, Store, WasmBacktrace};
+
+/// How the guest ended, as the host process should report it.
+pub enum Outcome {
+    Exit(i32),
+    Trap(String),
+}
+
+struct Threads {
+    engine: Engine,
+    pre: InstancePre<Ctx>,
+    name: String,
+}
+
+impl Spawner for Threads {
+    fn spawn(&self, process: Arc<Process>, arg: u32) -> Result<i32, wali_syscalls::errno::Errno> {
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        let engine = self.engine.clone();
+        let pre = self.pre.clone();
+        let name = self.name.clone();
+        let r = std::thread::Builder::new()
+            .name("wali-thread".into())
+            .stack_size(THREAD_STACK)
+            .spawn(move || {
+                let cx = Ctx::new(process);
+                let tid = cx.tid;
+                let _ = tx.send(tid);
+                let mut store = Store::new(&engine, cx);
+                let outcome = (|| {
+                    let inst = pre.instantiate(&mut store)?;
+                    let start = inst
+                        .get_typed_func::<(i32, i32), ()>(&mut store, "__wasm_thread_start_libc")?;
+                    start.call(&mut store, (tid, arg as i32))
+                })();
+                match classify(outcome) {
+                    Outcome::Exit(_) if matches!(thread_exit(&store), true) => {}
+                    Outcome::Exit(c) => std::process::exit(c),
+                    Outcome::Trap(m) => {
+                        eprintln!("wali-run: {name}: thread {tid}: {m}");
+                        std::process::exit(134);
+                    }
+                }
+            });
+        match r {
+            Ok(_) => rx.recv().map_err(|_| wali_syscalls::errno::EAGAIN),
+            Err(_) => Err(wali_syscalls::errno::EAGAIN),
+        }
+    }
+}
+
+/// After a thread's start routine ends: clear and wake its tid word, as the kernel does
+/// for CLONE_CHILD_CLEARTID. Returns true (the thread, not the process, ended).
+fn thread_exit(store: &Store<Ctx>) -> bool {
+    let cx = store.data();
+    if cx.clear_child_tid != 0 {
+        if let Ok(p) = cx.mem.host(cx.clear_child_tid, 4) {
+            // SAFETY: p is a checked, 4-byte guest word; the store is alive.
+            unsafe {
+                std::sync::atomic::AtomicU32::from_ptr(p.cast())
+                    .store(0, std::sync::atomic::Ordering::SeqCst);
+                libc::syscall(libc::SYS_futex, p, libc::FUTEX_WAKE, i32::MAX);
+            }
+        }
+    }
+    true
+}
+
+fn classify(r: wasmtime::Result<()>) -> Outcome {
+    match r {
+        Ok(()) => Outcome::Exit(0),
+        Err(e) => match e.downcast_ref::<Exit>() {
+            Some(Exit::Process(c)) | Some(Exit::Thread(c)) => Outcome::Exit(*c),
+            None => {
+                let mut m = format!("trap: {}", one_line(&e));
+                if let Some(bt) = e.downcast_ref::<WasmBacktrace>() {
+                    m.push_str(&format!("\nwasm backtrace:\n{bt}"));
+                }
+                Outcome::Trap(m)
+            }
+        },
+    }
+}
+
+pub fn run(
+    engine: &Engine,
+    loaded: Loaded,
+    name: &str,
+    cfg: ProcessConfig,
+) -> Result<Outcome, String> {
+    let mut linker: Linker<Ctx> = Linker::new(engine);
+    wali_syscalls::add_to_linker(&mut linker).map_err(|e| one_line(&e))?;
+    let mem = match &loaded.memory {
+        Some((_, _, ty)) => {
+            let m = SharedMemory::new(engine, ty.clone())
+                .map_err(|e| format!("cannot create memory: {}", one_line(&e)))?;
+            GuestMem::new(m)
+        }
+        None => GuestMem::none(),
+    };
+    let process = Process::new(cfg, mem.clone())
+        .map_err(|e| format!("cannot set up the environment: {e}"))?;
+    let mut store = Store::new(engine, Ctx::new(process.clone()));
+    if let (Some((module, field, _)), Some(m)) = (&loaded.memory, mem.shared()) {
+        linker
+            .define(&store, module, field, m.clone())
+            .map_err(|e| one_line(&e))?;
+    }
+    let pre = linker
+        .instantiate_pre(&loaded.module)
+        .map_err(|e| one_line(&e))?;
+    let threads: Arc<dyn Spawner> = Arc::new(Threads {
+        engine: engine.clone(),
+        pre: pre.clone(),
+        name: name.to_string(),
+    });
+    let _ = process.spawner.set(threads);
+    let outcome = (|| {
+        let inst = pre.instantiate(&mut store)?;
+        let start = inst.get_typed_func::<(), ()>(&mut store, "_start")?;
+        start.call(&mut store, ())
+    })();
+    Ok(classify(outcome))
+}

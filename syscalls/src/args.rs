@@ -1,0 +1,115 @@
+//! Typed syscall arguments, rustix-style: each kind knows its wasm type and how
+//! `--strace` should show it. Handlers receive these, never bare integers.
+
+/// How an argument is decoded for `--strace` and checked by the policy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Fd,
+    DirFd,
+    Path,
+    Ptr,
+    Buf,
+    OutBuf,
+    Len,
+    Int,
+    UInt,
+    Off,
+    U64,
+    Mode,
+    Pid,
+    Sig,
+    OpenFlags,
+    AtFlags,
+    Prot,
+    MapFlags,
+}
+
+/// The wasm value type of an argument.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WasmTy {
+    I32,
+    I64,
+}
+
+pub trait Arg {
+    type Wasm: wasmtime::WasmTy;
+    const KIND: Kind;
+    const TY: WasmTy;
+    fn from_wasm(v: Self::Wasm) -> Self;
+}
+
+macro_rules! arg32 {
+    ($($(#[$m:meta])* $name:ident($t:ty) = $kind:ident;)*) => {$(
+        $(#[$m])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub struct $name(pub $t);
+        impl Arg for $name {
+            type Wasm = i32;
+            const KIND: Kind = Kind::$kind;
+            const TY: WasmTy = WasmTy::I32;
+            #[inline(always)]
+            fn from_wasm(v: i32) -> Self { $name(v as $t) }
+        }
+    )*};
+}
+
+arg32! {
+    /// A file descriptor.
+    Fd(i32) = Fd;
+    /// A directory fd for the `*at` calls; `AT_FDCWD` (-100) allowed.
+    DirFd(i32) = DirFd;
+    /// A guest pointer to a NUL-terminated path.
+    Path(u32) = Path;
+    /// A guest pointer (0 is NULL).
+    Ptr(u32) = Ptr;
+    /// Bytes the call reads; the next argument is their length.
+    Buf(u32) = Buf;
+    /// Bytes the call fills; the result is their length.
+    OutBuf(u32) = OutBuf;
+    /// A byte count (`size_t`, 32-bit in the guest).
+    Len(u32) = Len;
+    /// A plain signed int.
+    Int(i32) = Int;
+    /// A plain unsigned int.
+    UInt(u32) = UInt;
+    /// A file mode.
+    Mode(u32) = Mode;
+    /// A process or thread id.
+    Pid(i32) = Pid;
+    /// A signal number.
+    Sig(i32) = Sig;
+    /// `O_*` flags.
+    OpenFlags(i32) = OpenFlags;
+    /// `AT_*` flags.
+    AtFlags(i32) = AtFlags;
+    /// `PROT_*` flags.
+    Prot(i32) = Prot;
+    /// `MAP_*` flags.
+    MapFlags(i32) = MapFlags;
+}
+
+/// A 64-bit file offset.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Off(pub i64);
+impl Arg for Off {
+    type Wasm = i64;
+    const KIND: Kind = Kind::Off;
+    const TY: WasmTy = WasmTy::I64;
+    #[inline(always)]
+    fn from_wasm(v: i64) -> Self {
+        Off(v)
+    }
+}
+
+/// A 64-bit unsigned value (`unsigned long` in the ABI).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct U64(pub u64);
+impl Arg for U64 {
+    type Wasm = i64;
+    const KIND: Kind = Kind::U64;
+    const TY: WasmTy = WasmTy::I64;
+    #[inline(always)]
+    fn from_wasm(v: i64) -> Self {
+        U64(v as u64)
+    }
+}

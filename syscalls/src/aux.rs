@@ -1,0 +1,150 @@
+//! The non-syscall imports of the ABI: start-up, argv, environment, exit, threads,
+//! and the reference engine's setjmp family (linked for compatibility only).
+
+use crate::ctx::{Ctx, Exit};
+use crate::errno::*;
+use std::ffi::CString;
+use std::io::Write;
+use std::os::fd::{AsRawFd, FromRawFd};
+use wasmtime::{Caller, Linker};
+
+/// Signatures of the auxiliary imports, as the ABI lists them.
+pub const AUX: &[(&str, &str)] = &[
+    ("__init", "() -> (i32)"),
+    ("__deinit", "() -> (i32)"),
+    ("__proc_exit", "(i32) -> ()"),
+    ("__cl_get_argc", "() -> (i32)"),
+    ("__cl_get_argv_len", "(i32) -> (i32)"),
+    ("__cl_copy_argv", "(i32,i32) -> (i32)"),
+    ("__get_init_envfile", "(i32,i32) -> (i32)"),
+    ("__wasm_thread_spawn", "(i32,i32) -> (i32)"),
+    ("setjmp", "(i32) -> (i32)"),
+    ("sigsetjmp", "(i32,i32) -> (i32)"),
+    ("longjmp", "(i32,i32) -> ()"),
+];
+
+/// Write the environment as `KEY=VALUE` lines into an anonymous file and return the
+/// path the guest opens it by. The runtime's own descriptor sits high, away from the
+/// numbers a program expects to get from `open`.
+pub fn make_env_file(env: &[CString]) -> std::io::Result<Option<CString>> {
+    if env.is_empty() {
+        return Ok(None);
+    }
+    // SAFETY: a valid NUL-terminated name; flags are constants.
+    let fd = unsafe { libc::memfd_create(c"wali-env".as_ptr(), libc::MFD_CLOEXEC) };
+    if fd < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: fd was just created and is owned here.
+    let mut f = unsafe { std::fs::File::from_raw_fd(fd) };
+    for kv in env {
+        let b = kv.as_bytes();
+        // The line format cannot carry a newline inside a value.
+        if !b.contains(&b'\n') {
+            f.write_all(b)?;
+            f.write_all(b"\n")?;
+        }
+    }
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: valid out-pointer.
+    unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) };
+    let want = lim.rlim_cur.clamp(64, 4096) as i32 - 1;
+    // SAFETY: duplicating an fd we own.
+    let high = unsafe { libc::fcntl(f.as_raw_fd(), libc::F_DUPFD_CLOEXEC, want) };
+    let keep = if high >= 0 { high } else { f.as_raw_fd() };
+    if high >= 0 {
+        drop(f);
+    } else {
+        std::mem::forget(f);
+    }
+    Ok(Some(
+        CString::new(format!("/proc/self/fd/{keep}")).expect("no NUL"),
+    ))
+}
+
+fn copy_out(cx: &Ctx, buf: i32, s: &[u8]) -> i32 {
+    let mut v = s.to_vec();
+    v.push(0);
+    match cx.mem.write_bytes(buf as u32, &v) {
+        Ok(()) => 0,
+        Err(e) => -e.0,
+    }
+}
+
+pub(crate) fn register(l: &mut Linker<Ctx>) -> wasmtime::Result<()> {
+    l.func_wrap("wali", "__init", |_: Caller<'_, Ctx>| -> i32 { 0 })?;
+    l.func_wrap("wali", "__deinit", |_: Caller<'_, Ctx>| -> i32 { 0 })?;
+    l.func_wrap(
+        "wali",
+        "__proc_exit",
+        |_: Caller<'_, Ctx>, code: i32| -> wasmtime::Result<()> {
+            Err(wasmtime::Error::new(Exit::Process(code & 0xff)))
+        },
+    )?;
+    l.func_wrap("wali", "__cl_get_argc", |c: Caller<'_, Ctx>| -> i32 {
+        c.data().proc.argv.len() as i32
+    })?;
+    l.func_wrap(
+        "wali",
+        "__cl_get_argv_len",
+        |c: Caller<'_, Ctx>, i: i32| -> i32 {
+            c.data()
+                .proc
+                .argv
+                .get(i as usize)
+                .map_or(-EINVAL.0, |a| a.as_bytes().len() as i32)
+        },
+    )?;
+    l.func_wrap(
+        "wali",
+        "__cl_copy_argv",
+        |c: Caller<'_, Ctx>, buf: i32, i: i32| -> i32 {
+            let cx = c.data();
+            match cx.proc.argv.get(i as usize) {
+                Some(a) => copy_out(cx, buf, a.as_bytes()),
+                None => -EINVAL.0,
+            }
+        },
+    )?;
+    l.func_wrap(
+        "wali",
+        "__get_init_envfile",
+        |c: Caller<'_, Ctx>, buf: i32, size: i32| -> i32 {
+            let cx = c.data();
+            match &cx.proc.env_file {
+                Some(p) if (p.as_bytes().len() as i64) < size as i64 => {
+                    (copy_out(cx, buf, p.as_bytes()) == 0) as i32
+                }
+                _ => 0,
+            }
+        },
+    )?;
+    l.func_wrap(
+        "wali",
+        "__wasm_thread_spawn",
+        |c: Caller<'_, Ctx>, _func: i32, arg: i32| -> i32 {
+            let proc = c.data().proc.clone();
+            match proc.spawner.get() {
+                Some(s) => s.spawn(proc.clone(), arg as u32).unwrap_or_else(|e| -e.0),
+                None => -ENOSYS.0,
+            }
+        },
+    )?;
+    l.func_wrap("wali", "setjmp", |_: Caller<'_, Ctx>, _env: i32| -> i32 {
+        0
+    })?;
+    l.func_wrap(
+        "wali",
+        "sigsetjmp",
+        |_: Caller<'_, Ctx>, _env: i32, _save: i32| -> i32 { 0 },
+    )?;
+    l.func_wrap("wali", "longjmp", |_: Caller<'_, Ctx>, _env: i32, _val: i32| -> wasmtime::Result<()> {
+        Err(wasmtime::Error::msg(
+            "longjmp through the wali.longjmp import cannot return to its setjmp; build with wali-cc, which does setjmp/longjmp inside the module",
+        ))
+    })?;
+    Ok(())
+}

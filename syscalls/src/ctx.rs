@@ -1,0 +1,121 @@
+//! Host state: `Process` is shared by every guest thread; `Ctx` is one thread's store data.
+
+use crate::errno::Errno;
+use crate::mem::GuestMem;
+use crate::mmap::AddressSpace;
+use crate::signal::SignalState;
+use crate::trace::Tracer;
+use std::ffi::CString;
+use std::fmt;
+use std::sync::{Arc, Mutex, OnceLock};
+
+/// Why guest code stopped running: carried through wasmtime as the error of a host call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// `exit_group`, `__proc_exit`, or `exit` from the last thread: the process ends.
+    Process(i32),
+    /// `exit` from one thread of several: only that thread ends.
+    Thread(i32),
+}
+
+impl fmt::Display for Exit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Exit::Process(c) => write!(f, "process exit with status {c}"),
+            Exit::Thread(c) => write!(f, "thread exit with status {c}"),
+        }
+    }
+}
+impl std::error::Error for Exit {}
+
+/// What a handler can answer besides a value: an errno, or the end of the guest.
+#[derive(Debug)]
+pub enum Stop {
+    Errno(Errno),
+    Exit(Exit),
+}
+
+impl From<Errno> for Stop {
+    #[inline]
+    fn from(e: Errno) -> Self {
+        Stop::Errno(e)
+    }
+}
+
+pub type SysResult = Result<i64, Stop>;
+
+/// Starts a guest thread: implemented by the engine layer, which owns modules and stores.
+pub trait Spawner: Send + Sync {
+    /// Run `__wasm_thread_start_libc(tid, arg)` in a new instance on a new OS thread.
+    fn spawn(&self, process: Arc<Process>, arg: u32) -> Result<i32, Errno>;
+}
+
+/// What the engine layer hands the process at start.
+pub struct ProcessConfig {
+    pub argv: Vec<CString>,
+    pub env: Vec<CString>,
+    pub tracer: Option<Arc<Tracer>>,
+}
+
+/// One WALI process: state shared by all its threads.
+pub struct Process {
+    pub argv: Vec<CString>,
+    /// The `KEY=VALUE` lines file handed out by `__get_init_envfile`.
+    pub env_file: Option<CString>,
+    pub mem: GuestMem,
+    pub space: Mutex<AddressSpace>,
+    pub signals: SignalState,
+    pub tracer: Option<Arc<Tracer>>,
+    /// Set once by the engine layer, after the module is linked.
+    pub spawner: OnceLock<Arc<dyn Spawner>>,
+}
+
+impl Process {
+    pub fn new(cfg: ProcessConfig, mem: GuestMem) -> std::io::Result<Arc<Process>> {
+        let env_file = crate::aux::make_env_file(&cfg.env)?;
+        let space = AddressSpace::new(
+            mem.len() as u64,
+            mem.shared()
+                .and_then(|m| m.ty().maximum())
+                .map_or(0, |p| p * 65536),
+        );
+        Ok(Arc::new(Process {
+            argv: cfg.argv,
+            env_file,
+            mem,
+            space: Mutex::new(space),
+            signals: SignalState::default(),
+            tracer: cfg.tracer,
+            spawner: OnceLock::new(),
+        }))
+    }
+}
+
+/// Per-thread state, the data of that thread's wasmtime `Store`.
+pub struct Ctx {
+    pub mem: GuestMem,
+    pub proc: Arc<Process>,
+    pub tid: i32,
+    /// Guest address cleared and futex-woken when this thread exits (`set_tid_address`).
+    pub clear_child_tid: u32,
+    /// This thread's blocked-signal mask.
+    pub sigmask: u64,
+    /// `sigaltstack` as the guest set it: (sp, flags, size).
+    pub altstack: (u32, i32, u32),
+    pub trace: Option<Arc<Tracer>>,
+}
+
+impl Ctx {
+    pub fn new(proc: Arc<Process>) -> Ctx {
+        Ctx {
+            mem: proc.mem.clone(),
+            trace: proc.tracer.clone(),
+            // SAFETY: gettid has no preconditions.
+            tid: unsafe { libc::gettid() },
+            clear_child_tid: 0,
+            sigmask: 0,
+            altstack: (0, libc::SS_DISABLE, 0),
+            proc,
+        }
+    }
+}

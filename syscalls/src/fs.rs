@@ -1,0 +1,489 @@
+//! Files, directories, descriptors: pass-through to the kernel with checked pointers.
+//! `struct stat`, `statx`, `statfs`, `dirent64`, `timespec`, `flock` have the x86-64
+//! layout in the guest, so the kernel writes them directly into guest memory.
+
+use crate::args::*;
+use crate::ctx::{Ctx, SysResult};
+use crate::errno::*;
+use crate::host::dirfd;
+
+const STAT_SIZE: usize = 144;
+const STATX_SIZE: usize = 256;
+const STATFS_SIZE: usize = 120;
+const TIMESPEC_PAIR: usize = 32;
+/// Linux's UIO_MAXIOV.
+const IOV_MAX: i32 = 1024;
+
+pub fn read(cx: &mut Ctx, fd: Fd, buf: OutBuf, count: Len) -> SysResult {
+    let p = cx.mem.host(buf.0, count.0 as usize)?;
+    sys!(SYS_read, fd.0, p, count.0)
+}
+
+pub fn write(cx: &mut Ctx, fd: Fd, buf: Buf, count: Len) -> SysResult {
+    let p = cx.mem.host(buf.0, count.0 as usize)?;
+    sys!(SYS_write, fd.0, p, count.0)
+}
+
+pub fn pread64(cx: &mut Ctx, fd: Fd, buf: OutBuf, count: Len, off: Off) -> SysResult {
+    let p = cx.mem.host(buf.0, count.0 as usize)?;
+    sys!(SYS_pread64, fd.0, p, count.0, off.0)
+}
+
+pub fn pwrite64(cx: &mut Ctx, fd: Fd, buf: Buf, count: Len, off: Off) -> SysResult {
+    let p = cx.mem.host(buf.0, count.0 as usize)?;
+    sys!(SYS_pwrite64, fd.0, p, count.0, off.0)
+}
+
+/// Translate a guest `iovec[cnt]` (8-byte entries) into host iovecs, every range checked.
+pub fn host_iovecs(cx: &Ctx, iov: u32, cnt: i32) -> Result<Vec<libc::iovec>, Errno> {
+    if !(0..=IOV_MAX).contains(&cnt) {
+        return Err(EINVAL);
+    }
+    let raw = cx.mem.read_bytes(iov, cnt as usize * 8)?;
+    let mut out = Vec::with_capacity(cnt as usize);
+    for e in raw.chunks_exact(8) {
+        let base = u32::from_le_bytes([e[0], e[1], e[2], e[3]]);
+        let len = u32::from_le_bytes([e[4], e[5], e[6], e[7]]) as usize;
+        let p = cx.mem.host(base, len)?;
+        out.push(libc::iovec {
+            iov_base: p.cast(),
+            iov_len: len,
+        });
+    }
+    Ok(out)
+}
+
+pub fn readv(cx: &mut Ctx, fd: Fd, iov: Ptr, cnt: Int) -> SysResult {
+    let v = host_iovecs(cx, iov.0, cnt.0)?;
+    sys!(SYS_readv, fd.0, v.as_ptr(), v.len())
+}
+
+pub fn writev(cx: &mut Ctx, fd: Fd, iov: Ptr, cnt: Int) -> SysResult {
+    let v = host_iovecs(cx, iov.0, cnt.0)?;
+    sys!(SYS_writev, fd.0, v.as_ptr(), v.len())
+}
+
+pub fn preadv(cx: &mut Ctx, fd: Fd, iov: Ptr, cnt: Int, pos_l: Off, _pos_h: Off) -> SysResult {
+    let v = host_iovecs(cx, iov.0, cnt.0)?;
+    // On x86-64 the kernel takes the whole offset from pos_l.
+    sys!(SYS_preadv, fd.0, v.as_ptr(), v.len(), pos_l.0, 0)
+}
+
+pub fn open(cx: &mut Ctx, path: Path, flags: OpenFlags, mode: Mode) -> SysResult {
+    openat(cx, DirFd(libc::AT_FDCWD), path, flags, mode)
+}
+
+pub fn openat(cx: &mut Ctx, dir: DirFd, path: Path, flags: OpenFlags, mode: Mode) -> SysResult {
+    let p = cx.mem.path(path.0)?;
+    sys!(SYS_openat, dirfd(dir.0), p.as_ptr(), flags.0, mode.0)
+}
+
+pub fn close(_cx: &mut Ctx, fd: Fd) -> SysResult {
+    sys!(SYS_close, fd.0)
+}
+
+pub fn lseek(_cx: &mut Ctx, fd: Fd, off: Off, whence: Int) -> SysResult {
+    sys!(SYS_lseek, fd.0, off.0, whence.0)
+}
+
+pub fn stat(cx: &mut Ctx, path: Path, buf: Ptr) -> SysResult {
+    newfstatat(cx, DirFd(libc::AT_FDCWD), path, buf, AtFlags(0))
+}
+
+pub fn lstat(cx: &mut Ctx, path: Path, buf: Ptr) -> SysResult {
+    newfstatat(
+        cx,
+        DirFd(libc::AT_FDCWD),
+        path,
+        buf,
+        AtFlags(libc::AT_SYMLINK_NOFOLLOW),
+    )
+}
+
+pub fn fstat(cx: &mut Ctx, fd: Fd, buf: Ptr) -> SysResult {
+    let b = cx.mem.host(buf.0, STAT_SIZE)?;
+    sys!(SYS_fstat, fd.0, b)
+}
+
+pub fn newfstatat(cx: &mut Ctx, dir: DirFd, path: Path, buf: Ptr, flags: AtFlags) -> SysResult {
+    let p = cx.mem.path(path.0)?;
+    let b = cx.mem.host(buf.0, STAT_SIZE)?;
+    sys!(SYS_newfstatat, dirfd(dir.0), p.as_ptr(), b, flags.0)
+}
+
+pub fn statx(
+    cx: &mut Ctx,
+    dir: DirFd,
+    path: Path,
+    flags: AtFlags,
+    mask: UInt,
+    buf: Ptr,
+) -> SysResult {
+    let p = cx.mem.path(path.0)?;
+    let b = cx.mem.host(buf.0, STATX_SIZE)?;
+    sys!(SYS_statx, dirfd(dir.0), p.as_ptr(), flags.0, mask.0, b)
+}
+
+pub fn statfs(cx: &mut Ctx, path: Path, buf: Ptr) -> SysResult {
+    let p = cx.mem.path(path.0)?;
+    let b = cx.mem.host(buf.0, STATFS_SIZE)?;
+    sys!(SYS_statfs, p.as_ptr(), b)
+}
+
+pub fn fstatfs(cx: &mut Ctx, fd: Fd, buf: Ptr) -> SysResult {
+    let b = cx.mem.host(buf.0, STATFS_SIZE)?;
+    sys!(SYS_fstatfs, fd.0, b)
+}
+
+/// `struct flock` is 32 bytes with 64-bit offsets in both guest and host.
+const FLOCK_SIZE: usize = 32;
+const F_SETSIG: i32 = 10;
+const F_GETSIG: i32 = 11;
+const F_SETOWN_EX: i32 = 15;
+const F_GETOWN_EX: i32 = 16;
+
+pub fn fcntl(cx: &mut Ctx, fd: Fd, cmd: Int, arg: U64) -> SysResult {
+    match cmd.0 {
+        libc::F_GETLK
+        | libc::F_SETLK
+        | libc::F_SETLKW
+        | libc::F_OFD_GETLK
+        | libc::F_OFD_SETLK
+        | libc::F_OFD_SETLKW => {
+            let p = cx.mem.host(arg.0 as u32, FLOCK_SIZE)?;
+            sys!(SYS_fcntl, fd.0, cmd.0, p)
+        }
+        F_GETOWN_EX | F_SETOWN_EX => {
+            let p = cx.mem.host(arg.0 as u32, 8)?;
+            sys!(SYS_fcntl, fd.0, cmd.0, p)
+        }
+        // Integer-argument commands; anything else would need a pointer we can't size.
+        libc::F_DUPFD
+        | libc::F_DUPFD_CLOEXEC
+        | libc::F_GETFD
+        | libc::F_SETFD
+        | libc::F_GETFL
+        | libc::F_SETFL
+        | libc::F_GETOWN
+        | libc::F_SETOWN
+        | F_SETSIG
+        | F_GETSIG
+        | libc::F_GETLEASE
+        | libc::F_SETLEASE
+        | libc::F_GETPIPE_SZ
+        | libc::F_SETPIPE_SZ
+        | libc::F_ADD_SEALS
+        | libc::F_GET_SEALS
+        | libc::F_NOTIFY => sys!(SYS_fcntl, fd.0, cmd.0, arg.0 as i64 as i32),
+        _ => Err(EINVAL.into()),
+    }
+}
+
+pub fn ioctl(cx: &mut Ctx, fd: Fd, req: UInt, argp: Ptr) -> SysResult {
+    // Size of what each supported request reads or writes; the kernel's termios is 36 bytes.
+    let size = match req.0 as libc::c_ulong {
+        libc::TCGETS | libc::TCSETS | libc::TCSETSW | libc::TCSETSF => 36,
+        libc::TIOCGWINSZ | libc::TIOCSWINSZ => 8,
+        libc::FIONREAD
+        | libc::FIONBIO
+        | libc::TIOCGPGRP
+        | libc::TIOCSPGRP
+        | libc::TIOCOUTQ
+        | libc::FIOASYNC => 4,
+        libc::FIOCLEX | libc::FIONCLEX => 0,
+        _ => return Err(ENOTTY.into()),
+    };
+    let p = if size == 0 {
+        std::ptr::null_mut()
+    } else {
+        cx.mem.host(argp.0, size)?
+    };
+    sys!(SYS_ioctl, fd.0, req.0, p)
+}
+
+pub fn access(cx: &mut Ctx, path: Path, mode: Int) -> SysResult {
+    faccessat(cx, DirFd(libc::AT_FDCWD), path, mode, AtFlags(0))
+}
+
+pub fn faccessat(cx: &mut Ctx, dir: DirFd, path: Path, mode: Int, _flags: AtFlags) -> SysResult {
+    // The faccessat syscall itself has no flags argument.
+    let p = cx.mem.path(path.0)?;
+    sys!(SYS_faccessat, dirfd(dir.0), p.as_ptr(), mode.0)
+}
+
+pub fn faccessat2(cx: &mut Ctx, dir: DirFd, path: Path, mode: Int, flags: AtFlags) -> SysResult {
+    let p = cx.mem.path(path.0)?;
+    sys!(SYS_faccessat2, dirfd(dir.0), p.as_ptr(), mode.0, flags.0)
+}
+
+fn fill_pipe(cx: &mut Ctx, out: u32, flags: i32) -> SysResult {
+    // Check first, so a bad pointer leaks no pipe.
+    cx.mem.host(out, 8)?;
+    let mut fds = [0i32; 2];
+    sys!(SYS_pipe2, fds.as_mut_ptr(), flags)?;
+    cx.mem.write(out, fds)?;
+    Ok(0)
+}
+
+pub fn pipe(cx: &mut Ctx, fds: Ptr) -> SysResult {
+    fill_pipe(cx, fds.0, 0)
+}
+
+pub fn pipe2(cx: &mut Ctx, fds: Ptr, flags: Int) -> SysResult {
+    fill_pipe(cx, fds.0, flags.0)
+}
+
+pub fn dup(_cx: &mut Ctx, fd: Fd) -> SysResult {
+    sys!(SYS_dup, fd.0)
+}
+
+pub fn dup2(_cx: &mut Ctx, old: Fd, new: Fd) -> SysResult {
+    sys!(SYS_dup2, old.0, new.0)
+}
+
+pub fn dup3(_cx: &mut Ctx, old: Fd, new: Fd, flags: Int) -> SysResult {
+    sys!(SYS_dup3, old.0, new.0, flags.0)
+}
+
+pub fn flock(_cx: &mut Ctx, fd: Fd, op: Int) -> SysResult {
+    sys!(SYS_flock, fd.0, op.0)
+}
+
+pub fn fsync(_cx: &mut Ctx, fd: Fd) -> SysResult {
+    sys!(SYS_fsync, fd.0)
+}
+
+pub fn fdatasync(_cx: &mut Ctx, fd: Fd) -> SysResult {
+    sys!(SYS_fdatasync, fd.0)
+}
+
+pub fn ftruncate(_cx: &mut Ctx, fd: Fd, len: Off) -> SysResult {
+    sys!(SYS_ftruncate, fd.0, len.0)
+}
+
+pub fn truncate(cx: &mut Ctx, path: Path, len: Off) -> SysResult {
+    let p = cx.mem.path(path.0)?;
+    sys!(SYS_truncate, p.as_ptr(), len.0)
+}
+
+pub fn fadvise(_cx: &mut Ctx, fd: Fd, off: Off, len: Off, advice: Int) -> SysResult {
+    sys!(SYS_fadvise64, fd.0, off.0, len.0, advice.0)
+}
+
+pub fn getcwd(cx: &mut Ctx, buf: Ptr, size: Len) -> SysResult {
+    let b = cx.mem.host(buf.0, size.0 as usize)?;
+    sys!(SYS_getcwd, b, size.0)
+}
+
+pub fn chdir(cx: &mut Ctx, path: Path) -> SysResult {
+    let p = cx.mem.path(path.0)?;
+    sys!(SYS_chdir, p.as_ptr())
+}
+
+pub fn fchdir(_cx: &mut Ctx, fd: Fd) -> SysResult {
+    sys!(SYS_fchdir, fd.0)
+}
+
+pub fn chroot(cx: &mut Ctx, path: Path) -> SysResult {
+    cx.mem.path(path.0)?;
+    Err(EPERM.into())
+}
+
+pub fn rename(cx: &mut Ctx, old: Path, new: Path) -> SysResult {
+    renameat2(
+        cx,
+        DirFd(libc::AT_FDCWD),
+        old,
+        DirFd(libc::AT_FDCWD),
+        new,
+        UInt(0),
+    )
+}
+
+pub fn renameat2(
+    cx: &mut Ctx,
+    od: DirFd,
+    old: Path,
+    nd: DirFd,
+    new: Path,
+    flags: UInt,
+) -> SysResult {
+    let o = cx.mem.path(old.0)?;
+    let n = cx.mem.path(new.0)?;
+    sys!(
+        SYS_renameat2,
+        dirfd(od.0),
+        o.as_ptr(),
+        dirfd(nd.0),
+        n.as_ptr(),
+        flags.0
+    )
+}
+
+pub fn mkdir(cx: &mut Ctx, path: Path, mode: Mode) -> SysResult {
+    mkdirat(cx, DirFd(libc::AT_FDCWD), path, mode)
+}
+
+pub fn mkdirat(cx: &mut Ctx, dir: DirFd, path: Path, mode: Mode) -> SysResult {
+    let p = cx.mem.path(path.0)?;
+    sys!(SYS_mkdirat, dirfd(dir.0), p.as_ptr(), mode.0)
+}
+
+pub fn rmdir(cx: &mut Ctx, path: Path) -> SysResult {
+    unlinkat(cx, DirFd(libc::AT_FDCWD), path, AtFlags(libc::AT_REMOVEDIR))
+}
+
+pub fn unlink(cx: &mut Ctx, path: Path) -> SysResult {
+    unlinkat(cx, DirFd(libc::AT_FDCWD), path, AtFlags(0))
+}
+
+pub fn unlinkat(cx: &mut Ctx, dir: DirFd, path: Path, flags: AtFlags) -> SysResult {
+    let p = cx.mem.path(path.0)?;
+    sys!(SYS_unlinkat, dirfd(dir.0), p.as_ptr(), flags.0)
+}
+
+pub fn link(cx: &mut Ctx, old: Path, new: Path) -> SysResult {
+    linkat(
+        cx,
+        DirFd(libc::AT_FDCWD),
+        old,
+        DirFd(libc::AT_FDCWD),
+        new,
+        AtFlags(0),
+    )
+}
+
+pub fn linkat(
+    cx: &mut Ctx,
+    od: DirFd,
+    old: Path,
+    nd: DirFd,
+    new: Path,
+    flags: AtFlags,
+) -> SysResult {
+    let o = cx.mem.path(old.0)?;
+    let n = cx.mem.path(new.0)?;
+    sys!(
+        SYS_linkat,
+        dirfd(od.0),
+        o.as_ptr(),
+        dirfd(nd.0),
+        n.as_ptr(),
+        flags.0
+    )
+}
+
+pub fn symlink(cx: &mut Ctx, target: Path, link: Path) -> SysResult {
+    symlinkat(cx, target, DirFd(libc::AT_FDCWD), link)
+}
+
+pub fn symlinkat(cx: &mut Ctx, target: Path, dir: DirFd, link: Path) -> SysResult {
+    let t = cx.mem.path(target.0)?;
+    let l = cx.mem.path(link.0)?;
+    sys!(SYS_symlinkat, t.as_ptr(), dirfd(dir.0), l.as_ptr())
+}
+
+pub fn readlink(cx: &mut Ctx, path: Path, buf: OutBuf, size: Len) -> SysResult {
+    readlinkat(cx, DirFd(libc::AT_FDCWD), path, buf, size)
+}
+
+pub fn readlinkat(cx: &mut Ctx, dir: DirFd, path: Path, buf: OutBuf, size: Len) -> SysResult {
+    let p = cx.mem.path(path.0)?;
+    let b = cx.mem.host(buf.0, size.0 as usize)?;
+    sys!(SYS_readlinkat, dirfd(dir.0), p.as_ptr(), b, size.0)
+}
+
+pub fn chmod(cx: &mut Ctx, path: Path, mode: Mode) -> SysResult {
+    let p = cx.mem.path(path.0)?;
+    sys!(SYS_fchmodat, dirfd(libc::AT_FDCWD), p.as_ptr(), mode.0)
+}
+
+pub fn fchmod(_cx: &mut Ctx, fd: Fd, mode: Mode) -> SysResult {
+    sys!(SYS_fchmod, fd.0, mode.0)
+}
+
+pub fn fchmodat(cx: &mut Ctx, dir: DirFd, path: Path, mode: Mode, flags: AtFlags) -> SysResult {
+    let p = cx.mem.path(path.0)?;
+    // Linux's fchmodat has no flags argument; glibc and musl reject AT_SYMLINK_NOFOLLOW
+    // themselves, so a non-zero value here is the guest's own request.
+    if flags.0 & !libc::AT_SYMLINK_NOFOLLOW != 0 {
+        return Err(EINVAL.into());
+    }
+    if flags.0 != 0 {
+        return Err(EOPNOTSUPP.into());
+    }
+    sys!(SYS_fchmodat, dirfd(dir.0), p.as_ptr(), mode.0)
+}
+
+pub fn chown(cx: &mut Ctx, path: Path, owner: UInt, group: UInt) -> SysResult {
+    fchownat(cx, DirFd(libc::AT_FDCWD), path, owner, group, AtFlags(0))
+}
+
+pub fn fchown(_cx: &mut Ctx, fd: Fd, owner: UInt, group: UInt) -> SysResult {
+    sys!(SYS_fchown, fd.0, owner.0, group.0)
+}
+
+pub fn fchownat(
+    cx: &mut Ctx,
+    dir: DirFd,
+    path: Path,
+    owner: UInt,
+    group: UInt,
+    flags: AtFlags,
+) -> SysResult {
+    let p = cx.mem.path(path.0)?;
+    sys!(
+        SYS_fchownat,
+        dirfd(dir.0),
+        p.as_ptr(),
+        owner.0,
+        group.0,
+        flags.0
+    )
+}
+
+pub fn umask(_cx: &mut Ctx, mask: Mode) -> SysResult {
+    sys!(SYS_umask, mask.0)
+}
+
+pub fn getdents64(cx: &mut Ctx, fd: Fd, dirp: Ptr, count: Len) -> SysResult {
+    let b = cx.mem.host(dirp.0, count.0 as usize)?;
+    sys!(SYS_getdents64, fd.0, b, count.0)
+}
+
+pub fn utimensat(cx: &mut Ctx, dir: DirFd, path: Path, times: Ptr, flags: AtFlags) -> SysResult {
+    // A NULL path is Linux's futimens(fd) form.
+    let p = if path.0 == 0 {
+        None
+    } else {
+        Some(cx.mem.path(path.0)?)
+    };
+    let t = cx.mem.host_opt(times.0, TIMESPEC_PAIR)?;
+    let pp = p.as_ref().map_or(std::ptr::null(), |c| c.as_ptr());
+    sys!(SYS_utimensat, dirfd(dir.0), pp, t, flags.0)
+}
+
+pub fn futimesat(cx: &mut Ctx, dir: DirFd, path: Path, times: Ptr) -> SysResult {
+    let p = if path.0 == 0 {
+        None
+    } else {
+        Some(cx.mem.path(path.0)?)
+    };
+    let t = cx.mem.host_opt(times.0, TIMESPEC_PAIR)?;
+    let pp = p.as_ref().map_or(std::ptr::null(), |c| c.as_ptr());
+    sys!(SYS_futimesat, dirfd(dir.0), pp, t)
+}
+
+pub fn utimes(cx: &mut Ctx, path: Path, times: Ptr) -> SysResult {
+    let p = cx.mem.path(path.0)?;
+    let t = cx.mem.host_opt(times.0, TIMESPEC_PAIR)?;
+    sys!(SYS_utimes, p.as_ptr(), t)
+}
+
+pub fn eventfd(_cx: &mut Ctx, init: UInt) -> SysResult {
+    sys!(SYS_eventfd2, init.0, 0)
+}
+
+pub fn eventfd2(_cx: &mut Ctx, init: UInt, flags: Int) -> SysResult {
+    sys!(SYS_eventfd2, init.0, flags.0)
+}

@@ -1,0 +1,200 @@
+//! Guest linear memory: the only place that dereferences guest pointers.
+//!
+//! The memory is shared between guest threads, so no `&[u8]` is ever formed over it: data
+//! is copied with raw pointers, and host syscalls get raw host addresses after the whole
+//! `[ptr, ptr + len)` range has been checked against the current size. The base never
+//! moves (wasmtime reserves the maximum up front); the length is read afresh per check,
+//! since another thread may have grown the memory.
+
+use crate::errno::{Errno, EFAULT, ENAMETOOLONG};
+use std::ffi::CString;
+use wasmtime::SharedMemory;
+
+/// Longest path the kernel accepts, terminator included (PATH_MAX).
+pub const PATH_MAX: usize = 4096;
+
+#[derive(Clone)]
+pub struct GuestMem {
+    mem: Option<SharedMemory>,
+}
+
+/// Plain-old-data types that may be copied to and from guest memory byte-wise.
+///
+/// # Safety
+/// Implementors must have no padding-sensitive invariants and accept any bit pattern.
+pub unsafe trait Pod: Copy + 'static {}
+unsafe impl Pod for u8 {}
+unsafe impl Pod for i16 {}
+unsafe impl Pod for u16 {}
+unsafe impl Pod for i32 {}
+unsafe impl Pod for u32 {}
+unsafe impl Pod for i64 {}
+unsafe impl Pod for u64 {}
+unsafe impl<T: Pod, const N: usize> Pod for [T; N] {}
+
+impl GuestMem {
+    pub fn new(mem: SharedMemory) -> Self {
+        GuestMem { mem: Some(mem) }
+    }
+
+    /// A module without memory: every access answers `EFAULT`.
+    pub fn none() -> Self {
+        GuestMem { mem: None }
+    }
+
+    pub fn shared(&self) -> Option<&SharedMemory> {
+        self.mem.as_ref()
+    }
+
+    /// Base address and current length.
+    #[inline]
+    fn view(&self) -> (*mut u8, usize) {
+        match &self.mem {
+            Some(m) => {
+                let d = m.data();
+                (d.as_ptr() as *mut u8, d.len())
+            }
+            None => (std::ptr::null_mut(), 0),
+        }
+    }
+
+    /// Current size in bytes.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.view().1
+    }
+
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The host address of `[ptr, ptr + len)`, or `EFAULT` if any byte lies outside.
+    /// A zero-length range is valid anywhere up to the end (the kernel accepts it too).
+    #[inline]
+    pub fn host(&self, ptr: u32, len: usize) -> Result<*mut u8, Errno> {
+        let (base, size) = self.view();
+        let end = (ptr as usize).checked_add(len).ok_or(EFAULT)?;
+        if end > size {
+            return Err(EFAULT);
+        }
+        // SAFETY: in bounds of the mapping just checked.
+        Ok(unsafe { base.add(ptr as usize) })
+    }
+
+    /// Like `host`, but NULL (0) maps to a host NULL, for optional out-pointers.
+    #[inline]
+    pub fn host_opt(&self, ptr: u32, len: usize) -> Result<*mut u8, Errno> {
+        if ptr == 0 {
+            Ok(std::ptr::null_mut())
+        } else {
+            self.host(ptr, len)
+        }
+    }
+
+    pub fn read_bytes(&self, ptr: u32, len: usize) -> Result<Vec<u8>, Errno> {
+        let src = self.host(ptr, len)?;
+        let mut v = Vec::with_capacity(len);
+        // SAFETY: src checked for len bytes; v has capacity len.
+        unsafe {
+            std::ptr::copy_nonoverlapping(src, v.as_mut_ptr(), len);
+            v.set_len(len);
+        }
+        Ok(v)
+    }
+
+    pub fn write_bytes(&self, ptr: u32, data: &[u8]) -> Result<(), Errno> {
+        let dst = self.host(ptr, data.len())?;
+        // SAFETY: dst checked for data.len() bytes; data is host memory, no overlap.
+        unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), dst, data.len()) };
+        Ok(())
+    }
+
+    pub fn read<T: Pod>(&self, ptr: u32) -> Result<T, Errno> {
+        let src = self.host(ptr, std::mem::size_of::<T>())?;
+        // SAFETY: checked; T is Pod so any bytes are a valid T; unaligned read.
+        Ok(unsafe { std::ptr::read_unaligned(src as *const T) })
+    }
+
+    pub fn write<T: Pod>(&self, ptr: u32, v: T) -> Result<(), Errno> {
+        let dst = self.host(ptr, std::mem::size_of::<T>())?;
+        // SAFETY: checked; unaligned write of a Pod value.
+        unsafe { std::ptr::write_unaligned(dst as *mut T, v) };
+        Ok(())
+    }
+
+    /// Copy within guest memory (memmove semantics), both ranges checked.
+    pub fn copy_within(&self, dst: u32, src: u32, len: usize) -> Result<(), Errno> {
+        let s = self.host(src, len)?;
+        let d = self.host(dst, len)?;
+        // SAFETY: both ranges checked; `copy` allows overlap.
+        unsafe { std::ptr::copy(s, d, len) };
+        Ok(())
+    }
+
+    pub fn fill(&self, ptr: u32, byte: u8, len: usize) -> Result<(), Errno> {
+        let d = self.host(ptr, len)?;
+        // SAFETY: checked.
+        unsafe { std::ptr::write_bytes(d, byte, len) };
+        Ok(())
+    }
+
+    /// A NUL-terminated string of at most `max` bytes (terminator included).
+    /// `EFAULT` if memory ends first, `ENAMETOOLONG` if no NUL within `max`.
+    pub fn read_cstr(&self, ptr: u32, max: usize) -> Result<CString, Errno> {
+        let (base, size) = self.view();
+        let start = ptr as usize;
+        if start >= size {
+            return Err(EFAULT);
+        }
+        let avail = (size - start).min(max);
+        let mut out = Vec::with_capacity(64);
+        for i in 0..avail {
+            // SAFETY: start + i < size.
+            let b = unsafe { std::ptr::read_volatile(base.add(start + i)) };
+            if b == 0 {
+                // SAFETY: no interior NUL: we stopped at the first one.
+                return Ok(unsafe { CString::from_vec_unchecked(out) });
+            }
+            out.push(b);
+        }
+        Err(if avail == max { ENAMETOOLONG } else { EFAULT })
+    }
+
+    /// A path argument: NUL-terminated within PATH_MAX.
+    #[inline]
+    pub fn path(&self, ptr: u32) -> Result<CString, Errno> {
+        self.read_cstr(ptr, PATH_MAX)
+    }
+
+    /// Give whole host pages in `[ptr, ptr + len)` back to the kernel so they read as
+    /// zero (the memory is a private anonymous mapping), and zero any partial edges.
+    pub fn zero_pages(&self, ptr: u32, len: usize) -> Result<(), Errno> {
+        let d = self.host(ptr, len)?;
+        const PAGE: usize = 4096;
+        let addr = d as usize;
+        let first = addr.next_multiple_of(PAGE);
+        let last = (addr + len) & !(PAGE - 1);
+        if first < last {
+            // SAFETY: a page-aligned range inside the checked guest range.
+            let r = unsafe {
+                libc::madvise(
+                    first as *mut libc::c_void,
+                    last - first,
+                    libc::MADV_DONTNEED,
+                )
+            };
+            if r == 0 {
+                // SAFETY: the edges are inside the checked range.
+                unsafe {
+                    std::ptr::write_bytes(d, 0, first - addr);
+                    std::ptr::write_bytes(last as *mut u8, 0, addr + len - last);
+                }
+                return Ok(());
+            }
+        }
+        // SAFETY: checked range.
+        unsafe { std::ptr::write_bytes(d, 0, len) };
+        Ok(())
+    }
+}

@@ -1,0 +1,285 @@
+//! brk and the mmap family over linear memory (see `mmap.rs` for the bookkeeping).
+
+use crate::args::*;
+use crate::ctx::{Ctx, SysResult};
+use crate::errno::*;
+use crate::mmap::{page_up, AddressSpace, Placed, PAGE};
+use std::sync::MutexGuard;
+
+const MAP_TYPE: i32 = 0x0f;
+const MREMAP_MAYMOVE: i32 = 1;
+const MREMAP_FIXED: i32 = 2;
+
+/// Lock the address space, catching up with any `memory.grow` the guest did itself.
+fn space(cx: &Ctx) -> MutexGuard<'_, AddressSpace> {
+    let mut s = cx.proc.space.lock().unwrap_or_else(|e| e.into_inner());
+    s.sync_size(cx.mem.len() as u64);
+    s
+}
+
+/// Grow the wasm memory so that `placed` is backed.
+fn back(cx: &Ctx, p: &Placed) -> Result<(), Errno> {
+    let have = cx.mem.len() as u64;
+    if p.need_top > have {
+        let mem = cx.mem.shared().ok_or(ENOMEM)?;
+        mem.grow((p.need_top - have) / 65536).map_err(|_| ENOMEM)?;
+    }
+    Ok(())
+}
+
+pub fn brk(cx: &mut Ctx, addr: Ptr) -> SysResult {
+    let mut s = space(cx);
+    let (now, placed, released) = s.set_brk(addr.0 as u64);
+    if let Some(p) = placed {
+        back(cx, &p)?;
+    }
+    if let Some((a, len)) = released {
+        cx.mem.zero_pages(a as u32, len as usize)?;
+    }
+    Ok(now as i64)
+}
+
+pub fn mmap(
+    cx: &mut Ctx,
+    addr: Ptr,
+    length: Len,
+    _prot: Prot,
+    flags: MapFlags,
+    fd: Fd,
+    off: Off,
+) -> SysResult {
+    let f = flags.0;
+    if length.0 == 0 {
+        return Err(EINVAL.into());
+    }
+    let len = page_up(length.0 as u64).ok_or(ENOMEM)?;
+    let typ = f & MAP_TYPE;
+    if !(1..=3).contains(&typ) {
+        return Err(EINVAL.into());
+    }
+    let anon = f & libc::MAP_ANONYMOUS != 0;
+    if !anon {
+        if off.0 < 0 || off.0 as u64 % PAGE != 0 {
+            return Err(EINVAL.into());
+        }
+        if typ != libc::MAP_PRIVATE {
+            // A shared file map would need the host mapping itself; not yet.
+            return Err(ENODEV.into());
+        }
+        // Reject fds that cannot be read before placing anything.
+        let mut st: libc::stat = unsafe { std::mem::zeroed() };
+        sys!(SYS_fstat, fd.0, &mut st as *mut libc::stat)?;
+        if st.st_mode & libc::S_IFMT == libc::S_IFDIR {
+            return Err(ENODEV.into());
+        }
+    }
+    let fixed = f & (libc::MAP_FIXED | libc::MAP_FIXED_NOREPLACE) != 0;
+    let mut s = space(cx);
+    let placed = if fixed {
+        let a = addr.0 as u64;
+        if a % PAGE != 0 {
+            return Err(EINVAL.into());
+        }
+        if f & libc::MAP_FIXED_NOREPLACE != 0 && f & libc::MAP_FIXED == 0 && !s.is_free(a, len) {
+            return Err(EEXIST.into());
+        }
+        s.map_fixed(a, len).ok_or(ENOMEM)?
+    } else {
+        s.map_anywhere(len).ok_or(ENOMEM)?
+    };
+    back(cx, &placed)?;
+    drop(s);
+    let a = placed.addr as u32;
+    if fixed {
+        // The range may have held data; a new map reads as zero.
+        cx.mem.zero_pages(a, len as usize)?;
+    }
+    if !anon {
+        if let Err(e) = fill_from_file(cx, a, length.0 as usize, fd.0, off.0) {
+            release(cx, a, len);
+            return Err(e.into());
+        }
+    }
+    Ok(a as i64)
+}
+
+/// Copy a private file map's contents in; the tail past end of file stays zero.
+fn fill_from_file(cx: &Ctx, addr: u32, len: usize, fd: i32, off: i64) -> Result<(), Errno> {
+    let mut done = 0usize;
+    while done < len {
+        let p = cx.mem.host(addr + done as u32, len - done)?;
+        // SAFETY: p checked for len - done bytes.
+        let n = unsafe { libc::pread(fd, p.cast(), len - done, off + done as i64) };
+        if n < 0 {
+            let e = Errno::last();
+            if e == EINTR {
+                continue;
+            }
+            return Err(if e == EISDIR || e == EINVAL {
+                ENODEV
+            } else {
+                e
+            });
+        }
+        if n == 0 {
+            break;
+        }
+        done += n as usize;
+    }
+    Ok(())
+}
+
+fn release(cx: &Ctx, a: u32, len: u64) {
+    let mut s = space(cx);
+    let top = s.top();
+    let end = (a as u64 + len).min(top);
+    if end > a as u64 {
+        let _ = cx.mem.zero_pages(a, (end - a as u64) as usize);
+    }
+    s.release(a as u64, len);
+}
+
+pub fn munmap(cx: &mut Ctx, addr: Ptr, length: Len) -> SysResult {
+    let a = addr.0 as u64;
+    if a % PAGE != 0 || length.0 == 0 {
+        return Err(EINVAL.into());
+    }
+    let len = page_up(length.0 as u64).ok_or(EINVAL)?;
+    {
+        let s = space(cx);
+        // The module's own stack and data cannot be unmapped.
+        if a < s.brk_start {
+            return Err(EINVAL.into());
+        }
+    }
+    release(cx, addr.0, len);
+    Ok(0)
+}
+
+pub fn mremap(
+    cx: &mut Ctx,
+    old: Ptr,
+    old_size: Len,
+    new_size: Len,
+    flags: Int,
+    new_addr: Ptr,
+) -> SysResult {
+    let f = flags.0;
+    let o = old.0 as u64;
+    if o % PAGE != 0 || new_size.0 == 0 || f & !(MREMAP_MAYMOVE | MREMAP_FIXED | 4) != 0 {
+        return Err(EINVAL.into());
+    }
+    if f & MREMAP_FIXED != 0 && f & MREMAP_MAYMOVE == 0 {
+        return Err(EINVAL.into());
+    }
+    let ol = page_up(old_size.0 as u64).ok_or(EINVAL)?;
+    let nl = page_up(new_size.0 as u64).ok_or(ENOMEM)?;
+    let mut s = space(cx);
+    if !s.manages(o, ol.max(PAGE)) {
+        return Err(EFAULT.into());
+    }
+    let keep = ol.min(nl);
+    if f & MREMAP_FIXED != 0 {
+        let n = new_addr.0 as u64;
+        if n % PAGE != 0 || (n < o + ol && o < n + nl) {
+            return Err(EINVAL.into());
+        }
+        let p = s.map_fixed(n, nl).ok_or(ENOMEM)?;
+        back(cx, &p)?;
+        drop(s);
+        cx.mem.copy_within(n as u32, o as u32, keep as usize)?;
+        cx.mem.zero_pages((n + keep) as u32, (nl - keep) as usize)?;
+        release(cx, o as u32, ol);
+        return Ok(n as i64);
+    }
+    if nl <= ol {
+        drop(s);
+        if nl < ol {
+            release(cx, (o + nl) as u32, ol - nl);
+        }
+        return Ok(o as i64);
+    }
+    if s.is_free(o + ol, nl - ol) {
+        let p = s.map_fixed(o + ol, nl - ol).ok_or(ENOMEM)?;
+        back(cx, &p)?;
+        return Ok(o as i64);
+    }
+    if f & MREMAP_MAYMOVE == 0 {
+        return Err(ENOMEM.into());
+    }
+    let p = s.map_anywhere(nl).ok_or(ENOMEM)?;
+    back(cx, &p)?;
+    drop(s);
+    cx.mem.copy_within(p.addr as u32, o as u32, ol as usize)?;
+    release(cx, o as u32, ol);
+    Ok(p.addr as i64)
+}
+
+/// The range must be page-aligned and inside linear memory (Linux: ENOMEM if unmapped).
+fn check_range(cx: &Ctx, addr: u32, len: u32) -> Result<u64, Errno> {
+    if addr as u64 % PAGE != 0 {
+        return Err(EINVAL);
+    }
+    let l = page_up(len as u64).ok_or(EINVAL)?;
+    if addr as u64 + l > cx.mem.len() as u64 {
+        return Err(ENOMEM);
+    }
+    Ok(l)
+}
+
+pub fn mprotect(cx: &mut Ctx, addr: Ptr, len: Len, prot: Prot) -> SysResult {
+    if prot.0
+        & !(libc::PROT_READ
+            | libc::PROT_WRITE
+            | libc::PROT_EXEC
+            | libc::PROT_GROWSDOWN
+            | libc::PROT_GROWSUP)
+        != 0
+    {
+        return Err(EINVAL.into());
+    }
+    check_range(cx, addr.0, len.0)?;
+    Ok(0)
+}
+
+pub fn madvise(cx: &mut Ctx, addr: Ptr, len: Len, advice: Int) -> SysResult {
+    let l = check_range(cx, addr.0, len.0)?;
+    match advice.0 {
+        libc::MADV_DONTNEED => {
+            cx.mem.zero_pages(addr.0, l as usize)?;
+            Ok(0)
+        }
+        libc::MADV_NORMAL
+        | libc::MADV_RANDOM
+        | libc::MADV_SEQUENTIAL
+        | libc::MADV_WILLNEED
+        | libc::MADV_FREE
+        | libc::MADV_DONTFORK
+        | libc::MADV_DOFORK
+        | libc::MADV_MERGEABLE
+        | libc::MADV_UNMERGEABLE
+        | libc::MADV_HUGEPAGE
+        | libc::MADV_NOHUGEPAGE
+        | libc::MADV_DONTDUMP
+        | libc::MADV_DODUMP => Ok(0),
+        _ => Err(EINVAL.into()),
+    }
+}
+
+pub fn msync(cx: &mut Ctx, addr: Ptr, len: Len, flags: Int) -> SysResult {
+    let f = flags.0;
+    if f & !(libc::MS_ASYNC | libc::MS_INVALIDATE | libc::MS_SYNC) != 0
+        || (f & libc::MS_ASYNC != 0 && f & libc::MS_SYNC != 0)
+    {
+        return Err(EINVAL.into());
+    }
+    check_range(cx, addr.0, len.0)?;
+    Ok(0)
+}
+
+pub fn mlockall(_cx: &mut Ctx, flags: Int) -> SysResult {
+    if flags.0 == 0 || flags.0 & !(libc::MCL_CURRENT | libc::MCL_FUTURE | libc::MCL_ONFAULT) != 0 {
+        return Err(EINVAL.into());
+    }
+    Ok(0)
+}

@@ -1,0 +1,148 @@
+//! Identity, limits and machine information: the kernel's answers, passed through.
+
+use crate::args::*;
+use crate::ctx::{Ctx, SysResult};
+use crate::errno::*;
+
+const UTSNAME_SIZE: usize = 390;
+/// The kernel writes 144 bytes of `struct rusage`; the ABI's is 272 (reserved tail).
+const RUSAGE_KERNEL: usize = 144;
+/// The kernel writes 112 bytes of `struct sysinfo`; the ABI's is 368.
+const SYSINFO_KERNEL: usize = 112;
+const RLIMIT_SIZE: usize = 16;
+
+pub fn sched_yield(_cx: &mut Ctx) -> SysResult {
+    sys!(SYS_sched_yield)
+}
+pub fn getpid(_cx: &mut Ctx) -> SysResult {
+    sys!(SYS_getpid)
+}
+pub fn getppid(_cx: &mut Ctx) -> SysResult {
+    sys!(SYS_getppid)
+}
+pub fn gettid(cx: &mut Ctx) -> SysResult {
+    Ok(cx.tid as i64)
+}
+pub fn getuid(_cx: &mut Ctx) -> SysResult {
+    sys!(SYS_getuid)
+}
+pub fn geteuid(_cx: &mut Ctx) -> SysResult {
+    sys!(SYS_geteuid)
+}
+pub fn getgid(_cx: &mut Ctx) -> SysResult {
+    sys!(SYS_getgid)
+}
+pub fn getegid(_cx: &mut Ctx) -> SysResult {
+    sys!(SYS_getegid)
+}
+pub fn setuid(_cx: &mut Ctx, id: UInt) -> SysResult {
+    sys!(SYS_setuid, id.0)
+}
+pub fn setgid(_cx: &mut Ctx, id: UInt) -> SysResult {
+    sys!(SYS_setgid, id.0)
+}
+pub fn setreuid(_cx: &mut Ctx, r: UInt, e: UInt) -> SysResult {
+    sys!(SYS_setreuid, r.0, e.0)
+}
+pub fn setregid(_cx: &mut Ctx, r: UInt, e: UInt) -> SysResult {
+    sys!(SYS_setregid, r.0, e.0)
+}
+pub fn setresuid(_cx: &mut Ctx, r: UInt, e: UInt, s: UInt) -> SysResult {
+    sys!(SYS_setresuid, r.0, e.0, s.0)
+}
+pub fn setresgid(_cx: &mut Ctx, r: UInt, e: UInt, s: UInt) -> SysResult {
+    sys!(SYS_setresgid, r.0, e.0, s.0)
+}
+pub fn setpgid(_cx: &mut Ctx, pid: Pid, pgid: Pid) -> SysResult {
+    sys!(SYS_setpgid, pid.0, pgid.0)
+}
+pub fn getpgid(_cx: &mut Ctx, pid: Pid) -> SysResult {
+    sys!(SYS_getpgid, pid.0)
+}
+pub fn getsid(_cx: &mut Ctx, pid: Pid) -> SysResult {
+    sys!(SYS_getsid, pid.0)
+}
+pub fn setsid(_cx: &mut Ctx) -> SysResult {
+    sys!(SYS_setsid)
+}
+
+pub fn getgroups(cx: &mut Ctx, size: Int, list: Ptr) -> SysResult {
+    if size.0 < 0 {
+        return Err(EINVAL.into());
+    }
+    let p = if size.0 == 0 {
+        std::ptr::null_mut()
+    } else {
+        cx.mem.host(list.0, size.0 as usize * 4)?
+    };
+    sys!(SYS_getgroups, size.0, p)
+}
+
+pub fn setgroups(cx: &mut Ctx, size: Int, list: Ptr) -> SysResult {
+    if !(0..=65536).contains(&size.0) {
+        return Err(EINVAL.into());
+    }
+    let p = cx.mem.host(list.0, size.0 as usize * 4)?;
+    sys!(SYS_setgroups, size.0, p)
+}
+
+pub fn uname(cx: &mut Ctx, buf: Ptr) -> SysResult {
+    let b = cx.mem.host(buf.0, UTSNAME_SIZE)?;
+    sys!(SYS_uname, b)
+}
+
+pub fn getrusage(cx: &mut Ctx, who: Int, usage: Ptr) -> SysResult {
+    let b = cx.mem.host(usage.0, RUSAGE_KERNEL)?;
+    sys!(SYS_getrusage, who.0, b)
+}
+
+pub fn sysinfo(cx: &mut Ctx, info: Ptr) -> SysResult {
+    let b = cx.mem.host(info.0, SYSINFO_KERNEL)?;
+    sys!(SYS_sysinfo, b)
+}
+
+pub fn getrlimit(cx: &mut Ctx, res: Int, rlim: Ptr) -> SysResult {
+    let b = cx.mem.host(rlim.0, RLIMIT_SIZE)?;
+    sys!(SYS_getrlimit, res.0, b)
+}
+
+pub fn setrlimit(cx: &mut Ctx, res: Int, rlim: Ptr) -> SysResult {
+    let b = cx.mem.host(rlim.0, RLIMIT_SIZE)?;
+    sys!(SYS_setrlimit, res.0, b)
+}
+
+pub fn prlimit64(cx: &mut Ctx, pid: Pid, res: Int, new: Ptr, old: Ptr) -> SysResult {
+    // Only this process: other pids are outside the sandbox.
+    if pid.0 != 0 && pid.0 as i64 != sys!(SYS_getpid)? {
+        return Err(EPERM.into());
+    }
+    let n = cx.mem.host_opt(new.0, RLIMIT_SIZE)?;
+    let o = cx.mem.host_opt(old.0, RLIMIT_SIZE)?;
+    sys!(SYS_prlimit64, 0, res.0, n, o)
+}
+
+pub fn getrandom(cx: &mut Ctx, buf: OutBuf, len: Len, flags: UInt) -> SysResult {
+    let b = cx.mem.host(buf.0, len.0 as usize)?;
+    sys!(SYS_getrandom, b, len.0, flags.0)
+}
+
+pub fn sched_getaffinity(cx: &mut Ctx, pid: Pid, size: Len, mask: Ptr) -> SysResult {
+    let b = cx.mem.host(mask.0, size.0 as usize)?;
+    sys!(SYS_sched_getaffinity, pid.0, size.0, b)
+}
+
+pub fn set_tid_address(cx: &mut Ctx, tidptr: Ptr) -> SysResult {
+    cx.clear_child_tid = tidptr.0;
+    Ok(cx.tid as i64)
+}
+
+pub fn prctl(cx: &mut Ctx, option: Int, a2: U64, _a3: U64, _a4: U64, _a5: U64) -> SysResult {
+    match option.0 {
+        libc::PR_SET_NAME | libc::PR_GET_NAME => {
+            // The name is at most 16 bytes; read or write exactly that.
+            let p = cx.mem.host(a2.0 as u32, 16)?;
+            sys!(SYS_prctl, option.0, p, 0, 0, 0)
+        }
+        _ => Err(EINVAL.into()),
+    }
+}

@@ -1,0 +1,182 @@
+//! The syscall table machinery: one declarative line per syscall (in `syscalls.rs`)
+//! becomes the import registration, `--list-syscalls`, the docs and `--strace` decoding.
+
+use crate::args::{Kind, WasmTy};
+use crate::ctx::{Ctx, Stop, SysResult};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Category {
+    Fs,
+    Mem,
+    Time,
+    System,
+    Signal,
+    Thread,
+    Process,
+    Net,
+    Poll,
+}
+
+impl Category {
+    pub fn name(self) -> &'static str {
+        match self {
+            Category::Fs => "fs",
+            Category::Mem => "mem",
+            Category::Time => "time",
+            Category::System => "system",
+            Category::Signal => "signal",
+            Category::Thread => "thread",
+            Category::Process => "process",
+            Category::Net => "net",
+            Category::Poll => "poll",
+        }
+    }
+}
+
+/// How much of Linux's behaviour a syscall has here.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Level {
+    /// Behaves as on Linux.
+    Full,
+    /// Works, with the differences the note names.
+    Partial,
+    /// Links, answers `-ENOSYS`.
+    None,
+}
+
+impl Level {
+    pub fn name(self) -> &'static str {
+        match self {
+            Level::Full => "full",
+            Level::Partial => "partial",
+            Level::None => "none",
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Param {
+    pub name: &'static str,
+    pub kind: Kind,
+    pub ty: WasmTy,
+}
+
+#[derive(Debug)]
+pub struct Syscall {
+    pub name: &'static str,
+    /// x86-64 Linux number.
+    pub nr: u32,
+    pub category: Category,
+    pub level: Level,
+    pub note: &'static str,
+    pub params: &'static [Param],
+}
+
+impl Syscall {
+    /// The import name, `SYS_<name>`.
+    pub fn import(&self) -> String {
+        format!("SYS_{}", self.name)
+    }
+
+    /// The wasm signature as the ABI tables write it: `(i32,i32) -> (i64)`.
+    pub fn signature(&self) -> String {
+        let ps: Vec<&str> = self
+            .params
+            .iter()
+            .map(|p| match p.ty {
+                WasmTy::I32 => "i32",
+                WasmTy::I64 => "i64",
+            })
+            .collect();
+        format!("({}) -> (i64)", ps.join(","))
+    }
+}
+
+/// Widening of raw wasm values for tracing.
+pub trait Raw: Copy {
+    fn raw(self) -> i64;
+}
+impl Raw for i32 {
+    #[inline(always)]
+    fn raw(self) -> i64 {
+        self as i64
+    }
+}
+impl Raw for i64 {
+    #[inline(always)]
+    fn raw(self) -> i64 {
+        self
+    }
+}
+
+/// The common path of every syscall import: trace if asked, run, map the result.
+#[inline(always)]
+pub(crate) fn run(
+    cx: &mut Ctx,
+    idx: usize,
+    raw: &[i64],
+    f: impl FnOnce(&mut Ctx) -> SysResult,
+) -> wasmtime::Result<i64> {
+    let r = match cx.trace.clone() {
+        None => f(cx),
+        Some(t) => t.traced(cx, &crate::syscalls::SYSCALLS[idx], raw, f),
+    };
+    match r {
+        Ok(v) => Ok(v),
+        Err(Stop::Errno(e)) => Ok(-(e.0 as i64)),
+        Err(Stop::Exit(x)) => Err(wasmtime::Error::new(x)),
+    }
+}
+
+/// Calls a handler, or answers `ENOSYS` for a syscall marked as not implemented.
+macro_rules! call {
+    (ENOSYS, $cx:expr, $($a:expr),*) => {{
+        let _ = ($cx, $($a,)*);
+        Err($crate::ctx::Stop::Errno($crate::errno::ENOSYS))
+    }};
+    ($h:path, $cx:expr, $($a:expr),*) => { $h($cx, $($a),*) };
+}
+
+/// Declares the syscall table. One line per syscall:
+/// `name = nr, Category, Level, (arg: Kind, ...) => handler, "note";`
+macro_rules! syscall_table {
+    ($( $name:ident = $nr:literal, $cat:ident, $level:ident,
+        ( $($an:ident : $at:ident),* ) => $($handler:ident)::+, $note:literal; )*) => {
+        /// Every syscall import, in table order.
+        pub static SYSCALLS: &[$crate::table::Syscall] = &[$(
+            $crate::table::Syscall {
+                name: stringify!($name),
+                nr: $nr,
+                category: $crate::table::Category::$cat,
+                level: $crate::table::Level::$level,
+                note: $note,
+                params: &[$($crate::table::Param {
+                    name: stringify!($an),
+                    kind: <$at as $crate::args::Arg>::KIND,
+                    ty: <$at as $crate::args::Arg>::TY,
+                }),*],
+            }
+        ),*];
+
+        /// Define every `wali.SYS_*` import in `linker`.
+        pub(crate) fn register(linker: &mut wasmtime::Linker<$crate::ctx::Ctx>) -> wasmtime::Result<()> {
+            let mut idx = 0usize;
+            $(
+                linker.func_wrap(
+                    "wali",
+                    concat!("SYS_", stringify!($name)),
+                    move |mut caller: wasmtime::Caller<'_, $crate::ctx::Ctx>,
+                          $($an: <$at as $crate::args::Arg>::Wasm),*| -> wasmtime::Result<i64> {
+                        let cx = caller.data_mut();
+                        $crate::table::run(cx, idx, &[$($crate::table::Raw::raw($an)),*], |cx| {
+                            call!($($handler)::+, cx, $(<$at as $crate::args::Arg>::from_wasm($an)),*)
+                        })
+                    },
+                )?;
+                idx += 1;
+            )*
+            let _ = idx;
+            Ok(())
+        }
+    };
+}
