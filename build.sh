@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Build everything from a fresh Debian 12 machine: the C toolchain (musl sysroot and
+# wali-cc), the wali-run runtime, then compile and run an example.
+#   ./build.sh            build and run examples/hello.c
+#   ./build.sh --quiet    build only (used by test.sh)
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+cache=${WALI_CACHE_DIR:-$HOME/.cache/wali-run}
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$cache/target}
+quiet=0
+[ "${1:-}" = "--quiet" ] && quiet=1
+
+"$here/toolchain/build.sh"
+
+echo "== building wali-run (cargo, target dir $CARGO_TARGET_DIR)"
+cargo build --release --locked --manifest-path "$here/Cargo.toml" 2>&1 | grep -v -E '^\s+(Compiling|Fresh|Downloaded|Downloading)' || true
+test -x "$CARGO_TARGET_DIR/release/wali-run" || { echo "build.sh: cargo build failed" >&2; exit 1; }
+mkdir -p "$here/build/bin"
+ln -sf "$CARGO_TARGET_DIR/release/wali-run" "$here/build/bin/wali-run"
+ln -sf "$here/toolchain/wali-cc" "$here/build/bin/wali-cc"
+echo "== ready: build/bin/wali-run and build/bin/wali-cc (add $here/build/bin to PATH)"
+
+if [ $quiet = 0 ]; then
+  echo "== example: wali-cc -O2 examples/hello.c -o build/hello.wasm && wali-run build/hello.wasm"
+  "$here/build/bin/wali-cc" -O2 "$here/examples/hello.c" -o "$here/build/hello.wasm"
+  "$here/build/bin/wali-run" "$here/build/hello.wasm" from wali-run
+fi

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Run every test: builds what is missing (cached under ~/.cache/wali-run), checks
+# formatting and lints, then the Rust unit and integration tests (which include the
+# C programs compared against native musl builds).
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+cache=${WALI_CACHE_DIR:-$HOME/.cache/wali-run}
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$cache/target}
+cd "$here"
+./build.sh --quiet
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+echo "== cargo clippy -D warnings"
+cargo clippy --release --locked --all-targets -q -- -D warnings
+echo "== toolchain smoke test"
+toolchain/smoke.sh
+echo "== cargo test"
+cargo test --release --locked --workspace

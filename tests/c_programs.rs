@@ -1,0 +1,121 @@
+//! C programs built twice, natively against musl (`musl-gcc`) and for wasm (`wali-cc`),
+//! run in fresh directories: same stdout, same exit status. Linux is the ground truth.
+//!
+//! A program's first lines may say `// args: ...` (shell-like words) and `// env: K=V`.
+
+mod common;
+use common::*;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn wali_cc() -> PathBuf {
+    std::env::var_os("WALI_CC").map(PathBuf::from).unwrap_or_else(|| repo().join("toolchain/wali-cc"))
+}
+
+fn header(src: &str, key: &str) -> Vec<String> {
+    let Some(line) = src.lines().take(5).find_map(|l| l.strip_prefix(&format!("// {key}:"))) else { return vec![] };
+    // Split on spaces, honouring double quotes.
+    let mut out = vec![];
+    let mut cur = String::new();
+    let mut quoted = false;
+    for c in line.trim().chars() {
+        match c {
+            '"' => quoted = !quoted,
+            ' ' if !quoted => {
+                if !cur.is_empty() {
+                    out.push(std::mem::take(&mut cur));
+                }
+            }
+            c => cur.push(c),
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+fn build(cc: &Path, src: &Path, out: &Path, extra: &[&str]) {
+    let o = Command::new(cc)
+        .args(["-O2", "-o"])
+        .arg(out)
+        .arg(src)
+        .args(extra)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e} (run ./build.sh first)", cc.display()));
+    assert!(o.status.success(), "{} failed on {}:\n{}", cc.display(), src.display(), String::from_utf8_lossy(&o.stderr));
+}
+
+/// Build `name.c` both ways, run both, compare. Returns the native stdout.
+fn differential(name: &str) -> String {
+    let t = TempDir::new(name);
+    let src = repo().join("tests/c").join(format!("{name}.c"));
+    let text = std::fs::read_to_string(&src).unwrap();
+    let native = t.path().join(format!("{name}.native"));
+    let wasm = t.path().join(format!("{name}.wasm"));
+    build(Path::new("musl-gcc"), &src, &native, &["-static"]);
+    build(&wali_cc(), &src, &wasm, &[]);
+    let args = header(&text, "args");
+    let env = header(&text, "env");
+    let run_in = |sub: &str, cmd: &mut Command| {
+        let dir = t.path().join(sub);
+        std::fs::create_dir_all(&dir).unwrap();
+        cmd.current_dir(&dir).env_clear();
+        for kv in &env {
+            let (k, v) = kv.split_once('=').unwrap();
+            cmd.env(k, v);
+        }
+        cmd.output().unwrap()
+    };
+    let n = run_in("n", Command::new(&native).args(&args));
+    let mut wc = Command::new(bin());
+    wc.env("WALI_CACHE_DIR", t.path().join("cache")).arg(&wasm).args(&args);
+    let w = run_in("w", &mut wc);
+    let (ns, ws) = (String::from_utf8_lossy(&n.stdout), String::from_utf8_lossy(&w.stdout));
+    assert_eq!(ns, ws, "{name}: stdout differs (left native, right wasm); wasm stderr:\n{}", stderr(&w));
+    assert_eq!(n.status.code(), w.status.code(), "{name}: exit status differs; wasm stderr:\n{}", stderr(&w));
+    ns.into_owned()
+}
+
+#[test]
+fn hello_argv_env() {
+    let out = differential("hello");
+    assert!(out.contains("argv[2]=two words"), "{out}");
+    assert!(out.contains("WALI_GREETING=hello-from-env"), "{out}");
+}
+
+#[test]
+fn files() {
+    let out = differential("files");
+    assert!(out.contains("read: 'quick'"), "{out}");
+}
+
+#[test]
+fn dirlist() {
+    let out = differential("dirlist");
+    assert!(out.contains("entries=7"), "{out}");
+}
+
+#[test]
+fn malloc200() {
+    let out = differential("malloc200");
+    assert!(out.contains("20 rounds of 200 MB ok, calloc nonzero pages=0"), "{out}");
+}
+
+#[test]
+fn sjlj() {
+    let out = differential("sjlj");
+    assert!(out.contains("setjmp returned 20 (depth 3)"), "{out}");
+}
+
+#[test]
+fn exit3() {
+    let out = differential("exit3");
+    assert!(out.contains("(atexit ran)"), "{out}");
+}
+
+#[test]
+fn efault() {
+    let out = differential("efault");
+    assert!(out.contains("write from bad pointer: -1 Bad address"), "{out}");
+}

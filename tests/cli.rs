@@ -1,0 +1,238 @@
+//! The command line as a user meets it: bad input, the ABI, the cache, the docs.
+
+mod common;
+use common::*;
+use wasm_encoder::Instruction as I;
+
+fn abi_rows(file: &str) -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(repo().join("syscalls/abi").join(file)).unwrap();
+    text.lines()
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let c: Vec<&str> = l.split('\t').collect();
+            let sig = if file == "syscalls.tsv" { c[2] } else { c[1] };
+            (c[0].to_string(), sig.to_string())
+        })
+        .collect()
+}
+
+/// The exit-with-status module: `_start` calls `__proc_exit(code)`.
+fn exit_module(b: &mut ModBuilder, code: i32) -> Vec<u8> {
+    let e = b.import("__proc_exit", "(i32) -> ()");
+    b.build(&[I::I32Const(code), I::Call(e)])
+}
+
+fn assert_one_line_error(o: &std::process::Output, status: i32, needle: &str) {
+    let err = stderr(o);
+    assert_eq!(o.status.code(), Some(status), "stderr: {err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "one line expected, got: {err}");
+    assert!(err.contains(needle), "expected {needle:?} in {err:?}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn every_abi_import_links_with_its_exact_signature() {
+    let t = TempDir::new("abi");
+    let mut b = ModBuilder::new();
+    let mut n = 0;
+    for (name, sig) in abi_rows("syscalls.tsv").into_iter().chain(abi_rows("aux.tsv")) {
+        if name != "__proc_exit" {
+            b.import(&name, &sig);
+            n += 1;
+        }
+    }
+    assert!(n >= 150, "ABI tables read: {n}");
+    let m = exit_module(&mut b, 7);
+    let p = write_module(t.path(), "all.wasm", &m);
+    let o = run(&[p.to_str().unwrap()], t.path());
+    assert_eq!(o.status.code(), Some(7), "stderr: {}", stderr(&o));
+}
+
+#[test]
+fn modules_that_import_their_memory_run_too() {
+    let t = TempDir::new("impmem");
+    let mut b = ModBuilder::new();
+    b.define_memory = false;
+    let m = exit_module(&mut b, 5);
+    let p = write_module(t.path(), "imp.wasm", &m);
+    let o = run(&[p.to_str().unwrap()], t.path());
+    assert_eq!(o.status.code(), Some(5), "stderr: {}", stderr(&o));
+}
+
+#[test]
+fn missing_module_is_127() {
+    let t = TempDir::new("missing");
+    let o = run(&["/nonexistent/prog.wasm"], t.path());
+    assert_one_line_error(&o, 127, "No such file or directory");
+}
+
+#[test]
+fn non_wasm_file_is_126() {
+    let t = TempDir::new("notwasm");
+    let p = write_module(t.path(), "script.wasm", b"#!/bin/sh\necho hi\n");
+    let o = run(&[p.to_str().unwrap()], t.path());
+    assert_one_line_error(&o, 126, "not a WebAssembly module");
+}
+
+#[test]
+fn truncated_module_is_126() {
+    let t = TempDir::new("trunc");
+    let mut b = ModBuilder::new();
+    let m = exit_module(&mut b, 0);
+    let p = write_module(t.path(), "cut.wasm", &m[..m.len() / 2]);
+    let o = run(&[p.to_str().unwrap()], t.path());
+    assert_one_line_error(&o, 126, "invalid WebAssembly module");
+}
+
+#[test]
+fn wrong_import_signature_is_named() {
+    let t = TempDir::new("badsig");
+    let mut b = ModBuilder::new();
+    b.import("SYS_write", "(i32,i32) -> (i64)");
+    let m = exit_module(&mut b, 0);
+    let p = write_module(t.path(), "badsig.wasm", &m);
+    let o = run(&[p.to_str().unwrap()], t.path());
+    assert_one_line_error(&o, 126, "wali.SYS_write has signature (i32,i32) -> (i64), but the WALI ABI defines (i32,i32,i32) -> (i64)");
+}
+
+#[test]
+fn unknown_import_is_named() {
+    let t = TempDir::new("unknown");
+    let mut b = ModBuilder::new();
+    b.import("SYS_frobnicate", "(i32) -> (i64)");
+    let m = exit_module(&mut b, 0);
+    let p = write_module(t.path(), "unk.wasm", &m);
+    let o = run(&[p.to_str().unwrap()], t.path());
+    assert_one_line_error(&o, 126, "unknown import wali.SYS_frobnicate");
+}
+
+#[test]
+fn bad_flag_is_an_error() {
+    let o = std::process::Command::new(bin()).arg("--no-such-flag").output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--no-such-flag"));
+}
+
+/// write(1, ptr, len) with ptr past the end of memory answers -EFAULT; the module exits
+/// with the negated result so the status shows it.
+#[test]
+fn bad_guest_pointer_gets_efault() {
+    let t = TempDir::new("efault");
+    let mut b = ModBuilder::new();
+    let w = b.import("SYS_write", "(i32,i32,i32) -> (i64)");
+    let e = b.import("__proc_exit", "(i32) -> ()");
+    // Memory is 2 pages (131072 bytes): [131070, 131070+16) straddles the end.
+    let m = b.build(&[
+        I::I32Const(1),
+        I::I32Const(131070),
+        I::I32Const(16),
+        I::Call(w),
+        I::I32WrapI64,
+        I::LocalSet(4),
+        I::I32Const(0),
+        I::LocalGet(4),
+        I::I32Sub,
+        I::Call(e),
+    ]);
+    let p = write_module(t.path(), "efault.wasm", &m);
+    let o = run(&[p.to_str().unwrap()], t.path());
+    assert_eq!(o.status.code(), Some(14), "EFAULT is 14; stderr: {}", stderr(&o));
+}
+
+/// mmap 1 MiB, munmap, mmap again: the pages come back (same address), and 1000 rounds
+/// of 64 MiB map/unmap fit in a 2 GiB memory only if pages are reused.
+#[test]
+fn munmapped_pages_are_reused() {
+    let t = TempDir::new("mmap");
+    let mut b = ModBuilder::new();
+    let mm = b.import("SYS_mmap", "(i32,i32,i32,i32,i32,i64) -> (i64)");
+    let mu = b.import("SYS_munmap", "(i32,i32) -> (i64)");
+    let e = b.import("__proc_exit", "(i32) -> ()");
+    let map = |len: i32| -> Vec<I<'static>> {
+        vec![I::I32Const(0), I::I32Const(len), I::I32Const(3), I::I32Const(0x22), I::I32Const(-1), I::I64Const(0), I::Call(mm)]
+    };
+    let mut body = vec![];
+    body.extend(map(1 << 20));
+    body.push(I::LocalSet(0)); // first address
+    body.extend([I::LocalGet(0), I::I32WrapI64, I::I32Const(1 << 20), I::Call(mu), I::Drop]);
+    body.extend(map(1 << 20));
+    body.push(I::LocalSet(1));
+    // loop 1000 x (map 64 MiB; fail -> exit 2; unmap)
+    body.extend([I::I32Const(1000), I::LocalSet(4), I::Loop(wasm_encoder::BlockType::Empty)]);
+    body.extend(map(64 << 20));
+    body.extend([
+        I::LocalSet(2),
+        I::LocalGet(2),
+        I::I64Const(0),
+        I::I64LtS,
+        I::If(wasm_encoder::BlockType::Empty),
+        I::I32Const(2),
+        I::Call(e),
+        I::End,
+        I::LocalGet(2),
+        I::I32WrapI64,
+        I::I32Const(64 << 20),
+        I::Call(mu),
+        I::Drop,
+        I::LocalGet(4),
+        I::I32Const(1),
+        I::I32Sub,
+        I::LocalTee(4),
+        I::BrIf(0),
+        I::End,
+    ]);
+    // exit 0 if the second 1 MiB map reused the first address, else 3
+    body.extend([I::LocalGet(0), I::LocalGet(1), I::I64Eq, I::If(wasm_encoder::BlockType::Empty), I::I32Const(0), I::Call(e), I::End, I::I32Const(3), I::Call(e)]);
+    let m = b.build(&body);
+    let p = write_module(t.path(), "mmap.wasm", &m);
+    let o = run(&[p.to_str().unwrap()], t.path());
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+}
+
+#[test]
+fn second_run_uses_the_compiled_module_cache() {
+    let t = TempDir::new("cache");
+    let mut b = ModBuilder::new();
+    let m = exit_module(&mut b, 0);
+    let p = write_module(t.path(), "c.wasm", &m);
+    let cache = t.path().join("cache");
+    let go = || {
+        std::process::Command::new(bin())
+            .arg(&p)
+            .env("WALI_CACHE_DIR", &cache)
+            .env("WALI_LOG", "debug")
+            .output()
+            .unwrap()
+    };
+    let first = go();
+    assert!(stderr(&first).contains("compiled=true"), "{}", stderr(&first));
+    let n = std::fs::read_dir(cache.join("modules")).unwrap().count();
+    assert_eq!(n, 1, "one compiled module cached");
+    let second = go();
+    assert!(stderr(&second).contains("compiled=false"), "{}", stderr(&second));
+}
+
+#[test]
+fn list_syscalls_covers_the_whole_abi() {
+    let o = std::process::Command::new(bin()).args(["--list-syscalls", "--format", "tsv"]).output().unwrap();
+    assert!(o.status.success());
+    let out = String::from_utf8(o.stdout).unwrap();
+    for (name, sig) in abi_rows("syscalls.tsv") {
+        let line = out.lines().find(|l| l.split('\t').next() == Some(name.as_str()));
+        let line = line.unwrap_or_else(|| panic!("{name} missing from --list-syscalls"));
+        assert_eq!(line.split('\t').nth(2), Some(sig.as_str()), "{name}");
+        let level = line.split('\t').nth(4).unwrap();
+        assert!(["full", "partial", "none"].contains(&level), "{line}");
+    }
+}
+
+#[test]
+fn docs_syscall_table_is_generated_from_the_table() {
+    let o = std::process::Command::new(bin()).args(["--list-syscalls", "--format", "markdown"]).output().unwrap();
+    let committed = std::fs::read_to_string(repo().join("docs/syscalls.md")).unwrap_or_default();
+    assert!(
+        committed == String::from_utf8(o.stdout).unwrap(),
+        "docs/syscalls.md is stale: regenerate with `wali-run --list-syscalls --format markdown > docs/syscalls.md`"
+    );
+}

@@ -1,0 +1,141 @@
+//! Helpers for the integration tests: build small wasm modules, run wali-run.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use wasm_encoder::*;
+
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_wali-run")
+}
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A temporary directory removed on drop.
+pub struct TempDir(pub PathBuf);
+impl TempDir {
+    pub fn new(tag: &str) -> TempDir {
+        let p = std::env::temp_dir().join(format!("wali-test-{tag}-{}-{:?}", std::process::id(), std::thread::current().id()));
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(&p).unwrap();
+        TempDir(p)
+    }
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Run wali-run with a private cache dir.
+pub fn run(args: &[&str], cache: &Path) -> Output {
+    Command::new(bin()).args(args).env("WALI_CACHE_DIR", cache).output().expect("spawn wali-run")
+}
+
+pub fn parse_sig(sig: &str) -> (Vec<ValType>, Vec<ValType>) {
+    // "(i32,i64) -> (i64)"
+    let (p, r) = sig.split_once("->").unwrap();
+    let list = |s: &str| -> Vec<ValType> {
+        s.trim()
+            .trim_start_matches('(')
+            .trim_end_matches(')')
+            .split(',')
+            .filter(|t| !t.trim().is_empty())
+            .map(|t| match t.trim() {
+                "i32" => ValType::I32,
+                "i64" => ValType::I64,
+                other => panic!("type {other}"),
+            })
+            .collect()
+    };
+    (list(p), list(r))
+}
+
+/// A module builder: imports from "wali", one shared memory (defined), a `_start` body.
+pub struct ModBuilder {
+    pub imports: Vec<(String, Vec<ValType>, Vec<ValType>)>,
+    pub data: Vec<(u32, Vec<u8>)>,
+    pub define_memory: bool,
+}
+
+impl ModBuilder {
+    pub fn new() -> Self {
+        ModBuilder { imports: vec![], data: vec![], define_memory: true }
+    }
+    /// Add an import; returns its function index.
+    pub fn import(&mut self, name: &str, sig: &str) -> u32 {
+        let (p, r) = parse_sig(sig);
+        self.imports.push((name.to_string(), p, r));
+        (self.imports.len() - 1) as u32
+    }
+    pub fn func(&self, name: &str) -> u32 {
+        self.imports.iter().position(|i| i.0 == name).expect("imported") as u32
+    }
+    /// Finish with `_start` whose body is `body` (instructions, no trailing End).
+    pub fn build(&self, body: &[Instruction<'static>]) -> Vec<u8> {
+        let mut m = Module::new();
+        let mut types = TypeSection::new();
+        for (_, p, r) in &self.imports {
+            types.ty().function(p.clone(), r.clone());
+        }
+        types.ty().function(vec![], vec![]);
+        m.section(&types);
+        let mut imps = ImportSection::new();
+        for (i, (n, _, _)) in self.imports.iter().enumerate() {
+            imps.import("wali", n, EntityType::Function(i as u32));
+        }
+        let mt = MemoryType { minimum: 2, maximum: Some(32768), memory64: false, shared: true, page_size_log2: None };
+        if !self.define_memory {
+            imps.import("env", "memory", mt);
+        }
+        m.section(&imps);
+        let mut funcs = FunctionSection::new();
+        funcs.function(self.imports.len() as u32);
+        m.section(&funcs);
+        if self.define_memory {
+            let mut mems = MemorySection::new();
+            mems.memory(mt);
+            m.section(&mems);
+        }
+        let mut ex = ExportSection::new();
+        ex.export("_start", ExportKind::Func, self.imports.len() as u32);
+        if self.define_memory {
+            ex.export("memory", ExportKind::Memory, 0);
+        }
+        m.section(&ex);
+        if !self.data.is_empty() {
+            m.section(&DataCountSection { count: self.data.len() as u32 });
+        }
+        let mut code = CodeSection::new();
+        let mut f = Function::new(vec![(4, ValType::I64), (4, ValType::I32)]);
+        for ins in body {
+            f.instruction(ins);
+        }
+        f.instruction(&Instruction::End);
+        code.function(&f);
+        m.section(&code);
+        if !self.data.is_empty() {
+            let mut d = DataSection::new();
+            for (off, bytes) in &self.data {
+                d.active(0, &ConstExpr::i32_const(*off as i32), bytes.iter().copied());
+            }
+            m.section(&d);
+        }
+        m.finish()
+    }
+}
+
+pub fn write_module(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Build the wasm32 C toolchain: pristine musl 1.2.5 + our wasm32 overlay -> a sysroot
+# under ~/.cache/wali-run, keyed by its inputs (an unchanged sysroot is not rebuilt),
+# linked as <repo>/build/sysroot for wali-cc. Installs what it lacks.
+#   WALI_MUSL_TARBALL=/path/musl-1.2.5.tar.gz   use a tarball you downloaded yourself
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(dirname "$here")
+cache=${WALI_CACHE_DIR:-$HOME/.cache/wali-run}
+musl_sha=a9a118bbe84d8764da0ea0d28b3ab3fae8477fc7e4085d90102b8596fc7c75e4
+binaryen_version=132.0.0
+mkdir -p "$cache/src" "$repo/build"
+log=$cache/toolchain-build.log
+
+need_pkgs=()
+for p in clang-19 lld-19 llvm-19 libclang-rt-19-dev-wasm32 musl-tools wabt; do
+  dpkg -s "$p" >/dev/null 2>&1 || need_pkgs+=("$p")
+done
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+  echo "== installing ${need_pkgs[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_pkgs[@]}" >/dev/null
+fi
+
+# binaryen from npm: Debian's is too old for --translate-to-exnref.
+wasm_opt=$cache/npm/node_modules/binaryen/bin/wasm-opt
+if [ ! -x "$wasm_opt" ]; then
+  echo "== installing binaryen $binaryen_version (npm)"
+  mkdir -p "$cache/npm"
+  npm install --no-save --silent --prefix "$cache/npm" "binaryen@$binaryen_version" >/dev/null
+fi
+
+# The musl tarball: the user's, or Debian's source package (no host named here: the
+# deb-src entry is derived from the machine's own apt sources).
+tarball=${WALI_MUSL_TARBALL:-$cache/src/musl_1.2.5.orig.tar.gz}
+if [ ! -f "$tarball" ]; then
+  echo "== fetching musl 1.2.5 source (Debian source package)"
+  src_list=/etc/apt/sources.list.d/wali-run-src.sources
+  if ! grep -rqs '^Types: deb-src' /etc/apt/sources.list.d/ /etc/apt/sources.list 2>/dev/null; then
+    awk 'BEGIN{RS="";ORS="\n\n"} NR==1' /etc/apt/sources.list.d/debian.sources |
+      sed -e 's/^Types: deb$/Types: deb-src/' -e 's/^Suites: .*/Suites: bookworm trixie/' > "$src_list"
+    apt-get update -qq
+  fi
+  (cd "$cache/src" && apt-get source --download-only -qq musl=1.2.5-3.1~deb13u1 >/dev/null 2>&1)
+fi
+echo "$musl_sha  $tarball" | sha256sum -c --quiet - || { echo "toolchain: $tarball: sha256 mismatch" >&2; exit 1; }
+
+# The sysroot key: every input that shapes it.
+key=$( { echo "$musl_sha"; cat "$here/build.sh" "$here/gen-syscalls.py" "$here/wali-cc" "$repo/syscalls/abi/syscalls.tsv";
+         (cd "$here/musl-overlay" && find . -type f | LC_ALL=C sort | xargs cat); } | sha256sum | cut -c1-16)
+sysroot=$cache/sysroot-$key
+if [ ! -f "$sysroot/.complete" ]; then
+  echo "== building musl for wasm32 (log: $log)"
+  work=$(mktemp -d)
+  trap 'rm -rf "$work"' EXIT
+  tar -xzf "$tarball" -C "$work"
+  m=$work/musl-1.2.5
+  # The wasm32 arch: x32's ILP32-over-x86-64 types, x86-64 syscall numbers, IEEE quad
+  # long double, and `long` addresses (clang's wasm32 size_t is unsigned long).
+  cp -r "$m/arch/x32" "$m/arch/wasm32"
+  rm -f "$m/arch/wasm32/syscall_arch.h" "$m/arch/wasm32/crt_arch.h" "$m/arch/wasm32/pthread_arch.h" "$m/arch/wasm32/reloc.h" "$m/arch/wasm32/bits/io.h"
+  cp "$m/arch/x86_64/bits/syscall.h.in" "$m/arch/wasm32/bits/syscall.h.in"
+  cp "$m/arch/aarch64/bits/float.h" "$m/arch/wasm32/bits/float.h"
+  sed -i 's/^#define _Addr int$/#define _Addr long/' "$m/arch/wasm32/bits/alltypes.h.in"
+  cp -r "$here/musl-overlay/." "$m/"
+  python3 "$here/gen-syscalls.py" "$repo/syscalls/abi/syscalls.tsv" "$m/arch/x86_64/bits/syscall.h.in" > "$m/arch/wasm32/wali_syscalls.h"
+  cat > "$m/config.mak" <<MAK
+ARCH = wasm32
+prefix = $sysroot
+includedir = \$(prefix)/include
+libdir = \$(prefix)/lib
+CC = clang-19 --target=wasm32-unknown-unknown
+AR = llvm-ar-19
+RANLIB = llvm-ranlib-19
+CFLAGS = -O2 -matomics -mbulk-memory -mmutable-globals -mexception-handling -mllvm -wasm-enable-sjlj -D__linux__ -Wno-unused-command-line-argument
+CFLAGS_AUTO = -std=c99 -nostdinc -ffreestanding -fexcess-precision=standard -frounding-math -fno-strict-aliasing -Wa,--noexecstack -D_XOPEN_SOURCE=700 -pipe -fomit-frame-pointer -fno-unwind-tables -fno-asynchronous-unwind-tables -ffunction-sections -fdata-sections -w
+CFLAGS_C99FSE = -std=c99 -nostdinc -ffreestanding -fexcess-precision=standard -frounding-math
+CFLAGS_MEMOPS =
+LDFLAGS =
+LIBCC =
+SHARED_LIBS =
+ALL_TOOLS =
+TOOL_LIBS =
+MAK
+  rm -f "$m/configure"
+  if ! (cd "$m" && make -j"$(nproc)" lib/libc.a install-headers install-libs SHARED_LIBS= ALL_TOOLS= >"$log" 2>&1); then
+    tail -30 "$log" >&2
+    echo "toolchain: musl build failed (full log: $log)" >&2
+    exit 1
+  fi
+  cp /usr/lib/llvm-19/lib/clang/19/lib/wasi/libclang_rt.builtins-wasm32.a "$sysroot/lib/"
+  for l in m pthread rt dl util crypt xnet resolv; do
+    [ -f "$sysroot/lib/lib$l.a" ] || llvm-ar-19 rc "$sysroot/lib/lib$l.a"
+  done
+  touch "$sysroot/.complete"
+fi
+ln -sfn "$sysroot" "$repo/build/sysroot"
+ln -sfn "$wasm_opt" "$repo/build/wasm-opt"
+echo "== sysroot: $sysroot"
