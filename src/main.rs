@@ -48,13 +48,12 @@ struct Cli {
     /// Format for --list-syscalls.
     #[arg(long, value_enum, default_value = "text", requires = "list_syscalls")]
     format: ListFormat,
-    /// The module to run, then the arguments it gets (argv[1..]).
-    #[arg(
-        trailing_var_arg = true,
-        allow_hyphen_values = true,
-        value_name = "MODULE [ARGS]"
-    )]
-    command: Vec<OsString>,
+    /// The module to run (a .wasm file).
+    #[arg(value_name = "MODULE")]
+    module: Option<OsString>,
+    /// Arguments for the module (its argv[1..]); everything after MODULE goes to it.
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_name = "ARGS")]
+    args: Vec<OsString>,
 }
 
 fn fail(status: i32, msg: impl std::fmt::Display) -> ! {
@@ -153,7 +152,7 @@ fn main() {
         list(cli.format);
         return;
     }
-    let Some((module, args)) = cli.command.split_first() else {
+    let (Some(module), args) = (&cli.module, &cli.args) else {
         fail(
             2,
             "no module given; usage: wali-run [OPTIONS] MODULE.wasm [ARGS...] (see --help)",

@@ -2,6 +2,7 @@
 //! OS thread. Knows no individual syscall: the syscall layer registers its imports.
 
 use crate::engine::{one_line, Loaded, THREAD_STACK};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use wali_syscalls::{Ctx, Exit, GuestMem, Process, ProcessConfig, Spawner};
 use wasmtime::{Engine, InstancePre, Linker, SharedMemory, Store, WasmBacktrace};
@@ -21,42 +22,53 @@ struct Threads {
 impl Spawner for Threads {
     fn spawn(&self, process: Arc<Process>, arg: u32) -> Result<i32, wali_syscalls::errno::Errno> {
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
-        let engine = self.engine.clone();
-        let pre = self.pre.clone();
-        let name = self.name.clone();
-        let r = std::thread::Builder::new()
-            .name("wali-thread".into())
-            .stack_size(THREAD_STACK)
-            .spawn(move || {
-                let cx = Ctx::new(process);
-                let tid = cx.tid;
-                let _ = tx.send(tid);
-                let mut store = Store::new(&engine, cx);
-                let outcome = (|| {
-                    let inst = pre.instantiate(&mut store)?;
-                    let start = inst
-                        .get_typed_func::<(i32, i32), ()>(&mut store, "__wasm_thread_start_libc")?;
-                    start.call(&mut store, (tid, arg as i32))
-                })();
-                match classify(outcome) {
-                    Outcome::Exit(_) if matches!(thread_exit(&store), true) => {}
-                    Outcome::Exit(c) => std::process::exit(c),
-                    Outcome::Trap(m) => {
-                        eprintln!("wali-run: {name}: thread {tid}: {m}");
-                        std::process::exit(134);
-                    }
+        let (engine, pre, name) = (self.engine.clone(), self.pre.clone(), self.name.clone());
+        process.threads.fetch_add(1, Ordering::SeqCst);
+        let p = process.clone();
+        let r = std::thread::Builder::new().name("wali-thread".into()).stack_size(THREAD_STACK).spawn(move || {
+            let cx = Ctx::new(p.clone());
+            let tid = cx.tid;
+            let _ = tx.send(tid);
+            let mut store = Store::new(&engine, cx);
+            let r = (|| {
+                let inst = pre.instantiate(&mut store)?;
+                let start = inst.get_typed_func::<(i32, i32), ()>(&mut store, "__wasm_thread_start_libc")?;
+                start.call(&mut store, (tid, arg as i32))
+            })();
+            let ended = match &r {
+                Ok(()) => true,
+                Err(e) => matches!(e.downcast_ref::<Exit>(), Some(Exit::Thread(_))),
+            };
+            if ended {
+                thread_exit(&store);
+                // The last thread to leave ends the process (the main thread may have
+                // left with SYS_exit while this one ran).
+                if p.threads.fetch_sub(1, Ordering::SeqCst) == 1 {
+                    std::process::exit(0);
                 }
-            });
+                return;
+            }
+            match classify(r) {
+                Outcome::Exit(c) => std::process::exit(c),
+                Outcome::Trap(m) => {
+                    eprintln!("wali-run: {name}: thread {tid}: {m}");
+                    std::process::exit(134);
+                }
+            }
+        });
         match r {
             Ok(_) => rx.recv().map_err(|_| wali_syscalls::errno::EAGAIN),
-            Err(_) => Err(wali_syscalls::errno::EAGAIN),
+            Err(_) => {
+                process.threads.fetch_sub(1, Ordering::SeqCst);
+                Err(wali_syscalls::errno::EAGAIN)
+            }
         }
     }
 }
 
 /// After a thread's start routine ends: clear and wake its tid word, as the kernel does
 /// for CLONE_CHILD_CLEARTID. Returns true (the thread, not the process, ended).
-fn thread_exit(store: &Store<Ctx>) -> bool {
+fn thread_exit(store: &Store<Ctx>) {
     let cx = store.data();
     if cx.clear_child_tid != 0 {
         if let Ok(p) = cx.mem.host(cx.clear_child_tid, 4) {
@@ -68,7 +80,6 @@ fn thread_exit(store: &Store<Ctx>) -> bool {
             }
         }
     }
-    true
 }
 
 fn classify(r: wasmtime::Result<()>) -> Outcome {
@@ -125,5 +136,14 @@ pub fn run(
         let start = inst.get_typed_func::<(), ()>(&mut store, "_start")?;
         start.call(&mut store, ())
     })();
+    if let Some(Exit::Thread(_)) = outcome.as_ref().err().and_then(|e| e.downcast_ref::<Exit>()) {
+        // The main thread left with SYS_exit while others run: Linux keeps the process
+        // alive until the last thread ends, which then exits the host process.
+        if process.threads.fetch_sub(1, Ordering::SeqCst) > 1 {
+            loop {
+                std::thread::park();
+            }
+        }
+    }
     Ok(classify(outcome))
 }

@@ -7,6 +7,7 @@ use crate::signal::SignalState;
 use crate::trace::Tracer;
 use std::ffi::CString;
 use std::fmt;
+use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Mutex, OnceLock};
 
 /// Why guest code stopped running: carried through wasmtime as the error of a host call.
@@ -66,6 +67,8 @@ pub struct Process {
     pub space: Mutex<AddressSpace>,
     pub signals: SignalState,
     pub tracer: Option<Arc<Tracer>>,
+    /// Live guest threads; the last `exit` ends the process.
+    pub threads: AtomicUsize,
     /// Set once by the engine layer, after the module is linked.
     pub spawner: OnceLock<Arc<dyn Spawner>>,
 }
@@ -86,6 +89,7 @@ impl Process {
             space: Mutex::new(space),
             signals: SignalState::default(),
             tracer: cfg.tracer,
+            threads: AtomicUsize::new(1),
             spawner: OnceLock::new(),
         }))
     }

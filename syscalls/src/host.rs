@@ -10,7 +10,7 @@ pub fn ret(r: libc::c_long) -> SysResult {
     if r < 0 {
         Err(Errno::last().into())
     } else {
-        Ok(r as i64)
+        Ok(r)
     }
 }
 

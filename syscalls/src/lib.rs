@@ -22,6 +22,7 @@ mod memory;
 mod poll;
 mod process;
 mod system;
+mod thread;
 mod time;
 
 pub use ctx::{Ctx, Exit, Process, ProcessConfig, Spawner};

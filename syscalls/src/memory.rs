@@ -59,7 +59,7 @@ pub fn mmap(
     }
     let anon = f & libc::MAP_ANONYMOUS != 0;
     if !anon {
-        if off.0 < 0 || off.0 as u64 % PAGE != 0 {
+        if off.0 < 0 || !(off.0 as u64).is_multiple_of(PAGE) {
             return Err(EINVAL.into());
         }
         if typ != libc::MAP_PRIVATE {
@@ -77,7 +77,7 @@ pub fn mmap(
     let mut s = space(cx);
     let placed = if fixed {
         let a = addr.0 as u64;
-        if a % PAGE != 0 {
+        if !a.is_multiple_of(PAGE) {
             return Err(EINVAL.into());
         }
         if f & libc::MAP_FIXED_NOREPLACE != 0 && f & libc::MAP_FIXED == 0 && !s.is_free(a, len) {
@@ -141,7 +141,7 @@ fn release(cx: &Ctx, a: u32, len: u64) {
 
 pub fn munmap(cx: &mut Ctx, addr: Ptr, length: Len) -> SysResult {
     let a = addr.0 as u64;
-    if a % PAGE != 0 || length.0 == 0 {
+    if !a.is_multiple_of(PAGE) || length.0 == 0 {
         return Err(EINVAL.into());
     }
     let len = page_up(length.0 as u64).ok_or(EINVAL)?;
@@ -166,7 +166,7 @@ pub fn mremap(
 ) -> SysResult {
     let f = flags.0;
     let o = old.0 as u64;
-    if o % PAGE != 0 || new_size.0 == 0 || f & !(MREMAP_MAYMOVE | MREMAP_FIXED | 4) != 0 {
+    if !o.is_multiple_of(PAGE) || new_size.0 == 0 || f & !(MREMAP_MAYMOVE | MREMAP_FIXED | 4) != 0 {
         return Err(EINVAL.into());
     }
     if f & MREMAP_FIXED != 0 && f & MREMAP_MAYMOVE == 0 {
@@ -181,7 +181,7 @@ pub fn mremap(
     let keep = ol.min(nl);
     if f & MREMAP_FIXED != 0 {
         let n = new_addr.0 as u64;
-        if n % PAGE != 0 || (n < o + ol && o < n + nl) {
+        if !n.is_multiple_of(PAGE) || (n < o + ol && o < n + nl) {
             return Err(EINVAL.into());
         }
         let p = s.map_fixed(n, nl).ok_or(ENOMEM)?;
@@ -217,7 +217,7 @@ pub fn mremap(
 
 /// The range must be page-aligned and inside linear memory (Linux: ENOMEM if unmapped).
 fn check_range(cx: &Ctx, addr: u32, len: u32) -> Result<u64, Errno> {
-    if addr as u64 % PAGE != 0 {
+    if !(addr as u64).is_multiple_of(PAGE) {
         return Err(EINVAL);
     }
     let l = page_up(len as u64).ok_or(EINVAL)?;

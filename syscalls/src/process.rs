@@ -6,8 +6,3 @@ use crate::ctx::{Ctx, Exit, Stop, SysResult};
 pub fn exit_group(_cx: &mut Ctx, status: Int) -> SysResult {
     Err(Stop::Exit(Exit::Process(status.0 & 0xff)))
 }
-
-pub fn exit(_cx: &mut Ctx, status: Int) -> SysResult {
-    // With one thread, ending it ends the process.
-    Err(Stop::Exit(Exit::Process(status.0 & 0xff)))
-}

@@ -3,7 +3,7 @@
 //! `abi/syscalls.tsv`); the level says how much of Linux's behaviour is there.
 
 use crate::args::*;
-use crate::{fs, memory, poll, process, signal, system, time};
+use crate::{fs, memory, poll, process, signal, system, thread, time};
 
 syscall_table! {
     // name            nr   category level    (arguments)                                       => handler             note
@@ -57,7 +57,7 @@ syscall_table! {
     getsockopt      =  55, Net,     None,    (sockfd: Fd, level: Int, optname: Int, optval: Ptr, optlen: Ptr) => ENOSYS,    "";
     fork            =  57, Process, None,    ()                                                     => ENOSYS,              "";
     execve          =  59, Process, None,    (pathname: Path, argv: Ptr, envp: Ptr)                 => ENOSYS,              "";
-    exit            =  60, Process, Partial, (status: Int)                                          => process::exit,       "ends the process while threads are not yet supported";
+    exit            =  60, Thread,  Full,    (status: Int)                                          => thread::exit,        "ends the calling thread; the last one ends the process";
     wait4           =  61, Process, None,    (pid: Pid, wstatus: Ptr, options: Int, rusage: Ptr)    => ENOSYS,              "";
     kill            =  62, Signal,  None,    (pid: Pid, sig: Sig)                                   => ENOSYS,              "needs signal delivery";
     uname           =  63, System,  Full,    (buf: Ptr)                                             => system::uname,       "";
@@ -112,7 +112,7 @@ syscall_table! {
     chroot          = 161, Fs,      Partial, (path: Path)                                           => fs::chroot,          "always EPERM: the runtime never changes its root";
     gettid          = 186, Thread,  Full,    ()                                                     => system::gettid,      "";
     tkill           = 200, Signal,  None,    (tid: Pid, sig: Sig)                                   => ENOSYS,              "needs signal delivery";
-    futex           = 202, Thread,  None,    (uaddr: Ptr, futex_op: Int, val: Int, timeout: Ptr, uaddr2: Ptr, val3: Int) => ENOSYS, "comes with threads";
+    futex           = 202, Thread,  Partial, (uaddr: Ptr, futex_op: Int, val: Int, timeout: Ptr, uaddr2: Ptr, val3: Int) => thread::futex, "wait, wake, requeue, wake_op, bitsets; no PI futexes";
     sched_getaffinity = 204, Thread, Full,   (pid: Pid, cpusetsize: Len, mask: Ptr)                 => system::sched_getaffinity, "";
     getdents64      = 217, Fs,      Full,    (fd: Fd, dirp: Ptr, count: Len)                        => fs::getdents64,      "";
     set_tid_address = 218, Thread,  Full,    (tidptr: Ptr)                                          => system::set_tid_address, "";
@@ -153,7 +153,7 @@ syscall_table! {
     mlockall        = 151, Mem,     Partial, (flags: Int)                                           => memory::mlockall,    "accepted; guest memory is not locked";
     preadv          = 295, Fs,      Full,    (fd: Fd, iov: Ptr, iovcnt: Int, pos_l: Off, pos_h: Off) => fs::preadv,         "";
     sched_setscheduler = 144, Thread, None,  (pid: Pid, policy: Int, param: Ptr)                    => ENOSYS,              "";
-    set_robust_list = 273, Thread,  None,    (head: Ptr, len: Len)                                  => ENOSYS,              "comes with threads";
+    set_robust_list = 273, Thread,  Partial, (head: Ptr, len: Len)                                  => thread::set_robust_list, "accepted; lists are not walked at thread death";
     signalfd        = 282, Signal,  None,    (fd: Fd, mask: Ptr, flags: Int)                        => ENOSYS,              "needs signal delivery";
     signalfd4       = 289, Signal,  None,    (fd: Fd, mask: Ptr, sizemask: Len, flags: Int)         => ENOSYS,              "needs signal delivery";
     timerfd_create  = 283, Time,    Full,    (clockid: Int, flags: Int)                             => time::timerfd_create, "";
