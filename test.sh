@@ -11,8 +11,6 @@ cd "$here"
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy -D warnings"
-cargo clippy --release --locked --all-targets -q -- -D warnings
-echo "== toolchain smoke test"
-toolchain/smoke.sh
+cargo clippy --release --locked --workspace --all-targets -q -- -D warnings
 echo "== cargo test"
 cargo test --release --locked --workspace

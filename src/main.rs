@@ -52,7 +52,11 @@ struct Cli {
     #[arg(value_name = "MODULE")]
     module: Option<OsString>,
     /// Arguments for the module (its argv[1..]); everything after MODULE goes to it.
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_name = "ARGS")]
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "ARGS"
+    )]
     args: Vec<OsString>,
 }
 

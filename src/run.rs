@@ -25,37 +25,41 @@ impl Spawner for Threads {
         let (engine, pre, name) = (self.engine.clone(), self.pre.clone(), self.name.clone());
         process.threads.fetch_add(1, Ordering::SeqCst);
         let p = process.clone();
-        let r = std::thread::Builder::new().name("wali-thread".into()).stack_size(THREAD_STACK).spawn(move || {
-            let cx = Ctx::new(p.clone());
-            let tid = cx.tid;
-            let _ = tx.send(tid);
-            let mut store = Store::new(&engine, cx);
-            let r = (|| {
-                let inst = pre.instantiate(&mut store)?;
-                let start = inst.get_typed_func::<(i32, i32), ()>(&mut store, "__wasm_thread_start_libc")?;
-                start.call(&mut store, (tid, arg as i32))
-            })();
-            let ended = match &r {
-                Ok(()) => true,
-                Err(e) => matches!(e.downcast_ref::<Exit>(), Some(Exit::Thread(_))),
-            };
-            if ended {
-                thread_exit(&store);
-                // The last thread to leave ends the process (the main thread may have
-                // left with SYS_exit while this one ran).
-                if p.threads.fetch_sub(1, Ordering::SeqCst) == 1 {
-                    std::process::exit(0);
+        let r = std::thread::Builder::new()
+            .name("wali-thread".into())
+            .stack_size(THREAD_STACK)
+            .spawn(move || {
+                let cx = Ctx::new(p.clone());
+                let tid = cx.tid;
+                let _ = tx.send(tid);
+                let mut store = Store::new(&engine, cx);
+                let r = (|| {
+                    let inst = pre.instantiate(&mut store)?;
+                    let start = inst
+                        .get_typed_func::<(i32, i32), ()>(&mut store, "__wasm_thread_start_libc")?;
+                    start.call(&mut store, (tid, arg as i32))
+                })();
+                let ended = match &r {
+                    Ok(()) => true,
+                    Err(e) => matches!(e.downcast_ref::<Exit>(), Some(Exit::Thread(_))),
+                };
+                if ended {
+                    thread_exit(&store);
+                    // The last thread to leave ends the process (the main thread may have
+                    // left with SYS_exit while this one ran).
+                    if p.threads.fetch_sub(1, Ordering::SeqCst) == 1 {
+                        std::process::exit(0);
+                    }
+                    return;
                 }
-                return;
-            }
-            match classify(r) {
-                Outcome::Exit(c) => std::process::exit(c),
-                Outcome::Trap(m) => {
-                    eprintln!("wali-run: {name}: thread {tid}: {m}");
-                    std::process::exit(134);
+                match classify(r) {
+                    Outcome::Exit(c) => std::process::exit(c),
+                    Outcome::Trap(m) => {
+                        eprintln!("wali-run: {name}: thread {tid}: {m}");
+                        std::process::exit(134);
+                    }
                 }
-            }
-        });
+            });
         match r {
             Ok(_) => rx.recv().map_err(|_| wali_syscalls::errno::EAGAIN),
             Err(_) => {
@@ -136,7 +140,11 @@ pub fn run(
         let start = inst.get_typed_func::<(), ()>(&mut store, "_start")?;
         start.call(&mut store, ())
     })();
-    if let Some(Exit::Thread(_)) = outcome.as_ref().err().and_then(|e| e.downcast_ref::<Exit>()) {
+    if let Some(Exit::Thread(_)) = outcome
+        .as_ref()
+        .err()
+        .and_then(|e| e.downcast_ref::<Exit>())
+    {
         // The main thread left with SYS_exit while others run: Linux keeps the process
         // alive until the last thread ends, which then exits the host process.
         if process.threads.fetch_sub(1, Ordering::SeqCst) > 1 {

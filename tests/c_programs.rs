@@ -9,11 +9,19 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn wali_cc() -> PathBuf {
-    std::env::var_os("WALI_CC").map(PathBuf::from).unwrap_or_else(|| repo().join("toolchain/wali-cc"))
+    std::env::var_os("WALI_CC")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join("toolchain/wali-cc"))
 }
 
 fn header(src: &str, key: &str) -> Vec<String> {
-    let Some(line) = src.lines().take(5).find_map(|l| l.strip_prefix(&format!("// {key}:"))) else { return vec![] };
+    let Some(line) = src
+        .lines()
+        .take(5)
+        .find_map(|l| l.strip_prefix(&format!("// {key}:")))
+    else {
+        return vec![];
+    };
     // Split on spaces, honouring double quotes.
     let mut out = vec![];
     let mut cur = String::new();
@@ -43,7 +51,13 @@ fn build(cc: &Path, src: &Path, out: &Path, extra: &[&str]) {
         .args(extra)
         .output()
         .unwrap_or_else(|e| panic!("cannot run {}: {e} (run ./build.sh first)", cc.display()));
-    assert!(o.status.success(), "{} failed on {}:\n{}", cc.display(), src.display(), String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "{} failed on {}:\n{}",
+        cc.display(),
+        src.display(),
+        String::from_utf8_lossy(&o.stderr)
+    );
 }
 
 /// Build `name.c` both ways, run both, compare. Returns the native stdout.
@@ -67,13 +81,35 @@ fn differential(name: &str) -> String {
         }
         cmd.output().unwrap()
     };
-    let n = run_in("n", Command::new(&native).args(&args));
-    let mut wc = Command::new(bin());
-    wc.env("WALI_CACHE_DIR", t.path().join("cache")).arg(&wasm).args(&args);
+    // coreutils `timeout` so a hung guest fails the test instead of hanging the suite.
+    let timed = || {
+        let mut c = Command::new("timeout");
+        c.args(["-k", "5", "120"]);
+        c
+    };
+    let n = run_in("n", timed().arg(&native).args(&args));
+    let mut wc = timed();
+    wc.env("WALI_CACHE_DIR", t.path().join("cache"))
+        .arg(bin())
+        .arg(&wasm)
+        .args(&args);
     let w = run_in("w", &mut wc);
-    let (ns, ws) = (String::from_utf8_lossy(&n.stdout), String::from_utf8_lossy(&w.stdout));
-    assert_eq!(ns, ws, "{name}: stdout differs (left native, right wasm); wasm stderr:\n{}", stderr(&w));
-    assert_eq!(n.status.code(), w.status.code(), "{name}: exit status differs; wasm stderr:\n{}", stderr(&w));
+    let (ns, ws) = (
+        String::from_utf8_lossy(&n.stdout),
+        String::from_utf8_lossy(&w.stdout),
+    );
+    assert_eq!(
+        ns,
+        ws,
+        "{name}: stdout differs (left native, right wasm); wasm stderr:\n{}",
+        stderr(&w)
+    );
+    assert_eq!(
+        n.status.code(),
+        w.status.code(),
+        "{name}: exit status differs; wasm stderr:\n{}",
+        stderr(&w)
+    );
     ns.into_owned()
 }
 
@@ -99,7 +135,10 @@ fn dirlist() {
 #[test]
 fn malloc200() {
     let out = differential("malloc200");
-    assert!(out.contains("20 rounds of 200 MB ok, calloc nonzero pages=0"), "{out}");
+    assert!(
+        out.contains("20 rounds of 200 MB ok, calloc nonzero pages=0"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -117,5 +156,8 @@ fn exit3() {
 #[test]
 fn efault() {
     let out = differential("efault");
-    assert!(out.contains("write from bad pointer: -1 Bad address"), "{out}");
+    assert!(
+        out.contains("write from bad pointer: -1 Bad address"),
+        "{out}"
+    );
 }

@@ -26,7 +26,11 @@ fn exit_module(b: &mut ModBuilder, code: i32) -> Vec<u8> {
 fn assert_one_line_error(o: &std::process::Output, status: i32, needle: &str) {
     let err = stderr(o);
     assert_eq!(o.status.code(), Some(status), "stderr: {err}");
-    assert_eq!(err.trim_end().lines().count(), 1, "one line expected, got: {err}");
+    assert_eq!(
+        err.trim_end().lines().count(),
+        1,
+        "one line expected, got: {err}"
+    );
     assert!(err.contains(needle), "expected {needle:?} in {err:?}");
     assert!(!err.contains("panicked"), "{err}");
 }
@@ -36,7 +40,10 @@ fn every_abi_import_links_with_its_exact_signature() {
     let t = TempDir::new("abi");
     let mut b = ModBuilder::new();
     let mut n = 0;
-    for (name, sig) in abi_rows("syscalls.tsv").into_iter().chain(abi_rows("aux.tsv")) {
+    for (name, sig) in abi_rows("syscalls.tsv")
+        .into_iter()
+        .chain(abi_rows("aux.tsv"))
+    {
         if name != "__proc_exit" {
             b.import(&name, &sig);
             n += 1;
@@ -109,7 +116,10 @@ fn unknown_import_is_named() {
 
 #[test]
 fn bad_flag_is_an_error() {
-    let o = std::process::Command::new(bin()).arg("--no-such-flag").output().unwrap();
+    let o = std::process::Command::new(bin())
+        .arg("--no-such-flag")
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--no-such-flag"));
 }
@@ -137,7 +147,12 @@ fn bad_guest_pointer_gets_efault() {
     ]);
     let p = write_module(t.path(), "efault.wasm", &m);
     let o = run(&[p.to_str().unwrap()], t.path());
-    assert_eq!(o.status.code(), Some(14), "EFAULT is 14; stderr: {}", stderr(&o));
+    assert_eq!(
+        o.status.code(),
+        Some(14),
+        "EFAULT is 14; stderr: {}",
+        stderr(&o)
+    );
 }
 
 /// mmap 1 MiB, munmap, mmap again: the pages come back (same address), and 1000 rounds
@@ -150,16 +165,34 @@ fn munmapped_pages_are_reused() {
     let mu = b.import("SYS_munmap", "(i32,i32) -> (i64)");
     let e = b.import("__proc_exit", "(i32) -> ()");
     let map = |len: i32| -> Vec<I<'static>> {
-        vec![I::I32Const(0), I::I32Const(len), I::I32Const(3), I::I32Const(0x22), I::I32Const(-1), I::I64Const(0), I::Call(mm)]
+        vec![
+            I::I32Const(0),
+            I::I32Const(len),
+            I::I32Const(3),
+            I::I32Const(0x22),
+            I::I32Const(-1),
+            I::I64Const(0),
+            I::Call(mm),
+        ]
     };
     let mut body = vec![];
     body.extend(map(1 << 20));
     body.push(I::LocalSet(0)); // first address
-    body.extend([I::LocalGet(0), I::I32WrapI64, I::I32Const(1 << 20), I::Call(mu), I::Drop]);
+    body.extend([
+        I::LocalGet(0),
+        I::I32WrapI64,
+        I::I32Const(1 << 20),
+        I::Call(mu),
+        I::Drop,
+    ]);
     body.extend(map(1 << 20));
     body.push(I::LocalSet(1));
     // loop 1000 x (map 64 MiB; fail -> exit 2; unmap)
-    body.extend([I::I32Const(1000), I::LocalSet(4), I::Loop(wasm_encoder::BlockType::Empty)]);
+    body.extend([
+        I::I32Const(1000),
+        I::LocalSet(4),
+        I::Loop(wasm_encoder::BlockType::Empty),
+    ]);
     body.extend(map(64 << 20));
     body.extend([
         I::LocalSet(2),
@@ -183,7 +216,17 @@ fn munmapped_pages_are_reused() {
         I::End,
     ]);
     // exit 0 if the second 1 MiB map reused the first address, else 3
-    body.extend([I::LocalGet(0), I::LocalGet(1), I::I64Eq, I::If(wasm_encoder::BlockType::Empty), I::I32Const(0), I::Call(e), I::End, I::I32Const(3), I::Call(e)]);
+    body.extend([
+        I::LocalGet(0),
+        I::LocalGet(1),
+        I::I64Eq,
+        I::If(wasm_encoder::BlockType::Empty),
+        I::I32Const(0),
+        I::Call(e),
+        I::End,
+        I::I32Const(3),
+        I::Call(e),
+    ]);
     let m = b.build(&body);
     let p = write_module(t.path(), "mmap.wasm", &m);
     let o = run(&[p.to_str().unwrap()], t.path());
@@ -206,20 +249,33 @@ fn second_run_uses_the_compiled_module_cache() {
             .unwrap()
     };
     let first = go();
-    assert!(stderr(&first).contains("compiled=true"), "{}", stderr(&first));
+    assert!(
+        stderr(&first).contains("compiled=true"),
+        "{}",
+        stderr(&first)
+    );
     let n = std::fs::read_dir(cache.join("modules")).unwrap().count();
     assert_eq!(n, 1, "one compiled module cached");
     let second = go();
-    assert!(stderr(&second).contains("compiled=false"), "{}", stderr(&second));
+    assert!(
+        stderr(&second).contains("compiled=false"),
+        "{}",
+        stderr(&second)
+    );
 }
 
 #[test]
 fn list_syscalls_covers_the_whole_abi() {
-    let o = std::process::Command::new(bin()).args(["--list-syscalls", "--format", "tsv"]).output().unwrap();
+    let o = std::process::Command::new(bin())
+        .args(["--list-syscalls", "--format", "tsv"])
+        .output()
+        .unwrap();
     assert!(o.status.success());
     let out = String::from_utf8(o.stdout).unwrap();
     for (name, sig) in abi_rows("syscalls.tsv") {
-        let line = out.lines().find(|l| l.split('\t').next() == Some(name.as_str()));
+        let line = out
+            .lines()
+            .find(|l| l.split('\t').next() == Some(name.as_str()));
         let line = line.unwrap_or_else(|| panic!("{name} missing from --list-syscalls"));
         assert_eq!(line.split('\t').nth(2), Some(sig.as_str()), "{name}");
         let level = line.split('\t').nth(4).unwrap();
@@ -229,7 +285,10 @@ fn list_syscalls_covers_the_whole_abi() {
 
 #[test]
 fn docs_syscall_table_is_generated_from_the_table() {
-    let o = std::process::Command::new(bin()).args(["--list-syscalls", "--format", "markdown"]).output().unwrap();
+    let o = std::process::Command::new(bin())
+        .args(["--list-syscalls", "--format", "markdown"])
+        .output()
+        .unwrap();
     let committed = std::fs::read_to_string(repo().join("docs/syscalls.md")).unwrap_or_default();
     assert!(
         committed == String::from_utf8(o.stdout).unwrap(),

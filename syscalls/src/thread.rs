@@ -7,7 +7,15 @@ use std::sync::atomic::Ordering;
 
 const TIMESPEC: usize = 16;
 
-pub fn futex(cx: &mut Ctx, uaddr: Ptr, op: Int, val: Int, timeout: Ptr, uaddr2: Ptr, val3: Int) -> SysResult {
+pub fn futex(
+    cx: &mut Ctx,
+    uaddr: Ptr,
+    op: Int,
+    val: Int,
+    timeout: Ptr,
+    uaddr2: Ptr,
+    val3: Int,
+) -> SysResult {
     if !uaddr.0.is_multiple_of(4) {
         return Err(EINVAL.into());
     }

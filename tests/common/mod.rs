@@ -17,7 +17,11 @@ pub fn repo() -> PathBuf {
 pub struct TempDir(pub PathBuf);
 impl TempDir {
     pub fn new(tag: &str) -> TempDir {
-        let p = std::env::temp_dir().join(format!("wali-test-{tag}-{}-{:?}", std::process::id(), std::thread::current().id()));
+        let p = std::env::temp_dir().join(format!(
+            "wali-test-{tag}-{}-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        ));
         let _ = std::fs::remove_dir_all(&p);
         std::fs::create_dir_all(&p).unwrap();
         TempDir(p)
@@ -34,7 +38,11 @@ impl Drop for TempDir {
 
 /// Run wali-run with a private cache dir.
 pub fn run(args: &[&str], cache: &Path) -> Output {
-    Command::new(bin()).args(args).env("WALI_CACHE_DIR", cache).output().expect("spawn wali-run")
+    Command::new(bin())
+        .args(args)
+        .env("WALI_CACHE_DIR", cache)
+        .output()
+        .expect("spawn wali-run")
 }
 
 pub fn parse_sig(sig: &str) -> (Vec<ValType>, Vec<ValType>) {
@@ -65,7 +73,11 @@ pub struct ModBuilder {
 
 impl ModBuilder {
     pub fn new() -> Self {
-        ModBuilder { imports: vec![], data: vec![], define_memory: true }
+        ModBuilder {
+            imports: vec![],
+            data: vec![],
+            define_memory: true,
+        }
     }
     /// Add an import; returns its function index.
     pub fn import(&mut self, name: &str, sig: &str) -> u32 {
@@ -74,7 +86,10 @@ impl ModBuilder {
         (self.imports.len() - 1) as u32
     }
     pub fn func(&self, name: &str) -> u32 {
-        self.imports.iter().position(|i| i.0 == name).expect("imported") as u32
+        self.imports
+            .iter()
+            .position(|i| i.0 == name)
+            .expect("imported") as u32
     }
     /// Finish with `_start` whose body is `body` (instructions, no trailing End).
     pub fn build(&self, body: &[Instruction<'static>]) -> Vec<u8> {
@@ -89,7 +104,13 @@ impl ModBuilder {
         for (i, (n, _, _)) in self.imports.iter().enumerate() {
             imps.import("wali", n, EntityType::Function(i as u32));
         }
-        let mt = MemoryType { minimum: 2, maximum: Some(32768), memory64: false, shared: true, page_size_log2: None };
+        let mt = MemoryType {
+            minimum: 2,
+            maximum: Some(32768),
+            memory64: false,
+            shared: true,
+            page_size_log2: None,
+        };
         if !self.define_memory {
             imps.import("env", "memory", mt);
         }
@@ -109,7 +130,9 @@ impl ModBuilder {
         }
         m.section(&ex);
         if !self.data.is_empty() {
-            m.section(&DataCountSection { count: self.data.len() as u32 });
+            m.section(&DataCountSection {
+                count: self.data.len() as u32,
+            });
         }
         let mut code = CodeSection::new();
         let mut f = Function::new(vec![(4, ValType::I64), (4, ValType::I32)]);
