@@ -71,6 +71,7 @@ fn cstring(s: &std::ffi::OsStr, what: &str) -> CString {
 }
 
 fn list(format: ListFormat) {
+    use wali_syscalls::aux::AUX;
     let mut out = std::io::stdout().lock();
     let full = SYSCALLS
         .iter()
@@ -98,11 +99,16 @@ fn list(format: ListFormat) {
                     s.note
                 );
             }
+            let _ = writeln!(out, "\n{:<26} level    note", "auxiliary import");
+            for (name, _, level, note) in AUX {
+                let _ = writeln!(out, "{name:<26} {:<8} {note}", level.name());
+            }
             writeln!(
                 out,
-                "{} syscalls: {full} full, {partial} partial, {} not implemented",
+                "{} syscalls: {full} full, {partial} partial, {} not implemented; {} auxiliary imports",
                 SYSCALLS.len(),
-                SYSCALLS.len() - full - partial
+                SYSCALLS.len() - full - partial,
+                AUX.len()
             )
         }
         ListFormat::Tsv => {
@@ -118,6 +124,9 @@ fn list(format: ListFormat) {
                     s.level.name(),
                     s.note
                 );
+            }
+            for (name, sig, level, note) in AUX {
+                let _ = writeln!(out, "{name}\t-\t{sig}\taux\t{}\t{note}", level.name());
             }
             Ok(())
         }
@@ -136,6 +145,10 @@ fn list(format: ListFormat) {
                     s.level.name(),
                     s.note
                 );
+            }
+            let _ = writeln!(out, "\n## Auxiliary imports\n\n| import | signature | level | note |\n|---|---|---|---|");
+            for (name, sig, level, note) in AUX {
+                let _ = writeln!(out, "| `{name}` | `{sig}` | {} | {note} |", level.name());
             }
             Ok(())
         }

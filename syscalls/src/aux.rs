@@ -3,24 +3,65 @@
 
 use crate::ctx::{Ctx, Exit};
 use crate::errno::*;
+use crate::Level::{Full, Partial};
 use std::ffi::CString;
 use std::io::Write;
 use std::os::fd::{AsRawFd, FromRawFd};
 use wasmtime::{Caller, Linker};
 
-/// Signatures of the auxiliary imports, as the ABI lists them.
-pub const AUX: &[(&str, &str)] = &[
-    ("__init", "() -> (i32)"),
-    ("__deinit", "() -> (i32)"),
-    ("__proc_exit", "(i32) -> ()"),
-    ("__cl_get_argc", "() -> (i32)"),
-    ("__cl_get_argv_len", "(i32) -> (i32)"),
-    ("__cl_copy_argv", "(i32,i32) -> (i32)"),
-    ("__get_init_envfile", "(i32,i32) -> (i32)"),
-    ("__wasm_thread_spawn", "(i32,i32) -> (i32)"),
-    ("setjmp", "(i32) -> (i32)"),
-    ("sigsetjmp", "(i32,i32) -> (i32)"),
-    ("longjmp", "(i32,i32) -> ()"),
+/// The auxiliary imports, as the ABI lists them: (name, signature, level, note).
+pub const AUX: &[(&str, &str, crate::Level, &str)] = &[
+    (
+        "__init",
+        "() -> (i32)",
+        Full,
+        "start-up hook; nothing to do",
+    ),
+    (
+        "__deinit",
+        "() -> (i32)",
+        Full,
+        "exit hook; flushes nothing host-side",
+    ),
+    (
+        "__proc_exit",
+        "(i32) -> ()",
+        Full,
+        "ends the process with the status",
+    ),
+    ("__cl_get_argc", "() -> (i32)", Full, ""),
+    ("__cl_get_argv_len", "(i32) -> (i32)", Full, ""),
+    ("__cl_copy_argv", "(i32,i32) -> (i32)", Full, ""),
+    (
+        "__get_init_envfile",
+        "(i32,i32) -> (i32)",
+        Full,
+        "environment as a memfd of KEY=VALUE lines",
+    ),
+    (
+        "__wasm_thread_spawn",
+        "(i32,i32) -> (i32)",
+        Full,
+        "new instance on a new OS thread",
+    ),
+    (
+        "setjmp",
+        "(i32) -> (i32)",
+        Partial,
+        "returns 0; wali-cc binaries use wasm exceptions instead",
+    ),
+    (
+        "sigsetjmp",
+        "(i32,i32) -> (i32)",
+        Partial,
+        "returns 0; wali-cc binaries use wasm exceptions instead",
+    ),
+    (
+        "longjmp",
+        "(i32,i32) -> ()",
+        Partial,
+        "traps with a message: needs the module's own setjmp",
+    ),
 ];
 
 /// Write the environment as `KEY=VALUE` lines into an anonymous file and return the
