@@ -10,14 +10,14 @@ export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$cache/target}
 quiet=0
 [ "${1:-}" = "--quiet" ] && quiet=1
 
-"$here/toolchain/build.sh"
-
 echo "== building wali-run (cargo, target dir $CARGO_TARGET_DIR)"
-cargo build --release --locked --manifest-path "$here/Cargo.toml" 2>&1 | grep -v -E '^\s+(Compiling|Fresh|Downloaded|Downloading)' || true
-test -x "$CARGO_TARGET_DIR/release/wali-run" || { echo "build.sh: cargo build failed" >&2; exit 1; }
+cargo build --release --locked --quiet --manifest-path "$here/Cargo.toml" || { echo "build.sh: cargo build failed" >&2; exit 1; }
 mkdir -p "$here/build/bin"
 ln -sf "$CARGO_TARGET_DIR/release/wali-run" "$here/build/bin/wali-run"
 ln -sf "$here/toolchain/wali-cc" "$here/build/bin/wali-cc"
+
+# The libc declares its imports from wali-run's syscall table, so it comes second.
+WALI_RUN="$here/build/bin/wali-run" "$here/toolchain/build.sh"
 echo "== ready: build/bin/wali-run and build/bin/wali-cc (add $here/build/bin to PATH)"
 
 if [ $quiet = 0 ]; then

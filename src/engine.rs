@@ -32,10 +32,14 @@ pub fn engine() -> wasmtime::Result<Engine> {
     c.wasm_threads(true)
         .shared_memory(true)
         .wasm_exceptions(true)
+        // Guest signal handlers run at epoch checks in busy code (see deliver.rs).
+        .epoch_interruption(true)
         .async_stack_size(MAX_WASM_STACK + (1 << 20))
         .max_wasm_stack(MAX_WASM_STACK)
         .cranelift_opt_level(OptLevel::Speed);
-    Engine::new(&c)
+    let e = Engine::new(&c)?;
+    wali_syscalls::deliver::set_engine(&e);
+    Ok(e)
 }
 
 pub struct Loaded {

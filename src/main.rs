@@ -156,6 +156,8 @@ fn list(format: ListFormat) {
 }
 
 fn main() {
+    // First, before any thread exists: helper threads must inherit "all blocked".
+    let (initial_mask, ignored_signals) = wali_syscalls::deliver::init_host();
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -234,7 +236,18 @@ fn main() {
         "module ready"
     );
     raise_stack_limit();
-    match run::run(&engine, loaded, &name, ProcessConfig { argv, env, tracer }) {
+    match run::run(
+        &engine,
+        loaded,
+        &name,
+        ProcessConfig {
+            argv,
+            env,
+            tracer,
+            ignored_signals,
+            initial_mask,
+        },
+    ) {
         Ok(run::Outcome::Exit(code)) => std::process::exit(code),
         Ok(run::Outcome::Trap(msg)) => fail(134, format!("{name}: {msg}")),
         Err(msg) => fail(126, format!("{name}: {msg}")),

@@ -9,8 +9,12 @@ use wasmparser::{Parser, Payload, TypeRef};
 /// Where the rewritten module imports its memory from, when it defined its own.
 pub const MEMORY_MODULE: &str = "wali-run";
 pub const MEMORY_NAME: &str = "memory";
+/// Exports added for the runtime: the function table (signal handlers are table
+/// indices) and the shadow-stack pointer (signal frames go on the guest's stack).
+pub const TABLE_EXPORT: &str = "wali-run:table";
+pub const SP_EXPORT: &str = "wali-run:sp";
 /// Bumped whenever the rewrite changes, so cached compilations are not reused.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 /// The largest 32-bit memory, in wasm pages: the maximum given to memories without one.
 const MAX_PAGES: u64 = 65536;
 
@@ -35,6 +39,9 @@ pub fn rewrite(wasm: &[u8]) -> Result<Vec<u8>, String> {
     let mut imports_done = false;
     let mut pending_imports: Option<wasm_encoder::ImportSection> = None;
     let mut re = RoundtripReencoder;
+    let mut has_table = false;
+    let mut globals: Vec<wasmparser::GlobalType> = vec![];
+    let mut sp_export: Option<u32> = None;
 
     // First pass: the memory section comes after the sections that must follow the
     // imports, so learn about memories before writing anything.
@@ -42,8 +49,25 @@ pub fn rewrite(wasm: &[u8]) -> Result<Vec<u8>, String> {
         match payload.map_err(|e| e.to_string())? {
             Payload::ImportSection(reader) => {
                 for imp in reader.into_imports() {
-                    if let TypeRef::Memory(_) = imp.map_err(|e| e.to_string())?.ty {
-                        imported_memories += 1;
+                    match imp.map_err(|e| e.to_string())?.ty {
+                        TypeRef::Memory(_) => imported_memories += 1,
+                        TypeRef::Table(_) => has_table = true,
+                        TypeRef::Global(g) => globals.push(g),
+                        _ => {}
+                    }
+                }
+            }
+            Payload::TableSection(reader) => has_table |= reader.count() > 0,
+            Payload::GlobalSection(reader) => {
+                for g in reader {
+                    globals.push(g.map_err(|e| e.to_string())?.ty);
+                }
+            }
+            Payload::ExportSection(reader) => {
+                for e in reader {
+                    let e = e.map_err(|e| e.to_string())?;
+                    if e.name == "__stack_pointer" && e.kind == wasmparser::ExternalKind::Global {
+                        sp_export = Some(e.index);
                     }
                 }
             }
@@ -62,6 +86,22 @@ pub fn rewrite(wasm: &[u8]) -> Result<Vec<u8>, String> {
     if imported_memories > 1 {
         return Err("modules with more than one memory are not supported".into());
     }
+    // wasm-ld makes __stack_pointer global 0; reference binaries also export it.
+    let sp = sp_export.or_else(|| {
+        globals
+            .first()
+            .filter(|g| g.mutable && g.content_type == wasmparser::ValType::I32)
+            .map(|_| 0)
+    });
+    let extra_exports = |sec: &mut wasm_encoder::ExportSection| {
+        if has_table {
+            sec.export(TABLE_EXPORT, wasm_encoder::ExportKind::Table, 0);
+        }
+        if let Some(g) = sp {
+            sec.export(SP_EXPORT, wasm_encoder::ExportKind::Global, g);
+        }
+    };
+    let mut exports_done = false;
 
     let emit_imports = |out: &mut wasm_encoder::Module,
                         sec: Option<wasm_encoder::ImportSection>,
@@ -103,8 +143,38 @@ pub fn rewrite(wasm: &[u8]) -> Result<Vec<u8>, String> {
             }
             // Replaced by the import written with the other imports.
             Payload::MemorySection(_) | Payload::End(_) => {}
+            Payload::ExportSection(reader) => {
+                if !imports_done {
+                    emit_imports(&mut out, pending_imports.take(), defined)?;
+                    imports_done = true;
+                }
+                let mut sec = wasm_encoder::ExportSection::new();
+                for e in reader {
+                    let e = e.map_err(|e| e.to_string())?;
+                    sec.export(
+                        e.name,
+                        re.export_kind(e.kind).map_err(|e| e.to_string())?,
+                        e.index,
+                    );
+                }
+                extra_exports(&mut sec);
+                out.section(&sec);
+                exports_done = true;
+            }
             other => {
                 if let Some((id, range)) = other.as_section() {
+                    // A module without exports gets an export section before start (8),
+                    // elements (9), data count (12), code (10) or data (11).
+                    if !exports_done && [8, 9, 10, 11, 12].contains(&id) {
+                        if !imports_done {
+                            emit_imports(&mut out, pending_imports.take(), defined)?;
+                            imports_done = true;
+                        }
+                        let mut sec = wasm_encoder::ExportSection::new();
+                        extra_exports(&mut sec);
+                        out.section(&sec);
+                        exports_done = true;
+                    }
                     // Imports (2) and memories (5) are written in order before any later section.
                     if !imports_done && id != 1 && id != 0 {
                         emit_imports(&mut out, pending_imports.take(), defined)?;
@@ -120,6 +190,11 @@ pub fn rewrite(wasm: &[u8]) -> Result<Vec<u8>, String> {
     }
     if !imports_done {
         emit_imports(&mut out, pending_imports.take(), defined)?;
+    }
+    if !exports_done {
+        let mut sec = wasm_encoder::ExportSection::new();
+        extra_exports(&mut sec);
+        out.section(&sec);
     }
     Ok(out.finish())
 }

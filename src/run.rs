@@ -2,10 +2,11 @@
 //! OS thread. Knows no individual syscall: the syscall layer registers its imports.
 
 use crate::engine::{one_line, Loaded, THREAD_STACK};
+use crate::rewrite;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use wali_syscalls::{Ctx, Exit, GuestMem, Process, ProcessConfig, Spawner};
-use wasmtime::{Engine, InstancePre, Linker, SharedMemory, Store, WasmBacktrace};
+use wasmtime::{Engine, Instance, InstancePre, Linker, SharedMemory, Store, WasmBacktrace};
 
 /// How the guest ended, as the host process should report it.
 pub enum Outcome {
@@ -34,7 +35,7 @@ impl Spawner for Threads {
                 let _ = tx.send(tid);
                 let mut store = Store::new(&engine, cx);
                 let r = (|| {
-                    let inst = pre.instantiate(&mut store)?;
+                    let inst = instantiate(&pre, &mut store)?;
                     let start = inst
                         .get_typed_func::<(i32, i32), ()>(&mut store, "__wasm_thread_start_libc")?;
                     start.call(&mut store, (tid, arg as i32))
@@ -84,6 +85,20 @@ fn thread_exit(store: &Store<Ctx>) {
             }
         }
     }
+}
+
+/// A guest thread's instance, with what signal delivery needs: epoch checks that run
+/// pending handlers, the function table and the stack pointer.
+fn instantiate(pre: &InstancePre<Ctx>, store: &mut Store<Ctx>) -> wasmtime::Result<Instance> {
+    store.set_epoch_deadline(1);
+    store.epoch_deadline_callback(wali_syscalls::deliver::on_epoch);
+    let inst = pre.instantiate(&mut *store)?;
+    let table = inst.get_table(&mut *store, rewrite::TABLE_EXPORT);
+    let sp = inst.get_global(&mut *store, rewrite::SP_EXPORT);
+    let cx = store.data_mut();
+    cx.table = table;
+    cx.sp = sp;
+    Ok(inst)
 }
 
 fn classify(r: wasmtime::Result<()>) -> Outcome {
@@ -136,8 +151,11 @@ pub fn run(
     });
     let _ = process.spawner.set(threads);
     let outcome = (|| {
-        let inst = pre.instantiate(&mut store)?;
+        let inst = instantiate(&pre, &mut store)?;
         let start = inst.get_typed_func::<(), ()>(&mut store, "_start")?;
+        // The guest starts with the mask the host process had (blocked until now).
+        store.data_mut().sigmask = process.initial_mask;
+        wali_syscalls::deliver::mirror_mask(process.initial_mask);
         start.call(&mut store, ())
     })();
     if let Some(Exit::Thread(_)) = outcome

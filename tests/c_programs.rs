@@ -62,12 +62,22 @@ fn build(cc: &Path, src: &Path, out: &Path, extra: &[&str]) {
 
 /// Build `name.c` both ways, run both, compare. Returns the native stdout.
 fn differential(name: &str) -> String {
+    differential_status(name).0
+}
+
+/// As `differential`, also returning the (equal) exit statuses.
+fn differential_status(name: &str) -> (String, std::process::ExitStatus) {
     let t = TempDir::new(name);
     let src = repo().join("tests/c").join(format!("{name}.c"));
     let text = std::fs::read_to_string(&src).unwrap();
     let native = t.path().join(format!("{name}.native"));
     let wasm = t.path().join(format!("{name}.wasm"));
-    build(Path::new("musl-gcc"), &src, &native, &["-static"]);
+    build(
+        Path::new("musl-gcc"),
+        &src,
+        &native,
+        &["-static", "-lpthread"],
+    );
     build(&wali_cc(), &src, &wasm, &[]);
     let args = header(&text, "args");
     let env = header(&text, "env");
@@ -105,12 +115,12 @@ fn differential(name: &str) -> String {
         stderr(&w)
     );
     assert_eq!(
-        n.status.code(),
-        w.status.code(),
+        n.status,
+        w.status,
         "{name}: exit status differs; wasm stderr:\n{}",
         stderr(&w)
     );
-    ns.into_owned()
+    (ns.into_owned(), w.status)
 }
 
 #[test]
@@ -160,4 +170,70 @@ fn efault() {
         out.contains("write from bad pointer: -1 Bad address"),
         "{out}"
     );
+}
+
+#[test]
+fn threads_counter() {
+    let out = differential("threads_counter");
+    assert!(out.contains("counter = 800000"), "{out}");
+    assert!(out.contains("join 7: 0, returned 2014"), "{out}");
+    assert!(out.contains("main's thread-local = 1000"), "{out}");
+}
+
+#[test]
+fn threads_sync() {
+    let out = differential("threads_sync");
+    assert!(
+        out.contains("consumed sum 200010000 (expected 200010000)"),
+        "{out}"
+    );
+    assert!(out.contains("rwlock writes 1000"), "{out}");
+    assert!(
+        out.contains("once ran 1 time(s), destructors ran 4"),
+        "{out}"
+    );
+}
+
+#[test]
+fn signal_interrupts_busy_loop() {
+    let out = differential("sig_busy");
+    assert!(out.contains("busy loop interrupted: hits=1"), "{out}");
+    assert!(out.contains("blocked: hits=1 pending=1"), "{out}");
+    assert!(out.contains("unblocked: hits=101"), "{out}");
+}
+
+#[test]
+fn signal_eintr_and_restart() {
+    let out = differential("sig_eintr");
+    assert!(
+        out.contains("read: -1 (Interrupted system call), handler ran 1"),
+        "{out}"
+    );
+    assert!(out.contains("restarted read: 1 'x'"), "{out}");
+    assert!(
+        out.contains("nanosleep: -1 (Interrupted system call)"),
+        "{out}"
+    );
+}
+
+#[test]
+fn signal_siginfo() {
+    let out = differential("sig_info");
+    assert!(
+        out.contains("kill: signo=10 code=SI_USER pid matches=1"),
+        "{out}"
+    );
+    assert!(
+        out.contains("sigsuspend returned -1, handler ran=1"),
+        "{out}"
+    );
+    assert!(out.contains("on alternate stack=1"), "{out}");
+}
+
+#[test]
+fn signal_default_terminates() {
+    use std::os::unix::process::ExitStatusExt;
+    let (out, status) = differential_status("sig_term");
+    assert_eq!(out, "before\n");
+    assert_eq!(status.signal(), Some(libc::SIGTERM), "{status:?}");
 }

@@ -46,7 +46,14 @@ fi
 echo "$musl_sha  $tarball" | sha256sum -c --quiet - || { echo "toolchain: $tarball: sha256 mismatch" >&2; exit 1; }
 
 # The sysroot key: every input that shapes it.
-key=$( { echo "$musl_sha"; cat "$here/build.sh" "$here/gen-syscalls.py" "$here/wali-cc" "$repo/syscalls/abi/syscalls.tsv";
+# The libc's imports come from the runtime's syscall table (the one source): import,
+# number and signature of every syscall wali-run links.
+wali_run=${WALI_RUN:-$repo/build/bin/wali-run}
+[ -x "$wali_run" ] || { echo "toolchain: no wali-run at $wali_run (build it first, or set WALI_RUN)" >&2; exit 1; }
+table=$cache/syscall-table.tsv
+"$wali_run" --list-syscalls --format tsv | awk -F'\t' 'NR == 1 || $2 != "-"' | cut -f1-3 > "$table.tmp"
+mv "$table.tmp" "$table"
+key=$( { echo "$musl_sha"; cat "$here/build.sh" "$here/gen-syscalls.py" "$here/wali-cc" "$table";
          (cd "$here/musl-overlay" && find . -type f | LC_ALL=C sort | xargs cat); } | sha256sum | cut -c1-16)
 sysroot=$cache/sysroot-$key
 if [ ! -f "$sysroot/.complete" ]; then
@@ -68,10 +75,12 @@ if [ ! -f "$sysroot/.complete" ]; then
   # fields. Each sed must hit, or the header changed under us.
   patch_hdr() { grep -q "$2" "$m/include/$1" || { echo "toolchain: include/$1: no '$2'" >&2; exit 1; }
                 sed -i "s/$2/$3/" "$m/include/$1"; }
+  # The reference libc's SIG_IGN is -2: table index 1 may be a real handler.
+  patch_hdr signal.h '^#define SIG_IGN  ((void (\*)(int)) 1)$' '#define SIG_IGN  ((void (*)(int)) -2)'
   patch_hdr sys/epoll.h '^#ifdef __x86_64__$' '#if defined(__x86_64__) || defined(__wasm32__)'
   patch_hdr sys/socket.h '^#if __LONG_MAX > 0x7fffffff \&\& __BYTE_ORDER == __LITTLE_ENDIAN$' \
     '#if (__LONG_MAX > 0x7fffffff || defined(__wasm32__)) \&\& __BYTE_ORDER == __LITTLE_ENDIAN'
-  python3 "$here/gen-syscalls.py" "$repo/syscalls/abi/syscalls.tsv" "$m/arch/x86_64/bits/syscall.h.in" > "$m/arch/wasm32/wali_syscalls.h"
+  python3 "$here/gen-syscalls.py" "$table" "$m/arch/x86_64/bits/syscall.h.in" > "$m/arch/wasm32/wali_syscalls.h"
   cat > "$m/config.mak" <<MAK
 ARCH = wasm32
 prefix = $sysroot

@@ -56,6 +56,10 @@ pub struct ProcessConfig {
     pub argv: Vec<CString>,
     pub env: Vec<CString>,
     pub tracer: Option<Arc<Tracer>>,
+    /// Signals ignored when the process started (they stay ignored, as across execve).
+    pub ignored_signals: u64,
+    /// The signal mask the main thread starts with (the host's at start-up).
+    pub initial_mask: u64,
 }
 
 /// One WALI process: state shared by all its threads.
@@ -69,6 +73,7 @@ pub struct Process {
     pub tracer: Option<Arc<Tracer>>,
     /// Live guest threads; the last `exit` ends the process.
     pub threads: AtomicUsize,
+    pub initial_mask: u64,
     /// Set once by the engine layer, after the module is linked.
     pub spawner: OnceLock<Arc<dyn Spawner>>,
 }
@@ -87,9 +92,10 @@ impl Process {
             env_file,
             mem,
             space: Mutex::new(space),
-            signals: SignalState::default(),
+            signals: SignalState::new(cfg.ignored_signals),
             tracer: cfg.tracer,
             threads: AtomicUsize::new(1),
+            initial_mask: cfg.initial_mask,
             spawner: OnceLock::new(),
         }))
     }
@@ -107,6 +113,11 @@ pub struct Ctx {
     /// `sigaltstack` as the guest set it: (sp, flags, size).
     pub altstack: (u32, i32, u32),
     pub trace: Option<Arc<Tracer>>,
+    /// The mask to restore once handlers have run (sigsuspend, ppoll, pselect6).
+    pub saved_mask: Option<u64>,
+    /// This instance's function table and stack pointer (signal handlers and frames).
+    pub table: Option<wasmtime::Table>,
+    pub sp: Option<wasmtime::Global>,
 }
 
 impl Ctx {
@@ -117,8 +128,13 @@ impl Ctx {
             // SAFETY: gettid has no preconditions.
             tid: unsafe { libc::gettid() },
             clear_child_tid: 0,
-            sigmask: 0,
+            // A new OS thread inherits its creator's host mask, the mirror of the
+            // creator's guest mask: that is the new guest thread's mask.
+            sigmask: crate::deliver::current_mask(),
             altstack: (0, libc::SS_DISABLE, 0),
+            saved_mask: None,
+            table: None,
+            sp: None,
             proc,
         }
     }

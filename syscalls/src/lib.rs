@@ -10,6 +10,7 @@ pub mod table;
 pub mod args;
 pub mod aux;
 pub mod ctx;
+pub mod deliver;
 pub mod errno;
 pub mod mem;
 pub mod mmap;

@@ -4,6 +4,7 @@
 use crate::args::*;
 use crate::ctx::{Ctx, SysResult};
 use crate::errno::*;
+use crate::signal;
 
 const FD_SET: usize = 128;
 const EPOLL_EVENT: usize = 12;
@@ -29,13 +30,22 @@ pub fn poll(cx: &mut Ctx, fds: Ptr, nfds: U64, timeout: Int) -> SysResult {
     sys!(SYS_poll, p, nfds.0, timeout.0)
 }
 
-pub fn ppoll(cx: &mut Ctx, fds: Ptr, nfds: U64, tmo: Ptr, _mask: Ptr, _size: Len) -> SysResult {
+pub fn ppoll(cx: &mut Ctx, fds: Ptr, nfds: U64, tmo: Ptr, mask: Ptr, size: Len) -> SysResult {
     if nfds.0 > nofile() {
         return Err(EINVAL.into());
     }
     let p = cx.mem.host(fds.0, nfds.0 as usize * 8)?;
     let t = cx.mem.host_opt(tmo.0, TIMESPEC)?;
-    sys!(SYS_ppoll, p, nfds.0, t, 0, 8)
+    let m = signal::call_mask(cx, mask.0, size.0)?;
+    sys!(
+        SYS_ppoll,
+        p,
+        nfds.0,
+        t,
+        m.as_ref()
+            .map_or(std::ptr::null(), |m| m as *const libc::sigset_t),
+        8
+    )
 }
 
 fn sets(cx: &Ctx, r: Ptr, w: Ptr, e: Ptr) -> Result<[*mut u8; 3], Errno> {
@@ -55,13 +65,31 @@ pub fn select(cx: &mut Ctx, nfds: Int, r: Ptr, w: Ptr, e: Ptr, tv: Ptr) -> SysRe
     sys!(SYS_select, nfds.0, r, w, e, t)
 }
 
-pub fn pselect6(cx: &mut Ctx, nfds: Int, r: Ptr, w: Ptr, e: Ptr, ts: Ptr, _mask: Ptr) -> SysResult {
+/// The sixth argument points at `{sigset ptr, size}`, two 8-byte words from our libc
+/// (its syscall arguments are `long long`).
+pub fn pselect6(cx: &mut Ctx, nfds: Int, r: Ptr, w: Ptr, e: Ptr, ts: Ptr, mask: Ptr) -> SysResult {
     if !(0..=1024).contains(&nfds.0) {
         return Err(EINVAL.into());
     }
     let [r, w, e] = sets(cx, r, w, e)?;
     let t = cx.mem.host_opt(ts.0, TIMESPEC)?;
-    sys!(SYS_pselect6, nfds.0, r, w, e, t, 0)
+    let m = if mask.0 != 0 {
+        let [ss, len]: [u64; 2] = cx.mem.read(mask.0)?;
+        signal::call_mask(cx, ss as u32, len as u32)?
+    } else {
+        None
+    };
+    let data: [usize; 2] = [
+        m.as_ref()
+            .map_or(0, |m| m as *const libc::sigset_t as usize),
+        8,
+    ];
+    let arg = if m.is_some() {
+        data.as_ptr()
+    } else {
+        std::ptr::null()
+    };
+    sys!(SYS_pselect6, nfds.0, r, w, e, t, arg)
 }
 
 pub fn epoll_create(_cx: &mut Ctx, size: Int) -> SysResult {
@@ -98,8 +126,22 @@ pub fn epoll_pwait(
     events: Ptr,
     max: Int,
     timeout: Int,
-    _mask: Ptr,
-    _size: Len,
+    mask: Ptr,
+    size: Len,
 ) -> SysResult {
-    epoll_wait(cx, epfd, events, max, timeout)
+    if max.0 <= 0 || max.0 as usize > i32::MAX as usize / 12 {
+        return Err(EINVAL.into());
+    }
+    let ev = cx.mem.host(events.0, max.0 as usize * 12)?;
+    let m = signal::call_mask(cx, mask.0, size.0)?;
+    sys!(
+        SYS_epoll_pwait,
+        epfd.0,
+        ev,
+        max.0,
+        timeout.0,
+        m.as_ref()
+            .map_or(std::ptr::null(), |m| m as *const libc::sigset_t),
+        8
+    )
 }

@@ -1,4 +1,5 @@
-//! Signal dispositions and masks. Recorded faithfully now; delivery comes later.
+//! Signal syscalls: dispositions, per-thread masks, sending, waiting. Delivery of
+//! handlers is in `deliver.rs`.
 //!
 //! `rt_sigaction` takes the kernel's packed 24-byte `k_sigaction`:
 //! `{u32 handler; u64 flags; u32 restorer; u32 mask[2]}`. `handler` is a table index or
@@ -6,10 +7,13 @@
 
 use crate::args::*;
 use crate::ctx::{Ctx, SysResult};
+use crate::deliver::{self, UNBLOCKABLE};
 use crate::errno::*;
 use std::sync::Mutex;
 
 pub const NSIG: usize = 64;
+pub const SIG_DFL: u32 = 0;
+pub const SIG_IGN: u32 = -2i32 as u32;
 const K_SIGACTION: usize = 24;
 const SIGSET: u32 = 8;
 const SS_AUTODISARM: i32 = 1 << 31;
@@ -26,10 +30,18 @@ pub struct SignalState {
     pub actions: Mutex<[Action; NSIG]>,
 }
 
-impl Default for SignalState {
-    fn default() -> Self {
+impl SignalState {
+    /// Dispositions at start: signals the host process ignores stay ignored (as across
+    /// execve), the rest default.
+    pub fn new(ignored: u64) -> Self {
+        let mut a = [Action::default(); NSIG];
+        for (i, act) in a.iter_mut().enumerate() {
+            if ignored & (1 << i) != 0 {
+                act.handler = SIG_IGN;
+            }
+        }
         SignalState {
-            actions: Mutex::new([Action::default(); NSIG]),
+            actions: Mutex::new(a),
         }
     }
 }
@@ -53,9 +65,6 @@ fn encode(a: &Action) -> [u8; K_SIGACTION] {
     b[16..24].copy_from_slice(&a.mask.to_le_bytes());
     b
 }
-
-/// Signals that can never be caught, blocked or ignored.
-const UNBLOCKABLE: u64 = (1 << (libc::SIGKILL - 1)) | (1 << (libc::SIGSTOP - 1));
 
 pub fn rt_sigaction(cx: &mut Ctx, sig: Sig, act: Ptr, old: Ptr, size: Len) -> SysResult {
     if size.0 != SIGSET || !(1..=NSIG as i32).contains(&sig.0) {
@@ -82,6 +91,7 @@ pub fn rt_sigaction(cx: &mut Ctx, sig: Sig, act: Ptr, old: Ptr, size: Len) -> Sy
     let prev = table[i];
     if let Some(mut a) = new {
         a.mask &= !UNBLOCKABLE;
+        deliver::install(sig.0, &a)?;
         table[i] = a;
     }
     drop(table);
@@ -111,6 +121,9 @@ pub fn rt_sigprocmask(cx: &mut Ctx, how: Int, set: Ptr, old: Ptr, size: Len) -> 
             libc::SIG_SETMASK => s,
             _ => return Err(EINVAL.into()),
         } & !UNBLOCKABLE;
+        // Signals unblocked here and pending in the kernel arrive now, and run at
+        // this syscall's return, as on Linux.
+        deliver::mirror_mask(cx.sigmask);
     }
     if old.0 != 0 {
         cx.mem.write(old.0, prev)?;
@@ -122,8 +135,133 @@ pub fn rt_sigpending(cx: &mut Ctx, set: Ptr, size: Len) -> SysResult {
     if size.0 > SIGSET {
         return Err(EINVAL.into());
     }
-    cx.mem.fill(set.0, 0, size.0 as usize)?;
+    cx.mem.host(set.0, size.0 as usize)?;
+    let mut host: u64 = 0;
+    sys!(SYS_rt_sigpending, &mut host as *mut u64, 8)?;
+    let p = (host | deliver::pending()) & cx.sigmask;
+    cx.mem
+        .write_bytes(set.0, &p.to_le_bytes()[..size.0 as usize])?;
     Ok(0)
+}
+
+fn read_set(cx: &Ctx, ptr: u32, size: u32) -> Result<u64, Errno> {
+    if size != SIGSET {
+        return Err(EINVAL);
+    }
+    cx.mem.read::<u64>(ptr)
+}
+
+/// Wait for a signal with `mask` in place; the old mask comes back after the handlers
+/// run (at this syscall's return). Always `EINTR`.
+pub fn rt_sigsuspend(cx: &mut Ctx, mask: Ptr, size: Len) -> SysResult {
+    let m = read_set(cx, mask.0, size.0)? & !UNBLOCKABLE;
+    cx.saved_mask = Some(cx.sigmask);
+    cx.sigmask = m;
+    if deliver::pending() & !m != 0 {
+        return Err(EINTR.into());
+    }
+    let host = deliver::host_set(m);
+    sys!(SYS_rt_sigsuspend, &host as *const libc::sigset_t, 8)
+}
+
+pub fn pause(cx: &mut Ctx) -> SysResult {
+    if deliver::pending() & !cx.sigmask != 0 {
+        return Err(EINTR.into());
+    }
+    sys!(SYS_pause)
+}
+
+/// A mask for the duration of a blocking call (ppoll, pselect6, epoll_pwait): the
+/// kernel applies the returned host set atomically for the call; the guest mask is the
+/// call's until `deliver` has run the handlers it let in, then the old one is back.
+pub fn call_mask(cx: &mut Ctx, mask: u32, size: u32) -> Result<Option<libc::sigset_t>, Errno> {
+    if mask == 0 {
+        return Ok(None);
+    }
+    let m = read_set(cx, mask, size)? & !UNBLOCKABLE;
+    cx.saved_mask = Some(cx.sigmask);
+    cx.sigmask = m;
+    Ok(Some(deliver::host_set(m)))
+}
+
+pub fn rt_sigtimedwait(cx: &mut Ctx, set: Ptr, info: Ptr, timeout: Ptr, size: Len) -> SysResult {
+    let want = read_set(cx, set.0, size.0)? & !UNBLOCKABLE;
+    if info.0 != 0 {
+        cx.mem.host(info.0, 128)?;
+    }
+    let t = cx.mem.host_opt(timeout.0, 16)?;
+    // A signal the host handler already took counts as pending.
+    let taken = deliver::pending() & want;
+    if taken != 0 {
+        let sig = taken.trailing_zeros() as i32 + 1;
+        if let Some(k) = deliver::take(sig) {
+            if info.0 != 0 {
+                cx.mem
+                    .write_bytes(info.0, &deliver::guest_siginfo(sig, k))?;
+            }
+            return Ok(sig as i64);
+        }
+    }
+    let host = deliver::host_set(want);
+    let mut kinfo = [0u64; 16];
+    let sig = sys!(
+        SYS_rt_sigtimedwait,
+        &host as *const libc::sigset_t,
+        kinfo.as_mut_ptr(),
+        t,
+        8
+    )?;
+    if info.0 != 0 {
+        let k = [kinfo[0], kinfo[1], kinfo[2], kinfo[3]];
+        cx.mem
+            .write_bytes(info.0, &deliver::guest_siginfo(sig as i32, k))?;
+    }
+    Ok(sig)
+}
+
+pub fn kill(_cx: &mut Ctx, pid: Pid, sig: Int) -> SysResult {
+    sys!(SYS_kill, pid.0, sig.0)
+}
+
+pub fn tkill(_cx: &mut Ctx, tid: Pid, sig: Int) -> SysResult {
+    sys!(SYS_tkill, tid.0, sig.0)
+}
+
+pub fn tgkill(_cx: &mut Ctx, tgid: Pid, tid: Pid, sig: Int) -> SysResult {
+    sys!(SYS_tgkill, tgid.0, tid.0, sig.0)
+}
+
+pub fn alarm(_cx: &mut Ctx, secs: UInt) -> SysResult {
+    sys!(SYS_alarm, secs.0)
+}
+
+/// `struct itimerval` is two 16-byte timevals on both sides.
+pub fn setitimer(cx: &mut Ctx, which: Int, new: Ptr, old: Ptr) -> SysResult {
+    let n = cx.mem.host_opt(new.0, 32)?;
+    let o = cx.mem.host_opt(old.0, 32)?;
+    sys!(SYS_setitimer, which.0, n, o)
+}
+
+pub fn getitimer(cx: &mut Ctx, which: Int, cur: Ptr) -> SysResult {
+    let c = cx.mem.host(cur.0, 32)?;
+    sys!(SYS_getitimer, which.0, c)
+}
+
+pub fn signalfd4(cx: &mut Ctx, fd: Int, mask: Ptr, size: Len, flags: Int) -> SysResult {
+    let m = read_set(cx, mask.0, size.0)?;
+    let host = deliver::host_set(m);
+    sys!(
+        SYS_signalfd4,
+        fd.0,
+        &host as *const libc::sigset_t,
+        8,
+        flags.0
+    )
+}
+
+/// The old call's third argument is the mask size (the ABI names it `flags`).
+pub fn signalfd(cx: &mut Ctx, fd: Int, mask: Ptr, size: Int) -> SysResult {
+    signalfd4(cx, fd, mask, Len(size.0 as u32), Int(0))
 }
 
 /// `stack_t` is 12 bytes in the guest: `{u32 ss_sp; i32 ss_flags; u32 ss_size}`.

@@ -20,9 +20,9 @@ syscall_table! {
     mprotect        =  10, Mem,     Partial, (addr: Ptr, len: Len, prot: Prot)                      => memory::mprotect,    "checked and accepted; wasm memory has no page protection";
     munmap          =  11, Mem,     Full,    (addr: Ptr, len: Len)                                  => memory::munmap,      "pages are zeroed and reused";
     brk             =  12, Mem,     Full,    (addr: Ptr)                                            => memory::brk,         "";
-    rt_sigaction    =  13, Signal,  Partial, (signum: Sig, act: Ptr, oldact: Ptr, sigsetsize: Len)  => signal::rt_sigaction, "recorded; delivery comes with the signals work";
-    rt_sigprocmask  =  14, Signal,  Partial, (how: Int, set: Ptr, oldset: Ptr, sigsetsize: Len)     => signal::rt_sigprocmask, "per-thread mask recorded";
-    rt_sigreturn    =  15, Signal,  None,    (unused: U64)                                          => ENOSYS,              "the runtime returns from handlers itself";
+    rt_sigaction    =  13, Signal,  Full,    (signum: Sig, act: Ptr, oldact: Ptr, sigsetsize: Len)  => signal::rt_sigaction, "SIG_IGN is -2 as in the reference libc; SIGSEGV/BUS/ILL/FPE recorded only (wasmtime traps)";
+    rt_sigprocmask  =  14, Signal,  Full,    (how: Int, set: Ptr, oldset: Ptr, sigsetsize: Len)     => signal::rt_sigprocmask, "per thread, mirrored into the host thread's mask";
+    rt_sigreturn    =  15, Signal,  Partial, (unused: U64)                                          => ENOSYS,              "handlers return to the runtime, which restores the mask itself";
     ioctl           =  16, Fs,      Partial, (fd: Fd, request: UInt, argp: Ptr)                     => fs::ioctl,           "terminal and FIONREAD/FIONBIO/FIOCLEX requests";
     pread64         =  17, Fs,      Full,    (fd: Fd, buf: OutBuf, count: Len, offset: Off)         => fs::pread64,         "";
     pwrite64        =  18, Fs,      Full,    (fd: Fd, buf: Buf, count: Len, offset: Off)            => fs::pwrite64,        "";
@@ -38,7 +38,7 @@ syscall_table! {
     dup             =  32, Fs,      Full,    (oldfd: Fd)                                            => fs::dup,             "";
     dup2            =  33, Fs,      Full,    (oldfd: Fd, newfd: Fd)                                 => fs::dup2,            "";
     nanosleep       =  35, Time,    Partial, (req: Ptr, rem: Ptr)                                   => time::nanosleep,     "not interrupted by guest signals yet";
-    setitimer       =  38, Signal,  None,    (which: Int, new_value: Ptr, old_value: Ptr)           => ENOSYS,              "needs signal delivery";
+    setitimer       =  38, Signal,  Full,    (which: Int, new_value: Ptr, old_value: Ptr)           => signal::setitimer,   "";
     getpid          =  39, System,  Full,    ()                                                     => system::getpid,      "";
     socket          =  41, Net,     None,    (domain: Int, ty: Int, protocol: Int)              => ENOSYS,              "";
     connect         =  42, Net,     None,    (sockfd: Fd, addr: Ptr, addrlen: UInt)                 => ENOSYS,              "";
@@ -59,7 +59,7 @@ syscall_table! {
     execve          =  59, Process, None,    (pathname: Path, argv: Ptr, envp: Ptr)                 => ENOSYS,              "";
     exit            =  60, Thread,  Full,    (status: Int)                                          => thread::exit,        "ends the calling thread; the last one ends the process";
     wait4           =  61, Process, None,    (pid: Pid, wstatus: Ptr, options: Int, rusage: Ptr)    => ENOSYS,              "";
-    kill            =  62, Signal,  None,    (pid: Pid, sig: Sig)                                   => ENOSYS,              "needs signal delivery";
+    kill            =  62, Signal,  Full,    (pid: Pid, sig: Int)                                   => signal::kill,        "";
     uname           =  63, System,  Full,    (buf: Ptr)                                             => system::uname,       "";
     fcntl           =  72, Fs,      Full,    (fd: Fd, cmd: Int, arg: U64)                           => fs::fcntl,           "";
     flock           =  73, Fs,      Full,    (fd: Fd, operation: Int)                               => fs::flock,           "";
@@ -102,16 +102,16 @@ syscall_table! {
     setresgid       = 119, System,  Full,    (rgid: UInt, egid: UInt, sgid: UInt)                   => system::setresgid,   "";
     getpgid         = 121, Process, Full,    (pid: Pid)                                             => system::getpgid,     "";
     getsid          = 124, Process, Full,    (pid: Pid)                                             => system::getsid,      "";
-    rt_sigpending   = 127, Signal,  Partial, (set: Ptr, sigsetsize: Len)                            => signal::rt_sigpending, "no signal is pending until delivery exists";
-    rt_sigsuspend   = 130, Signal,  None,    (mask: Ptr, sigsetsize: Len)                           => ENOSYS,              "needs signal delivery";
-    sigaltstack     = 131, Signal,  Partial, (ss: Ptr, old_ss: Ptr)                                 => signal::sigaltstack, "recorded";
+    rt_sigpending   = 127, Signal,  Full,    (set: Ptr, sigsetsize: Len)                            => signal::rt_sigpending, "";
+    rt_sigsuspend   = 130, Signal,  Full,    (mask: Ptr, sigsetsize: Len)                           => signal::rt_sigsuspend, "";
+    sigaltstack     = 131, Signal,  Full,    (ss: Ptr, old_ss: Ptr)                                 => signal::sigaltstack, "SA_ONSTACK handlers get their frame there";
     statfs          = 137, Fs,      Full,    (path: Path, buf: Ptr)                                 => fs::statfs,          "";
     fstatfs         = 138, Fs,      Full,    (fd: Fd, buf: Ptr)                                     => fs::fstatfs,         "";
     prctl           = 157, System,  Partial, (option: Int, arg2: U64, arg3: U64, arg4: U64, arg5: U64) => system::prctl,    "PR_SET_NAME, PR_GET_NAME";
     setrlimit       = 160, System,  Full,    (resource: Int, rlim: Ptr)                             => system::setrlimit,   "";
     chroot          = 161, Fs,      Partial, (path: Path)                                           => fs::chroot,          "always EPERM: the runtime never changes its root";
     gettid          = 186, Thread,  Full,    ()                                                     => system::gettid,      "";
-    tkill           = 200, Signal,  None,    (tid: Pid, sig: Sig)                                   => ENOSYS,              "needs signal delivery";
+    tkill           = 200, Signal,  Full,    (tid: Pid, sig: Int)                                   => signal::tkill,       "";
     futex           = 202, Thread,  Partial, (uaddr: Ptr, futex_op: Int, val: Int, timeout: Ptr, uaddr2: Ptr, val3: Int) => thread::futex, "wait, wake, requeue, wake_op, bitsets; no PI futexes";
     sched_getaffinity = 204, Thread, Full,   (pid: Pid, cpusetsize: Len, mask: Ptr)                 => system::sched_getaffinity, "";
     getdents64      = 217, Fs,      Full,    (fd: Fd, dirp: Ptr, count: Len)                        => fs::getdents64,      "";
@@ -154,10 +154,17 @@ syscall_table! {
     preadv          = 295, Fs,      Full,    (fd: Fd, iov: Ptr, iovcnt: Int, pos_l: Off, pos_h: Off) => fs::preadv,         "";
     sched_setscheduler = 144, Thread, None,  (pid: Pid, policy: Int, param: Ptr)                    => ENOSYS,              "";
     set_robust_list = 273, Thread,  Partial, (head: Ptr, len: Len)                                  => thread::set_robust_list, "accepted; lists are not walked at thread death";
-    signalfd        = 282, Signal,  None,    (fd: Fd, mask: Ptr, flags: Int)                        => ENOSYS,              "needs signal delivery";
-    signalfd4       = 289, Signal,  None,    (fd: Fd, mask: Ptr, sizemask: Len, flags: Int)         => ENOSYS,              "needs signal delivery";
+    signalfd        = 282, Signal,  Full,    (fd: Int, mask: Ptr, flags: Int)                       => signal::signalfd,    "third argument is the mask size, as in the kernel";
+    signalfd4       = 289, Signal,  Full,    (fd: Int, mask: Ptr, sizemask: Len, flags: Int)        => signal::signalfd4,   "";
     timerfd_create  = 283, Time,    Full,    (clockid: Int, flags: Int)                             => time::timerfd_create, "";
     timerfd_settime = 286, Time,    Full,    (fd: Fd, flags: Int, new_value: Ptr, old_value: Ptr)   => time::timerfd_settime, "";
     truncate        =  76, Fs,      Full,    (path: Path, length: Off)                              => fs::truncate,        "";
     utimes          = 235, Fs,      Full,    (filename: Path, times: Ptr)                           => fs::utimes,          "";
+
+    // Beyond the reference ABI: imports programs need, named in the same SYS_ style.
+    pause           =  34, Signal,  Full,    ()                                                     => signal::pause,       "not in the reference ABI";
+    getitimer       =  36, Signal,  Full,    (which: Int, curr_value: Ptr)                          => signal::getitimer,   "not in the reference ABI";
+    alarm           =  37, Signal,  Full,    (seconds: UInt)                                        => signal::alarm,       "not in the reference ABI";
+    rt_sigtimedwait = 128, Signal,  Full,    (set: Ptr, info: Ptr, timeout: Ptr, sigsetsize: Len)   => signal::rt_sigtimedwait, "not in the reference ABI";
+    tgkill          = 234, Signal,  Full,    (tgid: Pid, tid: Pid, sig: Int)                        => signal::tgkill,      "not in the reference ABI";
 }

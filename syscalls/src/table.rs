@@ -167,10 +167,24 @@ macro_rules! syscall_table {
                     concat!("SYS_", stringify!($name)),
                     move |mut caller: wasmtime::Caller<'_, $crate::ctx::Ctx>,
                           $($an: <$at as $crate::args::Arg>::Wasm),*| -> wasmtime::Result<i64> {
-                        let cx = caller.data_mut();
-                        $crate::table::run(cx, idx, &[$($crate::table::Raw::raw($an)),*], |cx| {
-                            call!($($handler)::+, cx, $(<$at as $crate::args::Arg>::from_wasm($an)),*)
-                        })
+                        loop {
+                            let cx = caller.data_mut();
+                            let r = $crate::table::run(cx, idx, &[$($crate::table::Raw::raw($an)),*], |cx| {
+                                call!($($handler)::+, cx, $(<$at as $crate::args::Arg>::from_wasm($an)),*)
+                            })?;
+                            // Every syscall return is a signal safepoint.
+                            if $crate::deliver::pending() == 0 && caller.data().saved_mask.is_none() {
+                                return Ok(r);
+                            }
+                            let restart = $crate::deliver::deliver(&mut caller)?;
+                            if r == -($crate::errno::EINTR.0 as i64)
+                                && restart
+                                && $crate::deliver::restartable(stringify!($name))
+                            {
+                                continue;
+                            }
+                            return Ok(r);
+                        }
                     },
                 )?;
                 idx += 1;

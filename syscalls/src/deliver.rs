@@ -1,0 +1,418 @@
+//! Signal delivery. Guest signals are host signals: a guest handler installs a host
+//! handler (no `SA_RESTART`) that marks the signal pending for the OS thread that took
+//! it and bumps the engine's epoch. The guest handler then runs on that thread at the
+//! next safepoint: the return of the syscall it interrupted (which answers `EINTR`, or
+//! is restarted under `SA_RESTART`), or an epoch check in running wasm code.
+//!
+//! Each guest thread's host signal mask mirrors its guest mask, and threads that run
+//! no guest code block every signal, so the kernel picks the same thread Linux would.
+//! SIG_DFL and SIG_IGN become host dispositions: default actions (terminate, core,
+//! stop, ignore) are the kernel's own, and the parent sees the death by signal.
+
+use crate::ctx::Ctx;
+use crate::signal::{Action, NSIG, SIG_DFL, SIG_IGN};
+use std::cell::Cell;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
+use wasmtime::{AsContextMut, Engine, Val};
+
+/// Signals wasmtime needs for traps: the guest may set actions for them, which are
+/// recorded and reported back but never take over the host's.
+pub const RESERVED: u64 =
+    bit(libc::SIGSEGV) | bit(libc::SIGBUS) | bit(libc::SIGILL) | bit(libc::SIGFPE);
+/// Signals that can never be caught, blocked or ignored.
+pub const UNBLOCKABLE: u64 = bit(libc::SIGKILL) | bit(libc::SIGSTOP);
+
+pub const fn bit(sig: i32) -> u64 {
+    1u64 << (sig - 1)
+}
+
+static ENGINE: OnceLock<Engine> = OnceLock::new();
+
+thread_local! {
+    /// Signals taken by this OS thread's host handler and not yet delivered.
+    static PENDING: AtomicU64 = const { AtomicU64::new(0) };
+    /// The first 32 bytes of the kernel's siginfo for each pending signal.
+    static INFO: [[AtomicU64; 4]; NSIG] = const { [const { [const { AtomicU64::new(0) }; 4] }; NSIG] };
+    /// Nesting guard: handlers run from the epoch callback must not re-enter it.
+    static DELIVERING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Called once by the engine layer, so the host handler can interrupt running wasm.
+pub fn set_engine(e: &Engine) {
+    let _ = ENGINE.set(e.clone());
+}
+
+extern "C" fn on_signal(sig: libc::c_int, info: *mut libc::siginfo_t, _uc: *mut libc::c_void) {
+    // Async-signal-safe: thread-local atomics and one atomic add in the engine.
+    if !(1..=NSIG as i32).contains(&sig) {
+        return;
+    }
+    let words = info as *const u64;
+    let _ = INFO.try_with(|slots| {
+        for (i, slot) in slots[sig as usize - 1].iter().enumerate() {
+            // SAFETY: the kernel's siginfo is 128 bytes; we read the first 32.
+            slot.store(unsafe { words.add(i).read() }, Ordering::Relaxed);
+        }
+    });
+    let _ = PENDING.try_with(|p| p.fetch_or(bit(sig), Ordering::SeqCst));
+    if let Some(e) = ENGINE.get() {
+        e.increment_epoch();
+    }
+}
+
+/// Host mask for a guest mask: reserved signals stay deliverable to wasmtime.
+pub fn host_set(mask: u64) -> libc::sigset_t {
+    // SAFETY: sigemptyset/sigaddset initialise and edit a local set.
+    unsafe {
+        let mut s: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut s);
+        for sig in 1..=NSIG as i32 {
+            if mask & bit(sig) != 0 && RESERVED & bit(sig) == 0 {
+                libc::sigaddset(&mut s, sig);
+            }
+        }
+        s
+    }
+}
+
+fn guest_mask(s: &libc::sigset_t) -> u64 {
+    let mut m = 0;
+    for sig in 1..=NSIG as i32 {
+        // SAFETY: s is an initialised set.
+        if unsafe { libc::sigismember(s, sig) } == 1 {
+            m |= bit(sig);
+        }
+    }
+    m
+}
+
+/// Make this OS thread's host mask the guest's.
+pub fn mirror_mask(mask: u64) {
+    let s = host_set(mask);
+    // SAFETY: a valid set; the old mask is not wanted.
+    unsafe { libc::pthread_sigmask(libc::SIG_SETMASK, &s, std::ptr::null_mut()) };
+}
+
+/// The calling thread's current host mask, as a guest mask (a new thread's starting mask).
+pub fn current_mask() -> u64 {
+    // SAFETY: reading the mask into a local set.
+    unsafe {
+        let mut s: libc::sigset_t = std::mem::zeroed();
+        libc::pthread_sigmask(libc::SIG_SETMASK, std::ptr::null(), &mut s);
+        guest_mask(&s)
+    }
+}
+
+/// At start-up, before any other thread exists: block every signal on this thread (so
+/// helper threads created later inherit "all blocked"), give SIGPIPE back its default
+/// (Rust ignores it), and return the mask and ignored set the guest starts with.
+pub fn init_host() -> (u64, u64) {
+    // SAFETY: plain signal-mask and disposition calls on this process.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        let mut all: libc::sigset_t = std::mem::zeroed();
+        let mut old: libc::sigset_t = std::mem::zeroed();
+        libc::sigfillset(&mut all);
+        for sig in [libc::SIGSEGV, libc::SIGBUS, libc::SIGILL, libc::SIGFPE] {
+            libc::sigdelset(&mut all, sig);
+        }
+        libc::pthread_sigmask(libc::SIG_SETMASK, &all, &mut old);
+        let mut ignored = 0;
+        for sig in 1..=NSIG as i32 {
+            let mut sa: libc::sigaction = std::mem::zeroed();
+            if RESERVED & bit(sig) == 0
+                && libc::sigaction(sig, std::ptr::null(), &mut sa) == 0
+                && sa.sa_sigaction == libc::SIG_IGN
+            {
+                ignored |= bit(sig);
+            }
+        }
+        (guest_mask(&old), ignored)
+    }
+}
+
+/// Make the host disposition of `sig` follow the guest action `a`.
+pub fn install(sig: i32, a: &Action) -> Result<(), crate::errno::Errno> {
+    if RESERVED & bit(sig) != 0 || UNBLOCKABLE & bit(sig) != 0 {
+        return Ok(());
+    }
+    // SAFETY: installing a handler that only touches atomics; a zeroed sigaction is valid.
+    let r = unsafe {
+        let mut sa: libc::sigaction = std::mem::zeroed();
+        sa.sa_sigaction = match a.handler {
+            SIG_DFL => libc::SIG_DFL,
+            SIG_IGN => libc::SIG_IGN,
+            _ => on_signal as *const () as usize,
+        };
+        // Everything blocked while the (tiny) host handler runs; restarts are decided
+        // at delivery, per the guest's SA_RESTART.
+        libc::sigfillset(&mut sa.sa_mask);
+        sa.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK;
+        libc::sigaction(sig, &sa, std::ptr::null_mut())
+    };
+    if r < 0 {
+        return Err(crate::errno::Errno::last());
+    }
+    Ok(())
+}
+
+/// Signals pending on this thread (taken by the host handler, not yet run).
+#[inline(always)]
+pub fn pending() -> u64 {
+    PENDING.with(|p| p.load(Ordering::Relaxed))
+}
+
+/// Take `sig` off this thread's pending set, if it is there; returns its siginfo words.
+pub fn take(sig: i32) -> Option<[u64; 4]> {
+    let was = PENDING.with(|p| p.fetch_and(!bit(sig), Ordering::SeqCst));
+    if was & bit(sig) == 0 {
+        return None;
+    }
+    Some(INFO.with(|slots| {
+        let s = &slots[sig as usize - 1];
+        [0, 1, 2, 3].map(|i| s[i].load(Ordering::Relaxed))
+    }))
+}
+
+/// Guest `siginfo_t` (128 bytes, union at +12 on wasm32) from the kernel's first 32
+/// bytes (union at +16, 8-byte longs and pointers).
+pub fn guest_siginfo(sig: i32, k: [u64; 4]) -> [u8; 128] {
+    let mut kb = [0u8; 32];
+    for (i, w) in k.iter().enumerate() {
+        kb[i * 8..i * 8 + 8].copy_from_slice(&w.to_le_bytes());
+    }
+    let mut g = [0u8; 128];
+    g[0..12].copy_from_slice(&kb[0..12]);
+    g[0..4].copy_from_slice(&sig.to_le_bytes());
+    let code = i32::from_le_bytes(kb[8..12].try_into().unwrap());
+    let mut put = |goff: usize, koff: usize, n: usize| {
+        let n = n.min(32 - koff);
+        g[goff..goff + n].copy_from_slice(&kb[koff..koff + n]);
+    };
+    match sig {
+        // si_pid, si_uid, si_status; utime/stime need bytes past 32: left zero.
+        libc::SIGCHLD if code > 0 => {
+            put(12, 16, 8);
+            put(20, 24, 4);
+        }
+        // si_band (low word), si_fd.
+        libc::SIGIO if code > 0 => {
+            put(12, 16, 4);
+            put(16, 24, 4);
+        }
+        // si_addr (low word).
+        libc::SIGSEGV | libc::SIGBUS | libc::SIGILL | libc::SIGFPE | libc::SIGTRAP if code > 0 => {
+            put(12, 16, 4)
+        }
+        // kill/sigqueue/timers: si_pid+si_uid (or timerid+overrun), then si_value.
+        _ => {
+            put(12, 16, 8);
+            put(20, 24, 4);
+        }
+    }
+    g
+}
+
+const FRAME: u32 = 128 + 928; // siginfo_t + ucontext_t (920, rounded)
+const UC_SIGMASK: u32 = 280;
+
+/// Run the guest handlers of every deliverable pending signal. Returns whether every
+/// handler run asked for `SA_RESTART` (the interrupted syscall may then be restarted).
+pub fn deliver(mut store: impl AsContextMut<Data = Ctx>) -> wasmtime::Result<bool> {
+    let mut store = store.as_context_mut();
+    let mut restart = true;
+    if DELIVERING.with(|d| d.replace(true)) {
+        return Ok(false);
+    }
+    let r = (|| {
+        loop {
+            let cx = store.data_mut();
+            let ready = pending() & !cx.sigmask;
+            if ready == 0 {
+                break;
+            }
+            let sig = ready.trailing_zeros() as i32 + 1;
+            let Some(info) = take(sig) else { continue };
+            let action = {
+                let mut t = cx
+                    .proc
+                    .signals
+                    .actions
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner());
+                let a = t[sig as usize - 1];
+                if a.flags & libc::SA_RESETHAND as u64 != 0
+                    && a.handler != SIG_DFL
+                    && a.handler != SIG_IGN
+                {
+                    t[sig as usize - 1] = Action::default();
+                    let _ = install(sig, &Action::default());
+                }
+                a
+            };
+            match action.handler {
+                SIG_IGN => continue,
+                SIG_DFL => {
+                    default_action(sig);
+                    continue;
+                }
+                _ => {}
+            }
+            restart &= action.flags & libc::SA_RESTART as u64 != 0;
+            run_handler(&mut store, sig, &action, info)?;
+        }
+        // sigsuspend/ppoll/pselect: the mask they set lasts until handlers have run.
+        let cx = store.data_mut();
+        if let Some(m) = cx.saved_mask.take() {
+            cx.sigmask = m;
+            mirror_mask(m);
+        }
+        Ok(restart)
+    })();
+    DELIVERING.with(|d| d.set(false));
+    r
+}
+
+/// A signal whose guest action became SIG_DFL after the host took it: do what the
+/// kernel would have done.
+fn default_action(sig: i32) {
+    use libc::*;
+    if [SIGCHLD, SIGURG, SIGWINCH, SIGCONT].contains(&sig) {
+        return;
+    }
+    // SAFETY: restore the default and re-raise on this thread, unblocked.
+    unsafe {
+        signal(sig, SIG_DFL);
+        let mut s: sigset_t = std::mem::zeroed();
+        sigemptyset(&mut s);
+        sigaddset(&mut s, sig);
+        pthread_sigmask(SIG_UNBLOCK, &s, std::ptr::null_mut());
+        raise(sig);
+    }
+}
+
+fn run_handler(
+    store: &mut impl AsContextMut<Data = Ctx>,
+    sig: i32,
+    a: &Action,
+    info: [u64; 4],
+) -> wasmtime::Result<()> {
+    let mut store = store.as_context_mut();
+    let (table, sp) = {
+        let cx = store.data();
+        (cx.table, cx.sp)
+    };
+    let Some(table) = table else {
+        return Err(wasmtime::Error::msg(format!(
+            "signal {sig}: the module has no function table for its handler"
+        )));
+    };
+    let func = table
+        .get(&mut store, u64::from(a.handler))
+        .and_then(|r| r.as_func().flatten().copied())
+        .ok_or_else(|| {
+            wasmtime::Error::msg(format!(
+                "signal {sig}: handler {} is not a function",
+                a.handler
+            ))
+        })?;
+    let old_mask = store.data().sigmask;
+    let mut during = old_mask | a.mask;
+    if a.flags & libc::SA_NODEFER as u64 == 0 {
+        during |= bit(sig);
+    }
+    during &= !UNBLOCKABLE;
+    store.data_mut().sigmask = during;
+    mirror_mask(during);
+
+    let siginfo = a.flags & libc::SA_SIGINFO as u64 != 0;
+    let r = if siginfo {
+        // Build siginfo and a zeroed ucontext (with the interrupted mask) on the guest's
+        // stack, or on its alternate stack under SA_ONSTACK.
+        let Some(sp) = sp else {
+            return Err(wasmtime::Error::msg(
+                "SA_SIGINFO handler: the module exports no stack pointer",
+            ));
+        };
+        let saved = sp.get(&mut store).i32().unwrap_or(0) as u32;
+        let (alt_sp, alt_flags, alt_size) = store.data().altstack;
+        let on_alt = a.flags & libc::SA_ONSTACK as u64 != 0
+            && alt_flags & libc::SS_DISABLE == 0
+            && !(alt_sp..alt_sp.wrapping_add(alt_size)).contains(&saved);
+        let top = if on_alt {
+            alt_sp.wrapping_add(alt_size)
+        } else {
+            saved
+        };
+        let frame = (top.wrapping_sub(FRAME)) & !15;
+        let mem = store.data().mem.clone();
+        let wrote = mem
+            .write_bytes(frame, &guest_siginfo(sig, info))
+            .and_then(|_| mem.fill(frame + 128, 0, (FRAME - 128) as usize))
+            .and_then(|_| mem.write(frame + 128 + UC_SIGMASK, old_mask));
+        if wrote.is_err() {
+            // No room for a frame: Linux kills the process with SIGSEGV.
+            return Err(wasmtime::Error::msg(format!(
+                "signal {sig}: no stack for the signal frame at {frame:#x}"
+            )));
+        }
+        sp.set(&mut store, Val::I32(frame as i32))?;
+        let args = [
+            Val::I32(sig),
+            Val::I32(frame as i32),
+            Val::I32(frame as i32 + 128),
+        ];
+        let r = func.call(&mut store, &args, &mut []);
+        let _ = sp.set(&mut store, Val::I32(saved as i32));
+        r
+    } else {
+        func.call(&mut store, &[Val::I32(sig)], &mut [])
+    };
+    // The handler returned (rt_sigreturn): back to the interrupted mask.
+    let cx = store.data_mut();
+    cx.sigmask = old_mask;
+    mirror_mask(old_mask);
+    r
+}
+
+/// Syscalls Linux restarts after a handler with `SA_RESTART` (see signal(7)).
+pub fn restartable(name: &str) -> bool {
+    matches!(
+        name,
+        "read"
+            | "readv"
+            | "write"
+            | "writev"
+            | "pread64"
+            | "pwrite64"
+            | "preadv"
+            | "ioctl"
+            | "wait4"
+            | "waitid"
+            | "open"
+            | "openat"
+            | "flock"
+            | "fcntl"
+            | "futex"
+            | "accept"
+            | "accept4"
+            | "recvfrom"
+            | "recvmsg"
+            | "sendto"
+            | "sendmsg"
+    )
+}
+
+/// The epoch deadline callback of every guest store: run pending handlers of a thread
+/// that is busy in wasm code.
+pub fn on_epoch(
+    mut store: wasmtime::StoreContextMut<'_, Ctx>,
+) -> wasmtime::Result<wasmtime::UpdateDeadline> {
+    if pending() & !store.data().sigmask != 0 {
+        // A nested call must not hit the same deadline.
+        store.set_epoch_deadline(u64::MAX / 2);
+        deliver(&mut store)?;
+    }
+    Ok(wasmtime::UpdateDeadline::Continue(1))
+}
