@@ -39,6 +39,9 @@ struct Cli {
     /// With --strace: write the trace to FILE instead of stderr.
     #[arg(long, value_name = "FILE")]
     strace_file: Option<PathBuf>,
+    /// The guest's argv[0] (default: MODULE as given); execve of a module passes it on.
+    #[arg(long, value_name = "NAME")]
+    argv0: Option<OsString>,
     /// Compile the module even if a cached compilation exists (and do not cache it).
     #[arg(long)]
     no_cache: bool,
@@ -180,7 +183,7 @@ fn main() {
     let module_path = PathBuf::from(module);
     let name = module_path.display().to_string();
 
-    let mut argv = vec![cstring(module, "the module path")];
+    let mut argv = vec![cstring(cli.argv0.as_ref().unwrap_or(module), "argv[0]")];
     argv.extend(args.iter().map(|a| cstring(a, "an argument")));
     let mut env: Vec<CString> = Vec::new();
     if !cli.env_clear {
@@ -222,6 +225,20 @@ fn main() {
         None
     };
 
+    // How an execve of a module runs it: this runtime, with the flags that shape a run.
+    let mut exec_runtime = vec![cstring(
+        std::env::current_exe()
+            .unwrap_or_else(|_| "/proc/self/exe".into())
+            .as_os_str(),
+        "the runtime path",
+    )];
+    if cli.strace && cli.strace_file.is_none() {
+        exec_runtime.push(c"--strace".into());
+    }
+    if cli.no_cache {
+        exec_runtime.push(c"--no-cache".into());
+    }
+
     let engine = engine::engine().unwrap_or_else(|e| {
         fail(
             70,
@@ -246,6 +263,7 @@ fn main() {
             tracer,
             ignored_signals,
             initial_mask,
+            exec_runtime,
         },
     ) {
         Ok(run::Outcome::Exit(code)) => std::process::exit(code),

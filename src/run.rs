@@ -107,9 +107,17 @@ fn classify(r: wasmtime::Result<()>) -> Outcome {
         Err(e) => match e.downcast_ref::<Exit>() {
             Some(Exit::Process(c)) | Some(Exit::Thread(c)) => Outcome::Exit(*c),
             None => {
-                let mut m = format!("trap: {}", one_line(&e));
+                // The trap itself on the first line; the backtrace follows.
+                let mut m = match e.downcast_ref::<wasmtime::Trap>() {
+                    Some(t) => t.to_string(),
+                    None => one_line(&e)
+                        .split(": ")
+                        .filter(|p| !p.contains("wasm backtrace"))
+                        .collect::<Vec<_>>()
+                        .join(": "),
+                };
                 if let Some(bt) = e.downcast_ref::<WasmBacktrace>() {
-                    m.push_str(&format!("\nwasm backtrace:\n{bt}"));
+                    m.push_str(&format!("\n{}", bt.to_string().trim_end()));
                 }
                 Outcome::Trap(m)
             }

@@ -237,3 +237,101 @@ fn signal_default_terminates() {
     assert_eq!(out, "before\n");
     assert_eq!(status.signal(), Some(libc::SIGTERM), "{status:?}");
 }
+
+#[test]
+fn threads_exit_ends_all() {
+    let (out, status) = differential_status("threads_exit");
+    assert_eq!(out, "ender: exit(5)\n");
+    assert_eq!(status.code(), Some(5));
+}
+
+#[test]
+fn fork_and_wait() {
+    let out = differential("fork_wait");
+    assert!(
+        out.contains("wait4 same pid: 1, exited: 1, status: 7, parent's value: 1"),
+        "{out}"
+    );
+    assert!(
+        out.contains("killed child: signaled: 1, signal: 9"),
+        "{out}"
+    );
+    assert!(
+        out.contains("waitid: pid matches: 1, code: CLD_EXITED"),
+        "{out}"
+    );
+    assert!(out.contains("system: exited 1 status 5"), "{out}");
+    assert!(out.contains("popen read: from popen"), "{out}");
+}
+
+#[test]
+fn execve_a_module() {
+    let (out, status) = differential_status("exec");
+    assert!(
+        out.contains("child: argc=5 argv[2]=two words same pid=1 env=passed"),
+        "{out}"
+    );
+    assert!(
+        out.contains("child: kept fd open=1, cloexec fd open=0"),
+        "{out}"
+    );
+    assert!(out.contains("child: SIGUSR1 ignored=1"), "{out}");
+    assert_eq!(status.code(), Some(9));
+}
+
+#[test]
+fn trap_in_a_thread_names_it() {
+    let t = TempDir::new("thread_trap");
+    let wasm = t.path().join("thread_trap.wasm");
+    build(
+        &wali_cc(),
+        &repo().join("tests/c/thread_trap.c"),
+        &wasm,
+        &[],
+    );
+    let o = Command::new("timeout")
+        .args(["-k", "5", "60"])
+        .arg(bin())
+        .arg(&wasm)
+        .env("WALI_CACHE_DIR", t.path().join("cache"))
+        .output()
+        .unwrap();
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(134), "{err}");
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "main: starting\n");
+    let first = err.lines().next().unwrap_or("");
+    assert!(
+        first.contains("thread ")
+            && first.contains("wasm trap: wasm `unreachable` instruction executed"),
+        "{err}"
+    );
+    assert!(err.contains("thread_trap.wasm!crash"), "{err}");
+}
+
+#[test]
+fn sigpipe_default_and_ignored() {
+    use std::os::unix::process::ExitStatusExt;
+    let (out, status) = differential_status("sig_pipe");
+    assert_eq!(out, "ignored: write -1 (Broken pipe)\n");
+    assert_eq!(status.signal(), Some(libc::SIGPIPE), "{status:?}");
+}
+
+#[test]
+fn sigint_from_outside_reaches_the_handler() {
+    use std::io::{BufRead, BufReader};
+    let t = TempDir::new("sig_int");
+    let wasm = t.path().join("sig_int.wasm");
+    build(&wali_cc(), &repo().join("tests/c/sig_int.c"), &wasm, &[]);
+    let mut child = Command::new(bin())
+        .arg(&wasm)
+        .env("WALI_CACHE_DIR", t.path().join("cache"))
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    assert_eq!(lines.next().unwrap().unwrap(), "ready");
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    assert_eq!(lines.next().unwrap().unwrap(), "handled signal 2");
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+}

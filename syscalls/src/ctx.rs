@@ -60,6 +60,9 @@ pub struct ProcessConfig {
     pub ignored_signals: u64,
     /// The signal mask the main thread starts with (the host's at start-up).
     pub initial_mask: u64,
+    /// The command that runs the runtime on a module (`execve` of a `.wasm`), e.g.
+    /// `[/proc/self/exe, --strace]`; module path and arguments are appended.
+    pub exec_runtime: Vec<CString>,
 }
 
 /// One WALI process: state shared by all its threads.
@@ -74,6 +77,7 @@ pub struct Process {
     /// Live guest threads; the last `exit` ends the process.
     pub threads: AtomicUsize,
     pub initial_mask: u64,
+    pub exec_runtime: Vec<CString>,
     /// Set once by the engine layer, after the module is linked.
     pub spawner: OnceLock<Arc<dyn Spawner>>,
 }
@@ -96,6 +100,7 @@ impl Process {
             tracer: cfg.tracer,
             threads: AtomicUsize::new(1),
             initial_mask: cfg.initial_mask,
+            exec_runtime: cfg.exec_runtime,
             spawner: OnceLock::new(),
         }))
     }

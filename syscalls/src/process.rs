@@ -1,8 +1,143 @@
-//! Process and thread exit.
+//! Processes: exit, fork, execve, wait. A WALI process is one host process, so these
+//! are the kernel's own: `fork` forks the runtime (the child keeps only the calling
+//! thread, as on Linux), `execve` of a wasm module re-executes the runtime on it (same
+//! pid, descriptors without `O_CLOEXEC` kept), and pids and statuses are the host's.
 
 use crate::args::*;
 use crate::ctx::{Ctx, Exit, Stop, SysResult};
+use crate::errno::*;
+use std::ffi::CString;
+use std::sync::atomic::Ordering;
+
+/// Limits on execve's argument and environment vectors (Linux: MAX_ARG_STRINGS).
+const MAX_ARGS: usize = 0x7fff_ffff / 4;
+const ARG_MAX: usize = 2 << 20;
+const RUSAGE: usize = 144;
 
 pub fn exit_group(_cx: &mut Ctx, status: Int) -> SysResult {
     Err(Stop::Exit(Exit::Process(status.0 & 0xff)))
+}
+
+pub fn fork(cx: &mut Ctx) -> SysResult {
+    // SAFETY: fork has no memory preconditions; the child goes on in this thread only,
+    // which is the only thread that runs guest code for it.
+    let pid = unsafe { libc::fork() };
+    if pid < 0 {
+        return Err(Errno::last().into());
+    }
+    if pid == 0 {
+        cx.proc.threads.store(1, Ordering::SeqCst);
+        // SAFETY: no preconditions.
+        cx.tid = unsafe { libc::gettid() };
+    }
+    Ok(pid as i64)
+}
+
+/// A NULL-terminated guest array of string pointers.
+fn strings(cx: &Ctx, mut ptr: u32, total: &mut usize) -> Result<Vec<CString>, Errno> {
+    let mut out = Vec::new();
+    if ptr == 0 {
+        return Ok(out);
+    }
+    loop {
+        let p: u32 = cx.mem.read(ptr)?;
+        if p == 0 {
+            return Ok(out);
+        }
+        let s = cx.mem.read_cstr(p, ARG_MAX)?;
+        *total += s.as_bytes().len() + 1;
+        if out.len() >= MAX_ARGS || *total > ARG_MAX {
+            return Err(E2BIG);
+        }
+        out.push(s);
+        ptr = ptr.checked_add(4).ok_or(EFAULT)?;
+    }
+}
+
+fn is_wasm(path: &CString) -> Result<bool, Errno> {
+    use std::io::Read;
+    use std::os::unix::ffi::OsStrExt;
+    let p = std::path::Path::new(std::ffi::OsStr::from_bytes(path.as_bytes()));
+    let mut f = std::fs::File::open(p).map_err(|e| Errno(e.raw_os_error().unwrap_or(libc::EIO)))?;
+    let mut magic = [0u8; 4];
+    Ok(f.read_exact(&mut magic).is_ok() && magic == *b"\0asm")
+}
+
+fn ptrs(v: &[CString]) -> Vec<*const libc::c_char> {
+    v.iter()
+        .map(|s| s.as_ptr())
+        .chain(std::iter::once(std::ptr::null()))
+        .collect()
+}
+
+pub fn execve(cx: &mut Ctx, path: Path, argv: Ptr, envp: Ptr) -> SysResult {
+    let file = cx.mem.path(path.0)?;
+    let mut total = 0;
+    let args = strings(cx, argv.0, &mut total)?;
+    let env = strings(cx, envp.0, &mut total)?;
+    // Linux checks the file before it replaces the process: report those errors here.
+    let c = file.as_ptr();
+    // SAFETY: c is a NUL-terminated path.
+    if unsafe { libc::access(c, libc::X_OK) } < 0 {
+        return Err(Errno::last().into());
+    }
+    let (prog, full_args) = if is_wasm(&file)? {
+        // The runtime again, on the module: `<runtime...> --argv0 ARGV0 -- FILE ARGS...`.
+        let rt = &cx.proc.exec_runtime;
+        let Some(exe) = rt.first() else {
+            return Err(ENOEXEC.into());
+        };
+        let mut a: Vec<CString> = rt.clone();
+        if let Some(a0) = args.first() {
+            a.push(c"--argv0".into());
+            a.push(a0.clone());
+        }
+        a.push(c"--".into());
+        a.push(file.clone());
+        a.extend(args.iter().skip(1).cloned());
+        (exe.clone(), a)
+    } else {
+        (file.clone(), args)
+    };
+    let (av, ev) = (ptrs(&full_args), ptrs(&env));
+    if let Some(t) = &cx.trace {
+        t.note(&format!("execve: {}", prog.to_string_lossy()));
+    }
+    // SAFETY: NULL-terminated arrays of NUL-terminated strings that outlive the call.
+    unsafe { libc::execve(prog.as_ptr(), av.as_ptr(), ev.as_ptr()) };
+    Err(Errno::last().into())
+}
+
+pub fn wait4(cx: &mut Ctx, pid: Pid, status: Ptr, options: Int, rusage: Ptr) -> SysResult {
+    let s = cx.mem.host_opt(status.0, 4)?;
+    let r = cx.mem.host_opt(rusage.0, RUSAGE)?;
+    sys!(SYS_wait4, pid.0, s, options.0, r)
+}
+
+/// `siginfo_t` comes back in the guest's layout (union at +12, see deliver.rs).
+pub fn waitid(
+    cx: &mut Ctx,
+    idtype: Int,
+    id: Int,
+    info: Ptr,
+    options: Int,
+    rusage: Ptr,
+) -> SysResult {
+    if info.0 != 0 {
+        cx.mem.host(info.0, 128)?;
+    }
+    let r = cx.mem.host_opt(rusage.0, RUSAGE)?;
+    let mut k = [0u64; 16];
+    let kp = if info.0 != 0 {
+        k.as_mut_ptr()
+    } else {
+        std::ptr::null_mut()
+    };
+    let n = sys!(SYS_waitid, idtype.0, id.0, kp, options.0, r)?;
+    if info.0 != 0 {
+        let sig = (k[0] & 0xffff_ffff) as i32;
+        let g = crate::deliver::guest_siginfo(sig, [k[0], k[1], k[2], k[3]]);
+        cx.mem.write_bytes(info.0, &g)?;
+    }
+    Ok(n)
 }

@@ -55,10 +55,10 @@ syscall_table! {
     socketpair      =  53, Net,     None,    (domain: Int, ty: Int, protocol: Int, sv: Ptr)     => ENOSYS,              "";
     setsockopt      =  54, Net,     None,    (sockfd: Fd, level: Int, optname: Int, optval: Ptr, optlen: UInt) => ENOSYS,   "";
     getsockopt      =  55, Net,     None,    (sockfd: Fd, level: Int, optname: Int, optval: Ptr, optlen: Ptr) => ENOSYS,    "";
-    fork            =  57, Process, None,    ()                                                     => ENOSYS,              "";
-    execve          =  59, Process, None,    (pathname: Path, argv: Ptr, envp: Ptr)                 => ENOSYS,              "";
+    fork            =  57, Process, Full,    ()                                                     => process::fork,       "forks the runtime; the child keeps the calling thread only";
+    execve          =  59, Process, Full,    (pathname: Path, argv: Ptr, envp: Ptr)                 => process::execve,     "a .wasm runs under wali-run (same pid); other files are host executables";
     exit            =  60, Thread,  Full,    (status: Int)                                          => thread::exit,        "ends the calling thread; the last one ends the process";
-    wait4           =  61, Process, None,    (pid: Pid, wstatus: Ptr, options: Int, rusage: Ptr)    => ENOSYS,              "";
+    wait4           =  61, Process, Full,    (pid: Pid, wstatus: Ptr, options: Int, rusage: Ptr)    => process::wait4,      "";
     kill            =  62, Signal,  Full,    (pid: Pid, sig: Int)                                   => signal::kill,        "";
     uname           =  63, System,  Full,    (buf: Ptr)                                             => system::uname,       "";
     fcntl           =  72, Fs,      Full,    (fd: Fd, cmd: Int, arg: U64)                           => fs::fcntl,           "";
@@ -167,4 +167,5 @@ syscall_table! {
     alarm           =  37, Signal,  Full,    (seconds: UInt)                                        => signal::alarm,       "not in the reference ABI";
     rt_sigtimedwait = 128, Signal,  Full,    (set: Ptr, info: Ptr, timeout: Ptr, sigsetsize: Len)   => signal::rt_sigtimedwait, "not in the reference ABI";
     tgkill          = 234, Signal,  Full,    (tgid: Pid, tid: Pid, sig: Int)                        => signal::tgkill,      "not in the reference ABI";
+    waitid          = 247, Process, Full,    (idtype: Int, id: Int, infop: Ptr, options: Int, rusage: Ptr) => process::waitid, "not in the reference ABI";
 }

@@ -21,6 +21,13 @@ impl Tracer {
         }
     }
 
+    /// A line of its own, for calls that do not return (execve).
+    pub fn note(&self, line: &str) {
+        let mut out = self.out.lock().unwrap_or_else(|e| e.into_inner());
+        let _ = writeln!(out, "{line}");
+        let _ = out.flush();
+    }
+
     pub(crate) fn traced(
         &self,
         cx: &mut Ctx,
