@@ -335,3 +335,14 @@ fn sigint_from_outside_reaches_the_handler() {
     assert_eq!(lines.next().unwrap().unwrap(), "handled signal 2");
     assert_eq!(child.wait().unwrap().code(), Some(0));
 }
+
+#[test]
+fn threads_cancel() {
+    let out = differential("threads_cancel");
+    assert!(
+        out.contains("blocked reader: cancelled=1 cleanup ran=1"),
+        "{out}"
+    );
+    assert!(out.contains("cancel disabled: returned 42"), "{out}");
+    assert!(out.contains("spinner: cancelled=1"), "{out}");
+}

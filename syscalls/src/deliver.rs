@@ -61,75 +61,107 @@ extern "C" fn on_signal(sig: libc::c_int, info: *mut libc::siginfo_t, _uc: *mut 
     }
 }
 
+// The host side works with raw syscalls and 64-bit kernel masks, not libc's wrappers:
+// glibc reserves signals 32 and 33 for itself and silently drops them from masks and
+// refuses handlers for them, but they are the guest's (musl's SIGTIMER and SIGCANCEL).
+
 /// Host mask for a guest mask: reserved signals stay deliverable to wasmtime.
-pub fn host_set(mask: u64) -> libc::sigset_t {
-    // SAFETY: sigemptyset/sigaddset initialise and edit a local set.
-    unsafe {
-        let mut s: libc::sigset_t = std::mem::zeroed();
-        libc::sigemptyset(&mut s);
-        for sig in 1..=NSIG as i32 {
-            if mask & bit(sig) != 0 && RESERVED & bit(sig) == 0 {
-                libc::sigaddset(&mut s, sig);
-            }
-        }
-        s
-    }
+#[inline]
+pub fn host_set(mask: u64) -> u64 {
+    mask & !RESERVED
 }
 
-fn guest_mask(s: &libc::sigset_t) -> u64 {
-    let mut m = 0;
-    for sig in 1..=NSIG as i32 {
-        // SAFETY: s is an initialised set.
-        if unsafe { libc::sigismember(s, sig) } == 1 {
-            m |= bit(sig);
-        }
-    }
-    m
+fn sigprocmask(how: i32, set: Option<u64>) -> u64 {
+    let mut old: u64 = 0;
+    let p = set.as_ref().map_or(std::ptr::null(), |s| s as *const u64);
+    // SAFETY: 8-byte kernel sigsets on the stack.
+    unsafe { libc::syscall(libc::SYS_rt_sigprocmask, how, p, &mut old as *mut u64, 8) };
+    old
 }
 
 /// Make this OS thread's host mask the guest's.
 pub fn mirror_mask(mask: u64) {
-    let s = host_set(mask);
-    // SAFETY: a valid set; the old mask is not wanted.
-    unsafe { libc::pthread_sigmask(libc::SIG_SETMASK, &s, std::ptr::null_mut()) };
+    sigprocmask(libc::SIG_SETMASK, Some(host_set(mask)));
 }
 
 /// The calling thread's current host mask, as a guest mask (a new thread's starting mask).
 pub fn current_mask() -> u64 {
-    // SAFETY: reading the mask into a local set.
-    unsafe {
-        let mut s: libc::sigset_t = std::mem::zeroed();
-        libc::pthread_sigmask(libc::SIG_SETMASK, std::ptr::null(), &mut s);
-        guest_mask(&s)
+    sigprocmask(libc::SIG_SETMASK, None)
+}
+
+// The kernel's x86-64 sigaction and the restorer it needs (glibc's is private).
+#[repr(C)]
+struct KSigaction {
+    handler: usize,
+    flags: u64,
+    restorer: usize,
+    mask: u64,
+}
+const SA_RESTORER: u64 = 0x0400_0000;
+std::arch::global_asm!(
+    ".globl wali_run_restore_rt",
+    "wali_run_restore_rt:",
+    "mov rax, 15",
+    "syscall",
+);
+extern "C" {
+    fn wali_run_restore_rt();
+}
+
+fn host_sigaction(sig: i32, handler: usize) -> Result<(), crate::errno::Errno> {
+    let sa = KSigaction {
+        handler,
+        // No SA_RESTART: restarts are decided at delivery, per the guest's flags.
+        flags: (libc::SA_SIGINFO | libc::SA_ONSTACK) as u64 | SA_RESTORER,
+        restorer: wali_run_restore_rt as *const () as usize,
+        // Everything blocked while the (tiny) host handler runs.
+        mask: !0,
+    };
+    // SAFETY: a valid kernel sigaction; the handler only touches atomics.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_rt_sigaction,
+            sig,
+            &sa as *const KSigaction,
+            std::ptr::null_mut::<KSigaction>(),
+            8,
+        )
+    };
+    if r < 0 {
+        return Err(crate::errno::Errno::last());
     }
+    Ok(())
 }
 
 /// At start-up, before any other thread exists: block every signal on this thread (so
 /// helper threads created later inherit "all blocked"), give SIGPIPE back its default
 /// (Rust ignores it), and return the mask and ignored set the guest starts with.
 pub fn init_host() -> (u64, u64) {
-    // SAFETY: plain signal-mask and disposition calls on this process.
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-        let mut all: libc::sigset_t = std::mem::zeroed();
-        let mut old: libc::sigset_t = std::mem::zeroed();
-        libc::sigfillset(&mut all);
-        for sig in [libc::SIGSEGV, libc::SIGBUS, libc::SIGILL, libc::SIGFPE] {
-            libc::sigdelset(&mut all, sig);
+    let _ = host_sigaction(libc::SIGPIPE, libc::SIG_DFL);
+    let old = sigprocmask(libc::SIG_SETMASK, Some(!RESERVED));
+    let mut ignored = 0;
+    for sig in 1..=NSIG as i32 {
+        let mut sa = KSigaction {
+            handler: 0,
+            flags: 0,
+            restorer: 0,
+            mask: 0,
+        };
+        // SAFETY: reading the current disposition into a local.
+        let r = unsafe {
+            libc::syscall(
+                libc::SYS_rt_sigaction,
+                sig,
+                std::ptr::null::<KSigaction>(),
+                &mut sa as *mut KSigaction,
+                8,
+            )
+        };
+        if r == 0 && RESERVED & bit(sig) == 0 && sa.handler == libc::SIG_IGN {
+            ignored |= bit(sig);
         }
-        libc::pthread_sigmask(libc::SIG_SETMASK, &all, &mut old);
-        let mut ignored = 0;
-        for sig in 1..=NSIG as i32 {
-            let mut sa: libc::sigaction = std::mem::zeroed();
-            if RESERVED & bit(sig) == 0
-                && libc::sigaction(sig, std::ptr::null(), &mut sa) == 0
-                && sa.sa_sigaction == libc::SIG_IGN
-            {
-                ignored |= bit(sig);
-            }
-        }
-        (guest_mask(&old), ignored)
     }
+    (old, ignored)
 }
 
 /// Make the host disposition of `sig` follow the guest action `a`.
@@ -137,24 +169,12 @@ pub fn install(sig: i32, a: &Action) -> Result<(), crate::errno::Errno> {
     if RESERVED & bit(sig) != 0 || UNBLOCKABLE & bit(sig) != 0 {
         return Ok(());
     }
-    // SAFETY: installing a handler that only touches atomics; a zeroed sigaction is valid.
-    let r = unsafe {
-        let mut sa: libc::sigaction = std::mem::zeroed();
-        sa.sa_sigaction = match a.handler {
-            SIG_DFL => libc::SIG_DFL,
-            SIG_IGN => libc::SIG_IGN,
-            _ => on_signal as *const () as usize,
-        };
-        // Everything blocked while the (tiny) host handler runs; restarts are decided
-        // at delivery, per the guest's SA_RESTART.
-        libc::sigfillset(&mut sa.sa_mask);
-        sa.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK;
-        libc::sigaction(sig, &sa, std::ptr::null_mut())
+    let handler = match a.handler {
+        SIG_DFL => libc::SIG_DFL,
+        SIG_IGN => libc::SIG_IGN,
+        _ => on_signal as *const () as usize,
     };
-    if r < 0 {
-        return Err(crate::errno::Errno::last());
-    }
-    Ok(())
+    host_sigaction(sig, handler)
 }
 
 /// Signals pending on this thread (taken by the host handler, not yet run).
@@ -216,6 +236,8 @@ pub fn guest_siginfo(sig: i32, k: [u64; 4]) -> [u8; 128] {
 
 const FRAME: u32 = 128 + 928; // siginfo_t + ucontext_t (920, rounded)
 const UC_SIGMASK: u32 = 280;
+/// uc_mcontext.gregs[REG_RIP] in the wasm32 libc's ucontext_t.
+const UC_PC: u32 = 152;
 
 /// Run the guest handlers of every deliverable pending signal. Returns whether every
 /// handler run asked for `SA_RESTART` (the interrupted syscall may then be restarted).
@@ -229,7 +251,8 @@ pub fn deliver(mut store: impl AsContextMut<Data = Ctx>) -> wasmtime::Result<boo
         loop {
             let cx = store.data_mut();
             let ready = pending() & !cx.sigmask;
-            if ready == 0 {
+            // Not before the instance is set up (its start function may run first).
+            if ready == 0 || cx.table.is_none() {
                 break;
             }
             let sig = ready.trailing_zeros() as i32 + 1;
@@ -260,7 +283,9 @@ pub fn deliver(mut store: impl AsContextMut<Data = Ctx>) -> wasmtime::Result<boo
                 _ => {}
             }
             restart &= action.flags & libc::SA_RESTART as u64 != 0;
-            run_handler(&mut store, sig, &action, info)?;
+            if run_handler(&mut store, sig, &action, info)? {
+                restart = false;
+            }
         }
         // sigsuspend/ppoll/pselect: the mask they set lasts until handlers have run.
         let cx = store.data_mut();
@@ -281,23 +306,20 @@ fn default_action(sig: i32) {
     if [SIGCHLD, SIGURG, SIGWINCH, SIGCONT].contains(&sig) {
         return;
     }
-    // SAFETY: restore the default and re-raise on this thread, unblocked.
-    unsafe {
-        signal(sig, SIG_DFL);
-        let mut s: sigset_t = std::mem::zeroed();
-        sigemptyset(&mut s);
-        sigaddset(&mut s, sig);
-        pthread_sigmask(SIG_UNBLOCK, &s, std::ptr::null_mut());
-        raise(sig);
-    }
+    let _ = host_sigaction(sig, SIG_DFL);
+    self::sigprocmask(SIG_UNBLOCK, Some(bit(sig)));
+    // SAFETY: signalling this thread.
+    unsafe { syscall(SYS_tgkill, getpid(), gettid(), sig) };
 }
 
+/// Run one guest handler; returns true when it asked that the interrupted syscall
+/// not be restarted.
 fn run_handler(
     store: &mut impl AsContextMut<Data = Ctx>,
     sig: i32,
     a: &Action,
     info: [u64; 4],
-) -> wasmtime::Result<()> {
+) -> wasmtime::Result<bool> {
     let mut store = store.as_context_mut();
     let (table, sp) = {
         let cx = store.data();
@@ -365,15 +387,22 @@ fn run_handler(
         ];
         let r = func.call(&mut store, &args, &mut []);
         let _ = sp.set(&mut store, Val::I32(saved as i32));
-        r
+        r?;
+        // As rt_sigreturn: the mask comes back from the ucontext, which the handler may
+        // have edited; a handler that moved the pc (musl's cancellation) means the
+        // interrupted syscall must not be restarted.
+        let uc = frame + 128;
+        let restored = mem.read::<u64>(uc + UC_SIGMASK).unwrap_or(old_mask) & !UNBLOCKABLE;
+        let moved = mem.read::<u32>(uc + UC_PC).unwrap_or(0) != 0;
+        (restored, moved)
     } else {
-        func.call(&mut store, &[Val::I32(sig)], &mut [])
+        func.call(&mut store, &[Val::I32(sig)], &mut [])?;
+        (old_mask, false)
     };
-    // The handler returned (rt_sigreturn): back to the interrupted mask.
     let cx = store.data_mut();
-    cx.sigmask = old_mask;
-    mirror_mask(old_mask);
-    r
+    cx.sigmask = r.0;
+    mirror_mask(r.0);
+    Ok(r.1)
 }
 
 /// Syscalls Linux restarts after a handler with `SA_RESTART` (see signal(7)).

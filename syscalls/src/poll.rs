@@ -42,8 +42,7 @@ pub fn ppoll(cx: &mut Ctx, fds: Ptr, nfds: U64, tmo: Ptr, mask: Ptr, size: Len) 
         p,
         nfds.0,
         t,
-        m.as_ref()
-            .map_or(std::ptr::null(), |m| m as *const libc::sigset_t),
+        m.as_ref().map_or(std::ptr::null(), |m| m as *const u64),
         8
     )
 }
@@ -79,11 +78,7 @@ pub fn pselect6(cx: &mut Ctx, nfds: Int, r: Ptr, w: Ptr, e: Ptr, ts: Ptr, mask: 
     } else {
         None
     };
-    let data: [usize; 2] = [
-        m.as_ref()
-            .map_or(0, |m| m as *const libc::sigset_t as usize),
-        8,
-    ];
+    let data: [usize; 2] = [m.as_ref().map_or(0, |m| m as *const u64 as usize), 8];
     let arg = if m.is_some() {
         data.as_ptr()
     } else {
@@ -140,8 +135,7 @@ pub fn epoll_pwait(
         ev,
         max.0,
         timeout.0,
-        m.as_ref()
-            .map_or(std::ptr::null(), |m| m as *const libc::sigset_t),
+        m.as_ref().map_or(std::ptr::null(), |m| m as *const u64),
         8
     )
 }

@@ -161,7 +161,7 @@ pub fn rt_sigsuspend(cx: &mut Ctx, mask: Ptr, size: Len) -> SysResult {
         return Err(EINTR.into());
     }
     let host = deliver::host_set(m);
-    sys!(SYS_rt_sigsuspend, &host as *const libc::sigset_t, 8)
+    sys!(SYS_rt_sigsuspend, &host as *const u64, 8)
 }
 
 pub fn pause(cx: &mut Ctx) -> SysResult {
@@ -174,7 +174,7 @@ pub fn pause(cx: &mut Ctx) -> SysResult {
 /// A mask for the duration of a blocking call (ppoll, pselect6, epoll_pwait): the
 /// kernel applies the returned host set atomically for the call; the guest mask is the
 /// call's until `deliver` has run the handlers it let in, then the old one is back.
-pub fn call_mask(cx: &mut Ctx, mask: u32, size: u32) -> Result<Option<libc::sigset_t>, Errno> {
+pub fn call_mask(cx: &mut Ctx, mask: u32, size: u32) -> Result<Option<u64>, Errno> {
     if mask == 0 {
         return Ok(None);
     }
@@ -206,7 +206,7 @@ pub fn rt_sigtimedwait(cx: &mut Ctx, set: Ptr, info: Ptr, timeout: Ptr, size: Le
     let mut kinfo = [0u64; 16];
     let sig = sys!(
         SYS_rt_sigtimedwait,
-        &host as *const libc::sigset_t,
+        &host as *const u64,
         kinfo.as_mut_ptr(),
         t,
         8
@@ -250,13 +250,7 @@ pub fn getitimer(cx: &mut Ctx, which: Int, cur: Ptr) -> SysResult {
 pub fn signalfd4(cx: &mut Ctx, fd: Int, mask: Ptr, size: Len, flags: Int) -> SysResult {
     let m = read_set(cx, mask.0, size.0)?;
     let host = deliver::host_set(m);
-    sys!(
-        SYS_signalfd4,
-        fd.0,
-        &host as *const libc::sigset_t,
-        8,
-        flags.0
-    )
+    sys!(SYS_signalfd4, fd.0, &host as *const u64, 8, flags.0)
 }
 
 /// The old call's third argument is the mask size (the ABI names it `flags`).

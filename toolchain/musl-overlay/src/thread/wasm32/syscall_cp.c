@@ -1,9 +1,10 @@
 #include "pthread_impl.h"
 #include "syscall.h"
 
-/* Cancellation points: pthread_cancel.c compares a signal's pc with these markers;
- * wasm code has no such pc, so they only need to exist. */
-hidden const char __cp_begin[1], __cp_end[1], __cp_cancel[1];
+/* Cancellation points. musl's cancel handler compares the interrupted pc with
+ * markers; wasm has no such pc, so the thread flags itself while it is inside a
+ * cancellable syscall (read by pthread_cancel.c's handler). */
+hidden _Thread_local volatile int __wasm_in_cp;
 
 hidden long __cancel(void);
 
@@ -11,6 +12,12 @@ hidden long __syscall_cp_asm(volatile int *cancel, syscall_arg_t nr,
 	syscall_arg_t u, syscall_arg_t v, syscall_arg_t w,
 	syscall_arg_t x, syscall_arg_t y, syscall_arg_t z)
 {
-	if (*cancel) return __cancel();
-	return __syscall6(nr, u, v, w, x, y, z);
+	__wasm_in_cp = 1;
+	if (*cancel) {
+		__wasm_in_cp = 0;
+		return __cancel();
+	}
+	long r = __syscall6(nr, u, v, w, x, y, z);
+	__wasm_in_cp = 0;
+	return r;
 }
