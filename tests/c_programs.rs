@@ -346,3 +346,131 @@ fn threads_cancel() {
     assert!(out.contains("cancel disabled: returned 42"), "{out}");
     assert!(out.contains("spinner: cancelled=1"), "{out}");
 }
+
+#[test]
+fn net_tcp_udp_ipv6() {
+    let out = differential("net_tcp");
+    assert!(
+        out.contains("ipv4: echoed 100000 bytes, peer 127.0.0.1, server saw family right"),
+        "{out}"
+    );
+    assert!(out.contains("ipv6: echoed 100000 bytes, peer ::1"), "{out}");
+    assert!(
+        out.contains("udp: got 4 'ping' from len 16, reply 'pong'"),
+        "{out}"
+    );
+    assert!(out.contains("closed port: -1 Connection refused"), "{out}");
+    assert!(
+        out.contains("getaddrinfo localhost: 127.0.0.1 port 80"),
+        "{out}"
+    );
+    assert!(out.contains("bind bad address: -1 Bad address"), "{out}");
+}
+
+#[test]
+fn net_unix_and_fd_passing() {
+    let out = differential("net_unix");
+    assert!(
+        out.contains("received fd reads: through the socket"),
+        "{out}"
+    );
+    assert!(
+        out.contains("recvmsg: 9 'two' ' parts' controllen=24"),
+        "{out}"
+    );
+}
+
+#[test]
+fn net_epoll_200_clients() {
+    let out = differential("net_epoll");
+    assert!(out.contains("connected: 200"), "{out}");
+    assert!(
+        out.contains("answered 200, correct 200, served 200"),
+        "{out}"
+    );
+}
+
+/// The wasm side of a conversation with a native peer (this test process).
+fn net_peer_module(t: &TempDir) -> PathBuf {
+    let wasm = t.path().join("net_peer.wasm");
+    build(&wali_cc(), &repo().join("tests/c/net_peer.c"), &wasm, &[]);
+    wasm
+}
+
+#[test]
+fn net_wasm_server_native_client() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let t = TempDir::new("net_server");
+    let wasm = net_peer_module(&t);
+    let mut child = Command::new(bin())
+        .arg(&wasm)
+        .arg("server")
+        .env("WALI_CACHE_DIR", t.path().join("cache"))
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.as_mut().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let port: u16 = line.trim().parse().expect("a port from the wasm server");
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.write_all(b"native says hi\n").unwrap();
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).unwrap();
+    assert_eq!(answer, "NATIVE SAYS HI\n");
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+}
+
+#[test]
+fn net_wasm_client_native_server() {
+    use std::io::{BufRead, BufReader, Write};
+    let t = TempDir::new("net_client");
+    let wasm = net_peer_module(&t);
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    let server = std::thread::spawn(move || {
+        let (s, _) = l.accept().unwrap();
+        let mut line = String::new();
+        BufReader::new(&s).read_line(&mut line).unwrap();
+        (&s).write_all(line.to_uppercase().as_bytes()).unwrap();
+        line
+    });
+    let o = Command::new(bin())
+        .arg(&wasm)
+        .args(["client", &port.to_string()])
+        .env("WALI_CACHE_DIR", t.path().join("cache"))
+        .output()
+        .unwrap();
+    assert_eq!(server.join().unwrap(), "hello from wasm\n");
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        "answer (16): HELLO FROM WASM\n"
+    );
+}
+
+#[test]
+fn strace_decodes_sockets_and_epoll() {
+    let t = TempDir::new("strace_net");
+    let wasm = t.path().join("net_epoll.wasm");
+    build(&wali_cc(), &repo().join("tests/c/net_epoll.c"), &wasm, &[]);
+    let trace = t.path().join("trace.txt");
+    let o = Command::new(bin())
+        .arg("--strace-file")
+        .arg(&trace)
+        .arg(&wasm)
+        .env("WALI_CACHE_DIR", t.path().join("cache"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let tr = std::fs::read_to_string(&trace).unwrap();
+    let has = |prefix: &str, part: &str| {
+        tr.lines()
+            .any(|l| l.starts_with(prefix) && l.contains(part))
+    };
+    assert!(has("bind(", "{AF_INET, 127.0.0.1:0}, 16) = 0"), "{tr}");
+    assert!(has("getsockname(", "{AF_INET, 127.0.0.1:"), "{tr}");
+    assert!(has("connect(", "EINPROGRESS"), "{tr}");
+    assert!(has("epoll_ctl(", "[{EPOLLIN|EPOLLET, data=0x"), "{tr}");
+    assert!(has("epoll_pwait(", "[{EPOLLIN"), "{tr}");
+}

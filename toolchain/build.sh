@@ -77,6 +77,11 @@ if [ ! -f "$sysroot/.complete" ]; then
                 sed -i "s/$2/$3/" "$m/include/$1"; }
   # The reference libc's SIG_IGN is -2: table index 1 may be a real handler.
   patch_hdr signal.h '^#define SIG_IGN  ((void (\*)(int)) 1)$' '#define SIG_IGN  ((void (*)(int)) -2)'
+  # Control messages aligned to 8 as the x86-64 kernel lays them out.
+  patch_hdr sys/socket.h '^#define __CMSG_LEN(cmsg) (((cmsg)->cmsg_len + sizeof(long) - 1) \& ~(long)(sizeof(long) - 1))$' \
+    '#define __CMSG_LEN(cmsg) (((cmsg)->cmsg_len + 8 - 1) \& ~(long)(8 - 1))'
+  patch_hdr sys/socket.h '^#define CMSG_ALIGN(len) (((len) + sizeof (size_t) - 1) \& (size_t) ~(sizeof (size_t) - 1))$' \
+    '#define CMSG_ALIGN(len) (((len) + 8 - 1) \& (size_t) ~(8 - 1))'
   patch_hdr sys/epoll.h '^#ifdef __x86_64__$' '#if defined(__x86_64__) || defined(__wasm32__)'
   patch_hdr sys/socket.h '^#if __LONG_MAX > 0x7fffffff \&\& __BYTE_ORDER == __LITTLE_ENDIAN$' \
     '#if (__LONG_MAX > 0x7fffffff || defined(__wasm32__)) \&\& __BYTE_ORDER == __LITTLE_ENDIAN'

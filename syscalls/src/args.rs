@@ -22,6 +22,10 @@ pub enum Kind {
     AtFlags,
     Prot,
     MapFlags,
+    SockAddr,
+    OutSockAddr,
+    EpollEvent,
+    OutEpollEvents,
 }
 
 /// The wasm value type of an argument.
@@ -86,6 +90,14 @@ arg32! {
     Prot(i32) = Prot;
     /// `MAP_*` flags.
     MapFlags(i32) = MapFlags;
+    /// A socket address the call reads; the next argument is its length.
+    SockAddr(u32) = SockAddr;
+    /// A socket address the call fills; the next argument points at its length.
+    OutSockAddr(u32) = OutSockAddr;
+    /// One `epoll_event` the call reads.
+    EpollEvent(u32) = EpollEvent;
+    /// `epoll_event`s the call fills; the result is their count.
+    OutEpollEvents(u32) = OutEpollEvents;
 }
 
 /// A 64-bit file offset.

@@ -98,7 +98,7 @@ pub fn epoll_create1(_cx: &mut Ctx, flags: Int) -> SysResult {
     sys!(SYS_epoll_create1, flags.0)
 }
 
-pub fn epoll_ctl(cx: &mut Ctx, epfd: Fd, op: Int, fd: Fd, ev: Ptr) -> SysResult {
+pub fn epoll_ctl(cx: &mut Ctx, epfd: Fd, op: Int, fd: Fd, ev: EpollEvent) -> SysResult {
     let p = if op.0 == libc::EPOLL_CTL_DEL {
         cx.mem.host_opt(ev.0, EPOLL_EVENT)?
     } else {
@@ -107,7 +107,13 @@ pub fn epoll_ctl(cx: &mut Ctx, epfd: Fd, op: Int, fd: Fd, ev: Ptr) -> SysResult 
     sys!(SYS_epoll_ctl, epfd.0, op.0, fd.0, p)
 }
 
-pub fn epoll_wait(cx: &mut Ctx, epfd: Fd, events: Ptr, max: Int, timeout: Int) -> SysResult {
+pub fn epoll_wait(
+    cx: &mut Ctx,
+    epfd: Fd,
+    events: OutEpollEvents,
+    max: Int,
+    timeout: Int,
+) -> SysResult {
     if max.0 <= 0 || max.0 > EP_MAX_EVENTS {
         return Err(EINVAL.into());
     }
@@ -118,7 +124,7 @@ pub fn epoll_wait(cx: &mut Ctx, epfd: Fd, events: Ptr, max: Int, timeout: Int) -
 pub fn epoll_pwait(
     cx: &mut Ctx,
     epfd: Fd,
-    events: Ptr,
+    events: OutEpollEvents,
     max: Int,
     timeout: Int,
     mask: Ptr,

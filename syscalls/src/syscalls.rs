@@ -3,7 +3,7 @@
 //! `abi/syscalls.tsv`); the level says how much of Linux's behaviour is there.
 
 use crate::args::*;
-use crate::{fs, memory, poll, process, signal, system, thread, time};
+use crate::{fs, memory, net, poll, process, signal, system, thread, time};
 
 syscall_table! {
     // name            nr   category level    (arguments)                                       => handler             note
@@ -40,21 +40,21 @@ syscall_table! {
     nanosleep       =  35, Time,    Partial, (req: Ptr, rem: Ptr)                                   => time::nanosleep,     "not interrupted by guest signals yet";
     setitimer       =  38, Signal,  Full,    (which: Int, new_value: Ptr, old_value: Ptr)           => signal::setitimer,   "";
     getpid          =  39, System,  Full,    ()                                                     => system::getpid,      "";
-    socket          =  41, Net,     None,    (domain: Int, ty: Int, protocol: Int)              => ENOSYS,              "";
-    connect         =  42, Net,     None,    (sockfd: Fd, addr: Ptr, addrlen: UInt)                 => ENOSYS,              "";
-    accept          =  43, Net,     None,    (sockfd: Fd, addr: Ptr, addrlen: Ptr)                  => ENOSYS,              "";
-    sendto          =  44, Net,     None,    (sockfd: Fd, buf: Buf, len: Len, flags: Int, dest_addr: Ptr, addrlen: UInt) => ENOSYS, "";
-    recvfrom        =  45, Net,     None,    (sockfd: Fd, buf: OutBuf, len: Len, flags: Int, src_addr: Ptr, addrlen: Ptr) => ENOSYS, "";
-    sendmsg         =  46, Net,     None,    (sockfd: Fd, msg: Ptr, flags: Int)                     => ENOSYS,              "";
-    recvmsg         =  47, Net,     None,    (sockfd: Fd, msg: Ptr, flags: Int)                     => ENOSYS,              "";
-    shutdown        =  48, Net,     None,    (sockfd: Fd, how: Int)                                 => ENOSYS,              "";
-    bind            =  49, Net,     None,    (sockfd: Fd, addr: Ptr, addrlen: UInt)                 => ENOSYS,              "";
-    listen          =  50, Net,     None,    (sockfd: Fd, backlog: Int)                             => ENOSYS,              "";
-    getsockname     =  51, Net,     None,    (sockfd: Fd, addr: Ptr, addrlen: Ptr)                  => ENOSYS,              "";
-    getpeername     =  52, Net,     None,    (sockfd: Fd, addr: Ptr, addrlen: Ptr)                  => ENOSYS,              "";
-    socketpair      =  53, Net,     None,    (domain: Int, ty: Int, protocol: Int, sv: Ptr)     => ENOSYS,              "";
-    setsockopt      =  54, Net,     None,    (sockfd: Fd, level: Int, optname: Int, optval: Ptr, optlen: UInt) => ENOSYS,   "";
-    getsockopt      =  55, Net,     None,    (sockfd: Fd, level: Int, optname: Int, optval: Ptr, optlen: Ptr) => ENOSYS,    "";
+    socket          =  41, Net,     Full,    (domain: Int, ty: Int, protocol: Int)              => net::socket,              "";
+    connect         =  42, Net,     Full,    (sockfd: Fd, addr: SockAddr, addrlen: UInt)                 => net::connect,              "";
+    accept          =  43, Net,     Full,    (sockfd: Fd, addr: OutSockAddr, addrlen: Ptr)                  => net::accept,              "";
+    sendto          =  44, Net,     Full,    (sockfd: Fd, buf: Buf, len: Len, flags: Int, dest_addr: SockAddr, addrlen: UInt) => net::sendto, "";
+    recvfrom        =  45, Net,     Full,    (sockfd: Fd, buf: OutBuf, len: Len, flags: Int, src_addr: OutSockAddr, addrlen: Ptr) => net::recvfrom, "";
+    sendmsg         =  46, Net,     Full,    (sockfd: Fd, msg: Ptr, flags: Int)                     => net::sendmsg,              "msghdr translated; control messages pass through";
+    recvmsg         =  47, Net,     Full,    (sockfd: Fd, msg: Ptr, flags: Int)                     => net::recvmsg,              "msghdr translated; control messages pass through";
+    shutdown        =  48, Net,     Full,    (sockfd: Fd, how: Int)                                 => net::shutdown,              "";
+    bind            =  49, Net,     Full,    (sockfd: Fd, addr: SockAddr, addrlen: UInt)                 => net::bind,              "";
+    listen          =  50, Net,     Full,    (sockfd: Fd, backlog: Int)                             => net::listen,              "";
+    getsockname     =  51, Net,     Full,    (sockfd: Fd, addr: OutSockAddr, addrlen: Ptr)                  => net::getsockname,              "";
+    getpeername     =  52, Net,     Full,    (sockfd: Fd, addr: OutSockAddr, addrlen: Ptr)                  => net::getpeername,              "";
+    socketpair      =  53, Net,     Full,    (domain: Int, ty: Int, protocol: Int, sv: Ptr)     => net::socketpair,              "";
+    setsockopt      =  54, Net,     Full,    (sockfd: Fd, level: Int, optname: Int, optval: Ptr, optlen: UInt) => net::setsockopt,   "";
+    getsockopt      =  55, Net,     Full,    (sockfd: Fd, level: Int, optname: Int, optval: Ptr, optlen: Ptr) => net::getsockopt,    "";
     fork            =  57, Process, Full,    ()                                                     => process::fork,       "forks the runtime; the child keeps the calling thread only";
     execve          =  59, Process, Full,    (pathname: Path, argv: Ptr, envp: Ptr)                 => process::execve,     "a .wasm runs under wali-run (same pid); other files are host executables";
     exit            =  60, Thread,  Full,    (status: Int)                                          => thread::exit,        "ends the calling thread; the last one ends the process";
@@ -121,7 +121,7 @@ syscall_table! {
     clock_getres    = 229, Time,    Full,    (clockid: Int, res: Ptr)                               => time::clock_getres,  "";
     clock_nanosleep = 230, Time,    Partial, (clockid: Int, flags: Int, request: Ptr, remain: Ptr)  => time::clock_nanosleep, "not interrupted by guest signals yet";
     exit_group      = 231, Process, Full,    (status: Int)                                          => process::exit_group, "";
-    epoll_ctl       = 233, Poll,    Full,    (epfd: Fd, op: Int, fd: Fd, event: Ptr)                => poll::epoll_ctl,     "";
+    epoll_ctl       = 233, Poll,    Full,    (epfd: Fd, op: Int, fd: Fd, event: EpollEvent)                => poll::epoll_ctl,     "";
     openat          = 257, Fs,      Full,    (dirfd: DirFd, pathname: Path, flags: OpenFlags, mode: Mode) => fs::openat,    "";
     mkdirat         = 258, Fs,      Full,    (dirfd: DirFd, pathname: Path, mode: Mode)             => fs::mkdirat,         "";
     fchownat        = 260, Fs,      Full,    (dirfd: DirFd, pathname: Path, owner: UInt, group: UInt, flags: AtFlags) => fs::fchownat, "";
@@ -135,9 +135,9 @@ syscall_table! {
     pselect6        = 270, Poll,    Partial, (nfds: Int, readfds: Ptr, writefds: Ptr, exceptfds: Ptr, timeout: Ptr, sigmask: Ptr) => poll::pselect6, "signal mask ignored until signal delivery exists";
     ppoll           = 271, Poll,    Partial, (fds: Ptr, nfds: U64, tmo_p: Ptr, sigmask: Ptr, sigsetsize: Len) => poll::ppoll, "signal mask ignored until signal delivery exists";
     utimensat       = 280, Fs,      Full,    (dirfd: DirFd, pathname: Path, times: Ptr, flags: AtFlags) => fs::utimensat,   "";
-    epoll_pwait     = 281, Poll,    Partial, (epfd: Fd, events: Ptr, maxevents: Int, timeout: Int, sigmask: Ptr, sigsetsize: Len) => poll::epoll_pwait, "signal mask ignored until signal delivery exists";
+    epoll_pwait     = 281, Poll,    Full,    (epfd: Fd, events: OutEpollEvents, maxevents: Int, timeout: Int, sigmask: Ptr, sigsetsize: Len) => poll::epoll_pwait, "";
     eventfd         = 284, Fs,      Full,    (initval: UInt)                                        => fs::eventfd,         "";
-    accept4         = 288, Net,     None,    (sockfd: Fd, addr: Ptr, addrlen: Ptr, flags: Int)      => ENOSYS,              "";
+    accept4         = 288, Net,     Full,    (sockfd: Fd, addr: OutSockAddr, addrlen: Ptr, flags: Int)      => net::accept4,              "";
     eventfd2        = 290, Fs,      Full,    (initval: UInt, flags: Int)                            => fs::eventfd2,        "";
     epoll_create1   = 291, Poll,    Full,    (flags: Int)                                           => poll::epoll_create1, "";
     dup3            = 292, Fs,      Full,    (oldfd: Fd, newfd: Fd, flags: Int)                     => fs::dup3,            "";
@@ -148,7 +148,7 @@ syscall_table! {
     statx           = 332, Fs,      Full,    (dirfd: DirFd, pathname: Path, flags: AtFlags, mask: UInt, statxbuf: Ptr) => fs::statx, "";
     faccessat2      = 439, Fs,      Full,    (dirfd: DirFd, pathname: Path, mode: Int, flags: AtFlags) => fs::faccessat2,   "";
     epoll_create    = 213, Poll,    Full,    (size: Int)                                            => poll::epoll_create,  "";
-    epoll_wait      = 232, Poll,    Partial, (epfd: Fd, events: Ptr, maxevents: Int, timeout: Int)  => poll::epoll_wait,    "not interrupted by guest signals yet";
+    epoll_wait      = 232, Poll,    Full,    (epfd: Fd, events: OutEpollEvents, maxevents: Int, timeout: Int)  => poll::epoll_wait,    "";
     futimesat       = 261, Fs,      Full,    (dirfd: DirFd, pathname: Path, times: Ptr)             => fs::futimesat,       "";
     mlockall        = 151, Mem,     Partial, (flags: Int)                                           => memory::mlockall,    "accepted; guest memory is not locked";
     preadv          = 295, Fs,      Full,    (fd: Fd, iov: Ptr, iovcnt: Int, pos_l: Off, pos_h: Off) => fs::preadv,         "";

@@ -41,9 +41,13 @@ impl Tracer {
             if i > 0 {
                 line.push_str(", ");
             }
-            if p.kind == Kind::OutBuf {
+            if matches!(
+                p.kind,
+                Kind::OutBuf | Kind::OutSockAddr | Kind::OutEpollEvents
+            ) {
                 // Shown after the call, once the kernel has filled it.
-                after.push((line.len(), v as u32));
+                let next = raw.get(i + 1).copied().unwrap_or(0);
+                after.push((line.len(), p.kind, v as u32, next as u32));
                 continue;
             }
             let next = raw.get(i + 1).copied().unwrap_or(0);
@@ -54,11 +58,16 @@ impl Tracer {
             Ok(n) => *n as usize,
             Err(_) => 0,
         };
-        for (pos, ptr) in after.into_iter().rev() {
+        for (pos, kind, ptr, next) in after.into_iter().rev() {
             let mut s = String::new();
-            match &r {
-                Ok(_) => bytes(&mut s, cx, ptr, shown),
-                Err(_) => ptrv(&mut s, ptr),
+            match (&r, kind) {
+                (Ok(_), Kind::OutBuf) => bytes(&mut s, cx, ptr, shown),
+                (Ok(_), Kind::OutSockAddr) => match cx.mem.read::<u32>(next) {
+                    Ok(len) if ptr != 0 => sockaddr(&mut s, cx, ptr, len),
+                    _ => ptrv(&mut s, ptr),
+                },
+                (Ok(_), Kind::OutEpollEvents) => epoll_events(&mut s, cx, ptr, shown),
+                _ => ptrv(&mut s, ptr),
             }
             line.insert_str(pos, &s);
         }
@@ -268,5 +277,83 @@ fn arg(s: &mut String, cx: &Ctx, kind: Kind, v: i64, next: i64) {
         Kind::AtFlags => flags(s, v as u32 as i64, AT_FLAGS, Some("0")),
         Kind::Prot => flags(s, v as u32 as i64, PROT, Some("PROT_NONE")),
         Kind::MapFlags => flags(s, v as u32 as i64, MAP, None),
+        Kind::SockAddr if v != 0 => sockaddr(s, cx, v as u32, next as u32),
+        Kind::EpollEvent if v != 0 => epoll_events(s, cx, v as u32, 1),
+        Kind::SockAddr | Kind::EpollEvent | Kind::OutSockAddr | Kind::OutEpollEvents => {
+            ptrv(s, v as u32)
+        }
     }
+}
+
+/// `{AF_INET, 127.0.0.1:80}`, `{AF_INET6, [::1]:80}`, `{AF_UNIX, "path"}`.
+fn sockaddr(s: &mut String, cx: &Ctx, ptr: u32, len: u32) {
+    let Ok(b) = cx.mem.read_bytes(ptr, (len as usize).min(128)) else {
+        return ptrv(s, ptr);
+    };
+    if b.len() < 2 {
+        return ptrv(s, ptr);
+    }
+    let fam = u16::from_le_bytes([b[0], b[1]]) as i32;
+    let port = |b: &[u8]| u16::from_be_bytes([b[2], b[3]]);
+    match fam {
+        libc::AF_INET if b.len() >= 8 => {
+            let ip = std::net::Ipv4Addr::new(b[4], b[5], b[6], b[7]);
+            let _ = write!(s, "{{AF_INET, {ip}:{}}}", port(&b));
+        }
+        libc::AF_INET6 if b.len() >= 24 => {
+            let ip: [u8; 16] = b[8..24].try_into().unwrap();
+            let ip = std::net::Ipv6Addr::from(ip);
+            let _ = write!(s, "{{AF_INET6, [{ip}]:{}}}", port(&b));
+        }
+        libc::AF_UNIX => {
+            let path = &b[2..];
+            s.push_str("{AF_UNIX, ");
+            if path.first() == Some(&0) && path.len() > 1 {
+                s.push('@');
+                quoted(s, &path[1..], false);
+            } else {
+                let end = path.iter().position(|&c| c == 0).unwrap_or(path.len());
+                quoted(s, &path[..end], false);
+            }
+            s.push('}');
+        }
+        f => {
+            let _ = write!(s, "{{family={f}, len={len}}}");
+        }
+    }
+}
+
+const EPOLL: &[(i64, &str)] = &[
+    (0x001, "EPOLLIN"),
+    (0x002, "EPOLLPRI"),
+    (0x004, "EPOLLOUT"),
+    (0x008, "EPOLLERR"),
+    (0x010, "EPOLLHUP"),
+    (0x2000, "EPOLLRDHUP"),
+    (1 << 28, "EPOLLEXCLUSIVE"),
+    (1 << 29, "EPOLLWAKEUP"),
+    (1 << 30, "EPOLLONESHOT"),
+    (1 << 31, "EPOLLET"),
+];
+
+/// `[{EPOLLIN, data=0x5}, ...]` for the packed 12-byte events (at most 8 shown).
+fn epoll_events(s: &mut String, cx: &Ctx, ptr: u32, n: usize) {
+    s.push('[');
+    for i in 0..n.min(8) {
+        let Ok(b) = cx.mem.read::<[u8; 12]>(ptr.wrapping_add(12 * i as u32)) else {
+            break;
+        };
+        if i > 0 {
+            s.push_str(", ");
+        }
+        s.push('{');
+        let ev = u32::from_le_bytes(b[0..4].try_into().unwrap());
+        flags(s, ev as i64, EPOLL, Some("0"));
+        let data = u64::from_le_bytes(b[4..12].try_into().unwrap());
+        let _ = write!(s, ", data={data:#x}}}");
+    }
+    if n > 8 {
+        s.push_str(", ...");
+    }
+    s.push(']');
 }
