@@ -63,12 +63,6 @@ pub fn writev(cx: &mut Ctx, fd: Fd, iov: Ptr, cnt: Int) -> SysResult {
     sys!(SYS_writev, fd.0, v.as_ptr(), v.len())
 }
 
-pub fn preadv(cx: &mut Ctx, fd: Fd, iov: Ptr, cnt: Int, pos_l: Off, _pos_h: Off) -> SysResult {
-    let v = host_iovecs(cx, iov.0, cnt.0)?;
-    // On x86-64 the kernel takes the whole offset from pos_l.
-    sys!(SYS_preadv, fd.0, v.as_ptr(), v.len(), pos_l.0, 0)
-}
-
 pub fn open(cx: &mut Ctx, path: Path, flags: OpenFlags, mode: Mode) -> SysResult {
     openat(cx, DirFd(libc::AT_FDCWD), path, flags, mode)
 }

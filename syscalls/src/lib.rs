@@ -20,6 +20,7 @@ pub mod trace;
 
 mod fs;
 mod memory;
+mod more;
 mod net;
 mod poll;
 mod process;

@@ -3,7 +3,7 @@
 //! `abi/syscalls.tsv`); the level says how much of Linux's behaviour is there.
 
 use crate::args::*;
-use crate::{fs, memory, net, poll, process, signal, system, thread, time};
+use crate::{fs, memory, more, net, poll, process, signal, system, thread, time};
 
 syscall_table! {
     // name            nr   category level    (arguments)                                       => handler             note
@@ -151,8 +151,8 @@ syscall_table! {
     epoll_wait      = 232, Poll,    Full,    (epfd: Fd, events: OutEpollEvents, maxevents: Int, timeout: Int)  => poll::epoll_wait,    "";
     futimesat       = 261, Fs,      Full,    (dirfd: DirFd, pathname: Path, times: Ptr)             => fs::futimesat,       "";
     mlockall        = 151, Mem,     Partial, (flags: Int)                                           => memory::mlockall,    "accepted; guest memory is not locked";
-    preadv          = 295, Fs,      Full,    (fd: Fd, iov: Ptr, iovcnt: Int, pos_l: Off, pos_h: Off) => fs::preadv,         "";
-    sched_setscheduler = 144, Thread, None,  (pid: Pid, policy: Int, param: Ptr)                    => ENOSYS,              "";
+    preadv          = 295, Fs,      Full,    (fd: Fd, iov: Ptr, iovcnt: Int, pos_l: Off, pos_h: Off) => more::preadv,       "offset from both words";
+    sched_setscheduler = 144, Thread, Full,  (pid: Pid, policy: Int, param: Ptr)                    => more::sched_setscheduler, "";
     set_robust_list = 273, Thread,  Partial, (head: Ptr, len: Len)                                  => thread::set_robust_list, "accepted; lists are not walked at thread death";
     signalfd        = 282, Signal,  Full,    (fd: Int, mask: Ptr, flags: Int)                       => signal::signalfd,    "third argument is the mask size, as in the kernel";
     signalfd4       = 289, Signal,  Full,    (fd: Int, mask: Ptr, sizemask: Len, flags: Int)        => signal::signalfd4,   "";
@@ -168,4 +168,48 @@ syscall_table! {
     rt_sigtimedwait = 128, Signal,  Full,    (set: Ptr, info: Ptr, timeout: Ptr, sigsetsize: Len)   => signal::rt_sigtimedwait, "not in the reference ABI";
     tgkill          = 234, Signal,  Full,    (tgid: Pid, tid: Pid, sig: Int)                        => signal::tgkill,      "not in the reference ABI";
     waitid          = 247, Process, Full,    (idtype: Int, id: Int, infop: Ptr, options: Int, rusage: Ptr) => process::waitid, "not in the reference ABI";
+    renameat        = 264, Fs,      Full,    (olddirfd: DirFd, oldpath: Path, newdirfd: DirFd, newpath: Path) => more::renameat, "not in the reference ABI";
+    copy_file_range = 326, Fs,      Full,    (fd_in: Fd, off_in: Ptr, fd_out: Fd, off_out: Ptr, len: Len, flags: UInt) => more::copy_file_range, "not in the reference ABI";
+    sendfile        =  40, Fs,      Full,    (out_fd: Fd, in_fd: Fd, offset: Ptr, count: Len)       => more::sendfile,      "not in the reference ABI";
+    splice          = 275, Fs,      Full,    (fd_in: Fd, off_in: Ptr, fd_out: Fd, off_out: Ptr, len: Len, flags: UInt) => more::splice, "not in the reference ABI";
+    tee             = 276, Fs,      Full,    (fd_in: Fd, fd_out: Fd, len: Len, flags: UInt)         => more::tee,           "not in the reference ABI";
+    fallocate       = 285, Fs,      Full,    (fd: Fd, mode: Int, offset: Off, len: Off)             => more::fallocate,     "not in the reference ABI";
+    readahead       = 187, Fs,      Full,    (fd: Fd, offset: Off, count: Len)                      => more::readahead,     "not in the reference ABI";
+    memfd_create    = 319, Fs,      Full,    (name: Path, flags: UInt)                              => more::memfd_create,  "not in the reference ABI";
+    close_range     = 436, Fs,      Full,    (first: UInt, last: UInt, flags: UInt)                 => more::close_range,   "not in the reference ABI";
+    pwritev         = 296, Fs,      Full,    (fd: Fd, iov: Ptr, iovcnt: Int, pos_l: Off, pos_h: Off) => more::pwritev,      "not in the reference ABI";
+    mknod           = 133, Fs,      Full,    (pathname: Path, mode: Mode, dev: UInt)                => more::mknod,         "not in the reference ABI";
+    mknodat         = 259, Fs,      Full,    (dirfd: DirFd, pathname: Path, mode: Mode, dev: UInt)  => more::mknodat,       "not in the reference ABI";
+    lchown          =  94, Fs,      Full,    (pathname: Path, owner: UInt, group: UInt)             => more::lchown,        "not in the reference ABI";
+    sync            = 162, Fs,      Full,    ()                                                     => more::sync,          "not in the reference ABI";
+    syncfs          = 306, Fs,      Full,    (fd: Fd)                                               => more::syncfs,        "not in the reference ABI";
+    sync_file_range = 277, Fs,      Full,    (fd: Fd, offset: Off, nbytes: Off, flags: UInt)        => more::sync_file_range, "not in the reference ABI";
+    inotify_init    = 253, Fs,      Full,    ()                                                     => more::inotify_init,  "not in the reference ABI";
+    inotify_init1   = 294, Fs,      Full,    (flags: Int)                                           => more::inotify_init1, "not in the reference ABI";
+    inotify_add_watch = 254, Fs,    Full,    (fd: Fd, pathname: Path, mask: UInt)                   => more::inotify_add_watch, "not in the reference ABI";
+    inotify_rm_watch = 255, Fs,     Full,    (fd: Fd, wd: Int)                                      => more::inotify_rm_watch, "not in the reference ABI";
+    mlock           = 149, Mem,     Partial, (addr: Ptr, len: Len)                                  => more::mlock,         "not in the reference ABI; accepted, linear memory is not locked";
+    munlock         = 150, Mem,     Partial, (addr: Ptr, len: Len)                                  => more::munlock,       "not in the reference ABI; accepted";
+    munlockall      = 152, Mem,     Partial, ()                                                     => more::munlockall,    "not in the reference ABI; accepted";
+    mincore         =  27, Mem,     Partial, (addr: Ptr, length: Len, vec: Ptr)                     => more::mincore,       "not in the reference ABI; every page reads as resident";
+    getpriority     = 140, System,  Full,    (which: Int, who: Int)                                 => more::getpriority,   "not in the reference ABI";
+    setpriority     = 141, System,  Full,    (which: Int, who: Int, prio: Int)                      => more::setpriority,   "not in the reference ABI";
+    getresuid       = 118, System,  Full,    (ruid: Ptr, euid: Ptr, suid: Ptr)                      => more::getresuid,     "not in the reference ABI";
+    getresgid       = 120, System,  Full,    (rgid: Ptr, egid: Ptr, sgid: Ptr)                      => more::getresgid,     "not in the reference ABI";
+    sched_getparam  = 143, Thread,  Full,    (pid: Pid, param: Ptr)                                 => more::sched_getparam, "not in the reference ABI";
+    sched_setparam  = 142, Thread,  Full,    (pid: Pid, param: Ptr)                                 => more::sched_setparam, "not in the reference ABI";
+    sched_getscheduler = 145, Thread, Full,  (pid: Pid)                                             => more::sched_getscheduler, "not in the reference ABI";
+    sched_get_priority_max = 146, Thread, Full, (policy: Int)                                       => more::sched_get_priority_max, "not in the reference ABI";
+    sched_get_priority_min = 147, Thread, Full, (policy: Int)                                       => more::sched_get_priority_min, "not in the reference ABI";
+    sched_rr_get_interval = 148, Thread, Full, (pid: Pid, tp: Ptr)                                  => more::sched_rr_get_interval, "not in the reference ABI";
+    sched_setaffinity = 203, Thread, Full,   (pid: Pid, cpusetsize: Len, mask: Ptr)                 => more::sched_setaffinity, "not in the reference ABI";
+    getcpu          = 309, Thread,  Full,    (cpu: Ptr, node: Ptr, tcache: Ptr)                     => more::getcpu,        "not in the reference ABI";
+    membarrier      = 324, Thread,  Full,    (cmd: Int, flags: UInt, cpu_id: Int)                   => more::membarrier,    "not in the reference ABI";
+    times           = 100, Time,    Full,    (buf: Ptr)                                             => more::times,         "not in the reference ABI";
+    timerfd_gettime = 287, Time,    Full,    (fd: Fd, curr_value: Ptr)                              => more::timerfd_gettime, "not in the reference ABI";
+    timer_create    = 222, Time,    Full,    (clockid: Int, sevp: Ptr, timerid: Ptr)                => more::timer_create,  "not in the reference ABI; sigevent translated";
+    timer_settime   = 223, Time,    Full,    (timerid: Int, flags: Int, new_value: Ptr, old_value: Ptr) => more::timer_settime, "not in the reference ABI";
+    timer_gettime   = 224, Time,    Full,    (timerid: Int, curr_value: Ptr)                        => more::timer_gettime, "not in the reference ABI";
+    timer_getoverrun = 225, Time,   Full,    (timerid: Int)                                         => more::timer_getoverrun, "not in the reference ABI";
+    timer_delete    = 226, Time,    Full,    (timerid: Int)                                         => more::timer_delete,  "not in the reference ABI";
 }

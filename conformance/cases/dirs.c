@@ -1,0 +1,132 @@
+// syscalls: mkdir mkdirat rmdir unlink unlinkat rename renameat renameat2 link linkat symlink symlinkat readlink readlinkat getcwd chdir fchdir getdents64
+#include "../case.h"
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static int cmp(const void *a, const void *b) { return strcmp(*(char **)a, *(char **)b); }
+
+static void list(const char *name, const char *dir) {
+    DIR *d = opendir(dir);
+    if (!d) { SHOW(name, "opendir failed %s", errname(errno)); return; }
+    char *names[64];
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) && n < 64) names[n++] = strdup(e->d_name);
+    closedir(d);
+    qsort(names, n, sizeof *names, cmp);
+    printf("%s:", name);
+    for (int i = 0; i < n; i++) printf(" %s", names[i]);
+    printf("\n");
+}
+
+int main(void) {
+    umask(022);
+    CHECK("mkdir.ok", mkdir("a", 0755));
+    CHECK("mkdir.exists", mkdir("a", 0755));
+    CHECK("mkdir.missing_parent", mkdir("x/y", 0755));
+    CHECK("mkdir.bad_path", mkdir(BAD, 0755));
+    close(open("file", O_CREAT | O_WRONLY, 0644));
+    CHECK("mkdir.over_file", mkdir("file", 0755));
+    CHECK("mkdir.under_file", mkdir("file/x", 0755));
+    int a = open("a", O_RDONLY | O_DIRECTORY);
+    CHECK("mkdirat.dirfd", mkdirat(a, "b", 0700));
+    struct stat st;
+    stat("a/b", &st);
+    SHOW("mkdirat.mode", "%o", st.st_mode & 0777);
+    CHECK("mkdirat.bad_dirfd", mkdirat(99, "c", 0700));
+    CHECK("rmdir.nonempty", rmdir("a"));
+    CHECK("rmdir.file", rmdir("file"));
+    CHECK("rmdir.missing", rmdir("nope"));
+    CHECK("rmdir.dot", rmdir("a/b/."));
+    CHECK("unlink.dir", unlink("a/b"));
+    CHECK("unlink.missing", unlink("nope"));
+    CHECK("unlinkat.removedir", unlinkat(a, "b", AT_REMOVEDIR));
+    CHECK("unlinkat.removedir_gone", unlinkat(a, "b", AT_REMOVEDIR));
+    CHECK("unlinkat.bad_flag", unlinkat(a, "b", 0x1234));
+    close(open("a/f1", O_CREAT | O_WRONLY, 0644));
+    close(open("a/f2", O_CREAT | O_WRONLY, 0644));
+    mkdir("a/sub", 0755);
+    list("getdents.listing", "a");
+    char buf[4096];
+    long n = syscall(SYS_getdents64, a, buf, sizeof buf);
+    CHECK("getdents64.positive", n > 0);
+    lseek(a, 0, SEEK_SET);
+    CHECK("getdents64.tiny_buf", syscall(SYS_getdents64, a, buf, 8));
+    CHECK("getdents64.bad_fd", syscall(SYS_getdents64, 99, buf, sizeof buf));
+    CHECK("getdents64.not_dir", syscall(SYS_getdents64, open("file", O_RDONLY), buf, sizeof buf));
+    CHECK("getdents64.bad_buf", syscall(SYS_getdents64, open("a", O_RDONLY), BAD, 4096));
+
+    CHECK("rename.ok", rename("a/f1", "a/g1"));
+    CHECK("rename.missing", rename("a/f1", "a/g1"));
+    CHECK("rename.over_file", rename("a/f2", "a/g1"));
+    CHECK("rename.file_over_dir", rename("a/g1", "a/sub"));
+    mkdir("a/empty", 0755);
+    CHECK("rename.dir_over_empty", rename("a/sub", "a/empty"));
+    CHECK("rename.dir_into_self", rename("a/empty", "a/empty/x"));
+    list("rename.listing", "a");
+    CHECK("renameat.dirfd", renameat(a, "g1", AT_FDCWD, "moved"));
+    close(open("x1", O_CREAT | O_WRONLY, 0644));
+    close(open("x2", O_CREAT | O_WRONLY, 0644));
+    CHECK("renameat2.noreplace", syscall(SYS_renameat2, AT_FDCWD, "x1", AT_FDCWD, "x2", 1));
+    CHECK("renameat2.exchange", syscall(SYS_renameat2, AT_FDCWD, "x1", AT_FDCWD, "x2", 2));
+    CHECK("renameat2.bad_flags", syscall(SYS_renameat2, AT_FDCWD, "x1", AT_FDCWD, "x2", 0x100));
+
+    CHECK("link.ok", link("moved", "hard"));
+    stat("moved", &st);
+    SHOW("link.nlink", "%ld", (long)st.st_nlink);
+    CHECK("link.exists", link("moved", "hard"));
+    CHECK("link.dir", link("a", "adir"));
+    CHECK("link.missing", link("nope", "n2"));
+    CHECK("linkat.dirfd", linkat(AT_FDCWD, "moved", a, "hard2", 0));
+    symlink("moved", "sym");
+    CHECK("linkat.follow", linkat(AT_FDCWD, "sym", AT_FDCWD, "hard3", AT_SYMLINK_FOLLOW));
+    lstat("hard3", &st);
+    SHOW("linkat.follow_is_reg", "%d", S_ISREG(st.st_mode));
+    CHECK("linkat.nofollow", linkat(AT_FDCWD, "sym", AT_FDCWD, "hard4", 0));
+    lstat("hard4", &st);
+    SHOW("linkat.nofollow_is_link", "%d", S_ISLNK(st.st_mode));
+    CHECK("linkat.bad_flags", linkat(AT_FDCWD, "moved", AT_FDCWD, "h5", 0x12));
+
+    CHECK("symlink.ok", symlink("target/path", "s1"));
+    CHECK("symlink.exists", symlink("x", "s1"));
+    CHECK("symlinkat.dirfd", symlinkat("../moved", a, "s2"));
+    char lb[64] = {0};
+    CHECK("readlink.len", readlink("s1", lb, sizeof lb));
+    SHOW("readlink.value", "%s", lb);
+    memset(lb, 0, sizeof lb);
+    CHECK("readlink.truncated", readlink("s1", lb, 4));
+    SHOW("readlink.truncated_value", "%s", lb);
+    CHECK("readlink.not_link", readlink("moved", lb, sizeof lb));
+    CHECK("readlink.missing", readlink("nope", lb, sizeof lb));
+    CHECK("readlink.bad_buf", readlink("s1", BAD, 10));
+    CHECK("readlink.zero", readlink("s1", lb, 0));
+    memset(lb, 0, sizeof lb);
+    CHECK("readlinkat.dirfd", readlinkat(a, "s2", lb, sizeof lb));
+    SHOW("readlinkat.value", "%s", lb);
+    CHECK("readlinkat.empty_path", readlinkat(a, "", lb, sizeof lb));
+
+    char cwd[4096], start[4096];
+    CHECK("getcwd.ok", getcwd(start, sizeof start) != 0);
+    CHECK("getcwd.small", getcwd(cwd, 2) == 0 ? -errno : 0);
+    CHECK("getcwd.bad_buf", syscall(SYS_getcwd, BAD, 100));
+    CHECK("chdir.ok", chdir("a"));
+    getcwd(cwd, sizeof cwd);
+    SHOW("chdir.suffix", "%s", cwd + strlen(start));
+    CHECK("chdir.missing", chdir("nope"));
+    CHECK("chdir.file", chdir("../moved"));
+    CHECK("chdir.dotdot", chdir(".."));
+    CHECK("fchdir.ok", fchdir(a));
+    getcwd(cwd, sizeof cwd);
+    SHOW("fchdir.suffix", "%s", cwd + strlen(start));
+    CHECK("fchdir.file", fchdir(open("/dev/null", O_RDONLY)));
+    CHECK("fchdir.bad_fd", fchdir(99));
+    chdir(start);
+    CHECK("unlink.ok", unlink("hard"));
+    CHECK("unlink.symlink_only", unlink("sym"));
+    CHECK("unlink.target_remains", access("moved", F_OK));
+    return 0;
+}

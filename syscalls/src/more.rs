@@ -1,0 +1,313 @@
+//! Syscalls beyond the reference ABI that real programs (and musl) use: more file
+//! operations, scheduling and ids, POSIX timers, inotify. All pass to the kernel with
+//! checked pointers; layouts that differ (sigevent) are translated.
+
+use crate::args::*;
+use crate::ctx::{Ctx, SysResult};
+use crate::errno::*;
+use crate::fs::host_iovecs;
+use crate::host::dirfd;
+
+// --- files ---------------------------------------------------------------------------
+
+pub fn renameat(cx: &mut Ctx, od: DirFd, op: Path, nd: DirFd, np: Path) -> SysResult {
+    crate::fs::renameat2(cx, od, op, nd, np, UInt(0))
+}
+
+/// `off_in`/`off_out` point at 64-bit offsets (or are NULL).
+pub fn copy_file_range(
+    cx: &mut Ctx,
+    fin: Fd,
+    offin: Ptr,
+    fout: Fd,
+    offout: Ptr,
+    len: Len,
+    flags: UInt,
+) -> SysResult {
+    let a = cx.mem.host_opt(offin.0, 8)?;
+    let b = cx.mem.host_opt(offout.0, 8)?;
+    sys!(
+        SYS_copy_file_range,
+        fin.0,
+        a,
+        fout.0,
+        b,
+        len.0 as usize,
+        flags.0
+    )
+}
+
+pub fn sendfile(cx: &mut Ctx, out: Fd, inp: Fd, off: Ptr, count: Len) -> SysResult {
+    let o = cx.mem.host_opt(off.0, 8)?;
+    sys!(SYS_sendfile, out.0, inp.0, o, count.0 as usize)
+}
+
+pub fn splice(
+    cx: &mut Ctx,
+    fin: Fd,
+    offin: Ptr,
+    fout: Fd,
+    offout: Ptr,
+    len: Len,
+    flags: UInt,
+) -> SysResult {
+    let a = cx.mem.host_opt(offin.0, 8)?;
+    let b = cx.mem.host_opt(offout.0, 8)?;
+    sys!(SYS_splice, fin.0, a, fout.0, b, len.0 as usize, flags.0)
+}
+
+pub fn tee(_cx: &mut Ctx, fin: Fd, fout: Fd, len: Len, flags: UInt) -> SysResult {
+    sys!(SYS_tee, fin.0, fout.0, len.0 as usize, flags.0)
+}
+
+pub fn fallocate(_cx: &mut Ctx, fd: Fd, mode: Int, off: Off, len: Off) -> SysResult {
+    sys!(SYS_fallocate, fd.0, mode.0, off.0, len.0)
+}
+
+pub fn readahead(_cx: &mut Ctx, fd: Fd, off: Off, count: Len) -> SysResult {
+    sys!(SYS_readahead, fd.0, off.0, count.0 as usize)
+}
+
+pub fn memfd_create(cx: &mut Ctx, name: Path, flags: UInt) -> SysResult {
+    let n = cx.mem.path(name.0)?;
+    sys!(SYS_memfd_create, n.as_ptr(), flags.0)
+}
+
+pub fn close_range(_cx: &mut Ctx, first: UInt, last: UInt, flags: UInt) -> SysResult {
+    // The runtime's own descriptors (the environment file) sit at the top of the range
+    // and are close-on-exec; a guest closing them only loses what it already read.
+    sys!(SYS_close_range, first.0, last.0, flags.0)
+}
+
+/// The offset comes split in two words (musl passes `(long)ofs, (long)(ofs >> 32)`,
+/// and `long` is 32-bit here).
+fn split_off(lo: i64, hi: i64) -> i64 {
+    (lo as u32 as i64) | (hi << 32)
+}
+
+pub fn pwritev(cx: &mut Ctx, fd: Fd, iov: Ptr, cnt: Int, lo: Off, hi: Off) -> SysResult {
+    let v = host_iovecs(cx, iov.0, cnt.0)?;
+    sys!(
+        SYS_pwritev,
+        fd.0,
+        v.as_ptr(),
+        v.len(),
+        split_off(lo.0, hi.0),
+        0
+    )
+}
+
+pub fn preadv(cx: &mut Ctx, fd: Fd, iov: Ptr, cnt: Int, lo: Off, hi: Off) -> SysResult {
+    let v = host_iovecs(cx, iov.0, cnt.0)?;
+    sys!(
+        SYS_preadv,
+        fd.0,
+        v.as_ptr(),
+        v.len(),
+        split_off(lo.0, hi.0),
+        0
+    )
+}
+
+pub fn mknodat(cx: &mut Ctx, dir: DirFd, path: Path, mode: Mode, dev: UInt) -> SysResult {
+    let p = cx.mem.path(path.0)?;
+    sys!(SYS_mknodat, dirfd(dir.0), p.as_ptr(), mode.0, dev.0)
+}
+
+pub fn mknod(cx: &mut Ctx, path: Path, mode: Mode, dev: UInt) -> SysResult {
+    mknodat(cx, DirFd(libc::AT_FDCWD), path, mode, dev)
+}
+
+pub fn lchown(cx: &mut Ctx, path: Path, owner: UInt, group: UInt) -> SysResult {
+    let p = cx.mem.path(path.0)?;
+    sys!(SYS_lchown, p.as_ptr(), owner.0, group.0)
+}
+
+pub fn sync(_cx: &mut Ctx) -> SysResult {
+    sys!(SYS_sync)
+}
+
+pub fn syncfs(_cx: &mut Ctx, fd: Fd) -> SysResult {
+    sys!(SYS_syncfs, fd.0)
+}
+
+pub fn sync_file_range(_cx: &mut Ctx, fd: Fd, off: Off, n: Off, flags: UInt) -> SysResult {
+    sys!(SYS_sync_file_range, fd.0, off.0, n.0, flags.0)
+}
+
+pub fn inotify_init(_cx: &mut Ctx) -> SysResult {
+    sys!(SYS_inotify_init1, 0)
+}
+
+pub fn inotify_init1(_cx: &mut Ctx, flags: Int) -> SysResult {
+    sys!(SYS_inotify_init1, flags.0)
+}
+
+pub fn inotify_add_watch(cx: &mut Ctx, fd: Fd, path: Path, mask: UInt) -> SysResult {
+    let p = cx.mem.path(path.0)?;
+    sys!(SYS_inotify_add_watch, fd.0, p.as_ptr(), mask.0)
+}
+
+pub fn inotify_rm_watch(_cx: &mut Ctx, fd: Fd, wd: Int) -> SysResult {
+    sys!(SYS_inotify_rm_watch, fd.0, wd.0)
+}
+
+// --- memory --------------------------------------------------------------------------
+
+fn in_memory(cx: &Ctx, addr: u32, len: u32) -> Result<(), Errno> {
+    if addr % 4096 != 0 {
+        return Err(EINVAL);
+    }
+    cx.mem
+        .host(addr, len as usize)
+        .map(|_| ())
+        .map_err(|_| ENOMEM)
+}
+
+/// Linear memory is never swapped out by the runtime: locking is accepted.
+pub fn mlock(cx: &mut Ctx, addr: Ptr, len: Len) -> SysResult {
+    cx.mem
+        .host(addr.0 & !4095, (len.0 + (addr.0 & 4095)) as usize)
+        .map_err(|_| ENOMEM)?;
+    Ok(0)
+}
+
+pub fn munlock(cx: &mut Ctx, addr: Ptr, len: Len) -> SysResult {
+    mlock(cx, addr, len)
+}
+
+pub fn munlockall(_cx: &mut Ctx) -> SysResult {
+    Ok(0)
+}
+
+/// Every page of linear memory counts as resident.
+pub fn mincore(cx: &mut Ctx, addr: Ptr, len: Len, vec: Ptr) -> SysResult {
+    in_memory(cx, addr.0, len.0)?;
+    let pages = (len.0 as usize).div_ceil(4096);
+    cx.mem.fill(vec.0, 1, pages)?;
+    Ok(0)
+}
+
+// --- scheduling and ids ----------------------------------------------------------------
+
+pub fn getpriority(_cx: &mut Ctx, which: Int, who: Int) -> SysResult {
+    sys!(SYS_getpriority, which.0, who.0)
+}
+
+pub fn setpriority(_cx: &mut Ctx, which: Int, who: Int, prio: Int) -> SysResult {
+    sys!(SYS_setpriority, which.0, who.0, prio.0)
+}
+
+pub fn getresuid(cx: &mut Ctx, r: Ptr, e: Ptr, s: Ptr) -> SysResult {
+    let (a, b, c) = (
+        cx.mem.host(r.0, 4)?,
+        cx.mem.host(e.0, 4)?,
+        cx.mem.host(s.0, 4)?,
+    );
+    sys!(SYS_getresuid, a, b, c)
+}
+
+pub fn getresgid(cx: &mut Ctx, r: Ptr, e: Ptr, s: Ptr) -> SysResult {
+    let (a, b, c) = (
+        cx.mem.host(r.0, 4)?,
+        cx.mem.host(e.0, 4)?,
+        cx.mem.host(s.0, 4)?,
+    );
+    sys!(SYS_getresgid, a, b, c)
+}
+
+pub fn sched_getparam(cx: &mut Ctx, pid: Pid, param: Ptr) -> SysResult {
+    let p = cx.mem.host(param.0, 4)?;
+    sys!(SYS_sched_getparam, pid.0, p)
+}
+
+pub fn sched_setparam(cx: &mut Ctx, pid: Pid, param: Ptr) -> SysResult {
+    let p = cx.mem.host(param.0, 4)?;
+    sys!(SYS_sched_setparam, pid.0, p)
+}
+
+pub fn sched_getscheduler(_cx: &mut Ctx, pid: Pid) -> SysResult {
+    sys!(SYS_sched_getscheduler, pid.0)
+}
+
+pub fn sched_setscheduler(cx: &mut Ctx, pid: Pid, policy: Int, param: Ptr) -> SysResult {
+    let p = cx.mem.host(param.0, 4)?;
+    sys!(SYS_sched_setscheduler, pid.0, policy.0, p)
+}
+
+pub fn sched_get_priority_max(_cx: &mut Ctx, policy: Int) -> SysResult {
+    sys!(SYS_sched_get_priority_max, policy.0)
+}
+
+pub fn sched_get_priority_min(_cx: &mut Ctx, policy: Int) -> SysResult {
+    sys!(SYS_sched_get_priority_min, policy.0)
+}
+
+pub fn sched_rr_get_interval(cx: &mut Ctx, pid: Pid, ts: Ptr) -> SysResult {
+    let t = cx.mem.host(ts.0, 16)?;
+    sys!(SYS_sched_rr_get_interval, pid.0, t)
+}
+
+pub fn sched_setaffinity(cx: &mut Ctx, pid: Pid, size: Len, mask: Ptr) -> SysResult {
+    let m = cx.mem.host(mask.0, size.0 as usize)?;
+    sys!(SYS_sched_setaffinity, pid.0, size.0 as usize, m)
+}
+
+pub fn getcpu(cx: &mut Ctx, cpu: Ptr, node: Ptr, _cache: Ptr) -> SysResult {
+    let (c, n) = (cx.mem.host_opt(cpu.0, 4)?, cx.mem.host_opt(node.0, 4)?);
+    sys!(SYS_getcpu, c, n, 0)
+}
+
+pub fn membarrier(_cx: &mut Ctx, cmd: Int, flags: UInt, cpu: Int) -> SysResult {
+    sys!(SYS_membarrier, cmd.0, flags.0, cpu.0)
+}
+
+/// `struct tms` is four 8-byte clock_t on both sides.
+pub fn times(cx: &mut Ctx, buf: Ptr) -> SysResult {
+    let b = cx.mem.host_opt(buf.0, 32)?;
+    sys!(SYS_times, b)
+}
+
+// --- timers ----------------------------------------------------------------------------
+
+pub fn timerfd_gettime(cx: &mut Ctx, fd: Fd, cur: Ptr) -> SysResult {
+    let c = cx.mem.host(cur.0, 32)?;
+    sys!(SYS_timerfd_gettime, fd.0, c)
+}
+
+/// The guest's `struct sigevent` has a 4-byte `sigval`: `{u32 value; i32 signo; i32
+/// notify; i32 tid}`; the kernel's starts with an 8-byte one.
+pub fn timer_create(cx: &mut Ctx, clk: Int, sev: Ptr, id: Ptr) -> SysResult {
+    let idp = cx.mem.host(id.0, 4)?;
+    let mut k = [0u8; 64];
+    let kp = if sev.0 != 0 {
+        let [value, signo, notify, tid]: [u32; 4] = cx.mem.read(sev.0)?;
+        k[0..8].copy_from_slice(&(value as u64).to_le_bytes());
+        k[8..12].copy_from_slice(&signo.to_le_bytes());
+        k[12..16].copy_from_slice(&notify.to_le_bytes());
+        k[16..20].copy_from_slice(&tid.to_le_bytes());
+        k.as_ptr()
+    } else {
+        std::ptr::null()
+    };
+    sys!(SYS_timer_create, clk.0, kp, idp)
+}
+
+pub fn timer_settime(cx: &mut Ctx, id: Int, flags: Int, new: Ptr, old: Ptr) -> SysResult {
+    let n = cx.mem.host(new.0, 32)?;
+    let o = cx.mem.host_opt(old.0, 32)?;
+    sys!(SYS_timer_settime, id.0, flags.0, n, o)
+}
+
+pub fn timer_gettime(cx: &mut Ctx, id: Int, cur: Ptr) -> SysResult {
+    let c = cx.mem.host(cur.0, 32)?;
+    sys!(SYS_timer_gettime, id.0, c)
+}
+
+pub fn timer_getoverrun(_cx: &mut Ctx, id: Int) -> SysResult {
+    sys!(SYS_timer_getoverrun, id.0)
+}
+
+pub fn timer_delete(_cx: &mut Ctx, id: Int) -> SysResult {
+    sys!(SYS_timer_delete, id.0)
+}

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Build unmodified CRuby 3.3.8 for wali-run (route B of ../shared/notes/ruby.md):
+#   1. fetch the Debian orig tarball (sha256-checked) into ~/.cache/wali-run/src
+#   2. a native ruby from the same tarball: the cross build's baseruby and the native
+#      baseline for benchmarks
+#   3. the wasm32 cross build with wali-cc's sysroot: the generic (non-__wasm__) code
+#      paths, exception-based setjmp, pthreads, fibers on pthreads, static extensions;
+#      then binaryen: legacy EH -> exnref, and --spill-pointers so the conservative GC
+#      sees every live VALUE on the shadow stack
+# Outputs are cached under ~/.cache/wali-run/ruby-<key> (key: every input) and linked at
+# build/ruby/; build/bin/ruby-wasm runs it. Stage times are printed.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+cache=${WALI_CACHE_DIR:-$HOME/.cache/wali-run}
+jobs=${JOBS:-$(nproc)}
+ver=3.3.8
+tarball=$cache/src/ruby3.3_$ver.orig.tar.xz
+sha=e2e1233ad275b7623a05edf23a01192626d1da454bdfe353a28a87acd8ef015c
+t0=$(date +%s)
+stage() { echo "== ruby: $* ($(( $(date +%s) - t0 )) s)"; }
+
+if [ ! -f "$tarball" ]; then
+  stage "fetching ruby $ver source (Debian source package)"
+  mkdir -p "$cache/src"
+  # The deb-src entry comes from toolchain/build.sh, which runs first.
+  (cd "$cache/src" && apt-get source --download-only -qq "ruby3.3=$ver-2" >/dev/null 2>&1) || true
+fi
+echo "$sha  $tarball" | sha256sum -c --quiet - || { echo "ruby: $tarball: missing or sha256 mismatch" >&2; exit 1; }
+
+# --- native ruby ---------------------------------------------------------------------
+# Keyed by the version and its configure line (bump "n1" when that changes).
+native=$cache/ruby-native-$ver-n1
+if [ ! -x "$native/build/ruby" ]; then
+  stage "building native ruby $ver (log: $native/build.log)"
+  rm -rf "$native"; mkdir -p "$native"
+  tar -xJf "$tarball" -C "$native"
+  mv "$native/ruby-$ver" "$native/build"
+  (cd "$native/build" && ./configure --disable-install-doc --disable-jit-support --disable-shared \
+      --prefix="$native/prefix" >"$native/build.log" 2>&1 && make -j"$jobs" main >>"$native/build.log" 2>&1) \
+    || { tail -30 "$native/build.log" >&2; echo "ruby: native build failed" >&2; exit 1; }
+fi
+cat > "$native/baseruby" <<SH
+#!/bin/sh
+b=$native/build
+exec "\$b/ruby" -I"\$b/lib" -I"\$b" -I"\$b/.ext/common" -I"\$b/.ext/x86_64-linux" "\$@"
+SH
+chmod +x "$native/baseruby"
+stage "native ruby ready: $native/baseruby"
+
+# --- wasm32 ruby -----------------------------------------------------------------------
+sysroot=$(readlink -f "$repo/build/sysroot")
+key=$( { cat "$here/build.sh" "$repo/toolchain/wali-cc"; echo "$sysroot"; } | sha256sum | cut -c1-12)
+out=$cache/ruby-$key
+if [ ! -f "$out/.complete" ]; then
+  stage "configuring ruby $ver for wasm32 (log: $out/build.log)"
+  rm -rf "$out"; mkdir -p "$out"
+  tar -xJf "$tarball" -C "$out"
+  mv "$out/ruby-$ver" "$out/build"
+  b=$out/build
+  # -U__wasm__: Ruby's own wasm port (asyncify, no threads) keys on __wasm__; without it
+  # Ruby takes its generic POSIX paths, which this runtime provides.
+  cflags="-O2 -U__wasm__ -g0"
+  (cd "$b" && ./configure --host=wasm32-unknown-linux-musl --build=x86_64-pc-linux-gnu \
+      CC="$repo/toolchain/wali-cc" CFLAGS="$cflags" CPPFLAGS="-U__wasm__" LDFLAGS="-O2" \
+      AR=llvm-ar-19 RANLIB=llvm-ranlib-19 NM=llvm-nm-19 \
+      --with-baseruby="$native/baseruby" \
+      --prefix=/usr/local --disable-shared --with-static-linked-ext \
+      --with-thread=pthread --with-setjmp-type=setjmp --with-coroutine=pthread \
+      --disable-jit-support --disable-install-doc --disable-rubygems \
+      --without-gmp --with-out-ext='-test-/*,fiddle,pty,syslog,readline,win32,win32ole' \
+      rb_cv_binary_elf=yes ac_cv_header_elf_h=no ac_cv_header_elf_abi_h=no \
+      rb_cv_stack_grow_dir_wasm32=-1 >"$out/build.log" 2>&1) \
+    || { tail -30 "$out/build.log" >&2; echo "ruby: wasm configure failed" >&2; exit 1; }
+  stage "building ruby $ver for wasm32"
+  (cd "$b" && make -j"$jobs" main >>"$out/build.log" 2>&1) \
+    || { grep -E "error|Error" "$out/build.log" | tail -20 >&2; echo "ruby: wasm build failed (log: $out/build.log)" >&2; exit 1; }
+  stage "wasm-opt --spill-pointers (conservative GC sees locals)"
+  "$repo/build/wasm-opt" --enable-threads --enable-bulk-memory --enable-mutable-globals \
+    --enable-exception-handling --enable-sign-ext --enable-nontrapping-float-to-int \
+    --spill-pointers -O1 "$b/ruby" -o "$out/ruby.wasm" >>"$out/build.log" 2>&1 \
+    || { tail -20 "$out/build.log" >&2; echo "ruby: wasm-opt failed" >&2; exit 1; }
+  touch "$out/.complete"
+fi
+mkdir -p "$repo/build/bin"
+ln -sfn "$out" "$repo/build/ruby"
+cat > "$repo/build/bin/ruby-wasm" <<SH
+#!/bin/sh
+# Ruby $ver under wali-run, with its standard library from the build tree.
+b=$out/build
+exec "$repo/build/bin/wali-run" --argv0 ruby "$out/ruby.wasm" -I"\$b/lib" -I"\$b/.ext/common" -I"\$b/.ext/wasm32-linux-musl" "\$@"
+SH
+chmod +x "$repo/build/bin/ruby-wasm"
+stage "ready: build/bin/ruby-wasm ($(du -h "$out/ruby.wasm" | cut -f1))"
