@@ -24,6 +24,8 @@ ap.add_argument("--report", default=os.environ.get("WALI_CONFORMANCE_REPORT",
 ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
 ap.add_argument("names", nargs="*")
 args = ap.parse_args()
+args.wali_run = os.path.abspath(args.wali_run)
+args.wali_cc = os.path.abspath(args.wali_cc)
 
 def header(src, key):
     out = []

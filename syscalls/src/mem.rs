@@ -181,15 +181,20 @@ impl GuestMem {
         let first = addr.next_multiple_of(PAGE);
         let last = (addr + len) & !(PAGE - 1);
         if first < last {
+            // Fresh anonymous pages, not MADV_DONTNEED: the range may hold a shared file
+            // mapping (`map_file_shared`), which must go, not be re-read from the file.
             // SAFETY: a page-aligned range inside the checked guest range.
             let r = unsafe {
-                libc::madvise(
+                libc::mmap(
                     first as *mut libc::c_void,
                     last - first,
-                    libc::MADV_DONTNEED,
+                    libc::PROT_READ | libc::PROT_WRITE,
+                    libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED,
+                    -1,
+                    0,
                 )
             };
-            if r == 0 {
+            if r != libc::MAP_FAILED {
                 // SAFETY: the edges are inside the checked range.
                 unsafe {
                     std::ptr::write_bytes(d, 0, first - addr);
@@ -200,6 +205,47 @@ impl GuestMem {
         }
         // SAFETY: checked range.
         unsafe { std::ptr::write_bytes(d, 0, len) };
+        Ok(())
+    }
+
+    /// Map `fd` shared over the page-aligned guest range `[ptr, ptr+len)`, so stores
+    /// reach the file and other processes' maps (`MAP_SHARED`). `zero_pages` undoes it.
+    pub fn map_file_shared(
+        &self,
+        ptr: u32,
+        len: usize,
+        prot: i32,
+        fd: i32,
+        off: i64,
+    ) -> Result<(), Errno> {
+        if !ptr.is_multiple_of(4096) || !len.is_multiple_of(4096) {
+            return Err(crate::errno::EINVAL);
+        }
+        let d = self.host(ptr, len)?;
+        // SAFETY: a page-aligned range inside the guest memory mapping, replaced in place.
+        let r = unsafe {
+            libc::mmap(
+                d.cast(),
+                len,
+                prot,
+                libc::MAP_SHARED | libc::MAP_FIXED,
+                fd,
+                off,
+            )
+        };
+        if r == libc::MAP_FAILED {
+            return Err(Errno::last());
+        }
+        Ok(())
+    }
+
+    /// `msync` of a guest range (shared file maps write back; anonymous pages ignore it).
+    pub fn msync(&self, ptr: u32, len: usize, flags: i32) -> Result<(), Errno> {
+        let d = self.host(ptr, len)?;
+        // SAFETY: a checked range of our own mapping.
+        if unsafe { libc::msync(d.cast(), len, flags) } < 0 {
+            return Err(Errno::last());
+        }
         Ok(())
     }
 }

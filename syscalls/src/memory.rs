@@ -43,7 +43,7 @@ pub fn mmap(
     cx: &mut Ctx,
     addr: Ptr,
     length: Len,
-    _prot: Prot,
+    prot: Prot,
     flags: MapFlags,
     fd: Fd,
     off: Off,
@@ -62,11 +62,18 @@ pub fn mmap(
         if off.0 < 0 || !(off.0 as u64).is_multiple_of(PAGE) {
             return Err(EINVAL.into());
         }
-        if typ != libc::MAP_PRIVATE {
-            // A shared file map would need the host mapping itself; not yet.
-            return Err(ENODEV.into());
+        // Reject fds that cannot be mapped before placing anything, as the kernel does.
+        let fl = sys!(SYS_fcntl, fd.0, libc::F_GETFL)? as i32;
+        if fl & libc::O_PATH != 0 {
+            return Err(EBADF.into());
         }
-        // Reject fds that cannot be read before placing anything.
+        let acc = fl & libc::O_ACCMODE;
+        if acc == libc::O_WRONLY
+            || (typ != libc::MAP_PRIVATE && prot.0 & libc::PROT_WRITE != 0 && acc != libc::O_RDWR)
+        {
+            return Err(EACCES.into());
+        }
+        // SAFETY: stat is plain data; zero is a valid value.
         let mut st: libc::stat = unsafe { std::mem::zeroed() };
         sys!(SYS_fstat, fd.0, &mut st as *mut libc::stat)?;
         if st.st_mode & libc::S_IFMT == libc::S_IFDIR {
@@ -95,7 +102,14 @@ pub fn mmap(
         cx.mem.zero_pages(a, len as usize)?;
     }
     if !anon {
-        if let Err(e) = fill_from_file(cx, a, length.0 as usize, fd.0, off.0) {
+        let r = if typ == libc::MAP_PRIVATE {
+            fill_from_file(cx, a, length.0 as usize, fd.0, off.0)
+        } else {
+            // The host maps the file into linear memory itself: stores reach the file.
+            let p = prot.0 & (libc::PROT_READ | libc::PROT_WRITE);
+            cx.mem.map_file_shared(a, len as usize, p, fd.0, off.0)
+        };
+        if let Err(e) = r {
             release(cx, a, len);
             return Err(e.into());
         }
@@ -273,7 +287,8 @@ pub fn msync(cx: &mut Ctx, addr: Ptr, len: Len, flags: Int) -> SysResult {
     {
         return Err(EINVAL.into());
     }
-    check_range(cx, addr.0, len.0)?;
+    let n = check_range(cx, addr.0, len.0)?;
+    cx.mem.msync(addr.0, n as usize, f)?;
     Ok(0)
 }
 

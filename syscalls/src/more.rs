@@ -155,7 +155,7 @@ pub fn inotify_rm_watch(_cx: &mut Ctx, fd: Fd, wd: Int) -> SysResult {
 // --- memory --------------------------------------------------------------------------
 
 fn in_memory(cx: &Ctx, addr: u32, len: u32) -> Result<(), Errno> {
-    if addr % 4096 != 0 {
+    if !addr.is_multiple_of(4096) {
         return Err(EINVAL);
     }
     cx.mem

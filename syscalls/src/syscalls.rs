@@ -16,7 +16,7 @@ syscall_table! {
     lstat           =   6, Fs,      Full,    (pathname: Path, statbuf: Ptr)                         => fs::lstat,           "";
     poll            =   7, Poll,    Partial, (fds: Ptr, nfds: U64, timeout: Int)                    => poll::poll,          "not interrupted by guest signals yet";
     lseek           =   8, Fs,      Full,    (fd: Fd, offset: Off, whence: Int)                     => fs::lseek,           "";
-    mmap            =   9, Mem,     Partial, (addr: Ptr, length: Len, prot: Prot, flags: MapFlags, fd: Fd, offset: Off) => memory::mmap, "anonymous and MAP_PRIVATE file maps; MAP_SHARED files not yet";
+    mmap            =   9, Mem,     Full,    (addr: Ptr, length: Len, prot: Prot, flags: MapFlags, fd: Fd, offset: Off) => memory::mmap, "MAP_SHARED files are host maps inside linear memory; PROT_EXEC has no meaning";
     mprotect        =  10, Mem,     Partial, (addr: Ptr, len: Len, prot: Prot)                      => memory::mprotect,    "checked and accepted; wasm memory has no page protection";
     munmap          =  11, Mem,     Full,    (addr: Ptr, len: Len)                                  => memory::munmap,      "pages are zeroed and reused";
     brk             =  12, Mem,     Full,    (addr: Ptr)                                            => memory::brk,         "";
@@ -33,7 +33,7 @@ syscall_table! {
     select          =  23, Poll,    Partial, (nfds: Int, readfds: Ptr, writefds: Ptr, exceptfds: Ptr, timeout: Ptr) => poll::select, "not interrupted by guest signals yet";
     sched_yield     =  24, Thread,  Full,    ()                                                     => system::sched_yield, "";
     mremap          =  25, Mem,     Full,    (old_address: Ptr, old_size: Len, new_size: Len, flags: Int, new_address: Ptr) => memory::mremap, "";
-    msync           =  26, Mem,     Partial, (addr: Ptr, length: Len, flags: Int)                   => memory::msync,       "nothing to write back for anonymous and private maps";
+    msync           =  26, Mem,     Full,    (addr: Ptr, length: Len, flags: Int)                   => memory::msync,       "";
     madvise         =  28, Mem,     Full,    (addr: Ptr, length: Len, advice: Int)                  => memory::madvise,     "MADV_DONTNEED zeroes; other advice is accepted";
     dup             =  32, Fs,      Full,    (oldfd: Fd)                                            => fs::dup,             "";
     dup2            =  33, Fs,      Full,    (oldfd: Fd, newfd: Fd)                                 => fs::dup2,            "";

@@ -58,6 +58,8 @@ if [ ! -f "$out/.complete" ]; then
   tar -xJf "$tarball" -C "$out"
   mv "$out/ruby-$ver" "$out/build"
   b=$out/build
+  # Bundled gems' C extensions build only as shared objects; WALI modules are static.
+  rm -rf "$b"/.bundle/gems/*/ext
   # -U__wasm__: Ruby's own wasm port (asyncify, no threads) keys on __wasm__; without it
   # Ruby takes its generic POSIX paths, which this runtime provides.
   cflags="-O2 -U__wasm__ -g0"
