@@ -107,7 +107,7 @@ syscall_table! {
     sigaltstack     = 131, Signal,  Full,    (ss: Ptr, old_ss: Ptr)                                 => signal::sigaltstack, "SA_ONSTACK handlers get their frame there";
     statfs          = 137, Fs,      Full,    (path: Path, buf: Ptr)                                 => fs::statfs,          "";
     fstatfs         = 138, Fs,      Full,    (fd: Fd, buf: Ptr)                                     => fs::fstatfs,         "";
-    prctl           = 157, System,  Partial, (option: Int, arg2: U64, arg3: U64, arg4: U64, arg5: U64) => system::prctl,    "PR_SET_NAME, PR_GET_NAME";
+    prctl           = 157, System,  Partial, (option: Int, arg2: U64, arg3: U64, arg4: U64, arg5: U64) => system::prctl,    "names, dumpable, no_new_privs, timer slack, pdeathsig; others EINVAL";
     setrlimit       = 160, System,  Full,    (resource: Int, rlim: Ptr)                             => system::setrlimit,   "";
     chroot          = 161, Fs,      Partial, (path: Path)                                           => fs::chroot,          "always EPERM: the runtime never changes its root";
     gettid          = 186, Thread,  Full,    ()                                                     => system::gettid,      "";

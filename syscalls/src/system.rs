@@ -114,6 +114,8 @@ pub fn setrlimit(cx: &mut Ctx, res: Int, rlim: Ptr) -> SysResult {
 pub fn prlimit64(cx: &mut Ctx, pid: Pid, res: Int, new: Ptr, old: Ptr) -> SysResult {
     // Only this process: other pids are outside the sandbox.
     if pid.0 != 0 && pid.0 as i64 != sys!(SYS_getpid)? {
+        // As Linux: a missing process is ESRCH; an existing one is not ours to touch.
+        sys!(SYS_kill, pid.0, 0)?;
         return Err(EPERM.into());
     }
     let n = cx.mem.host_opt(new.0, RLIMIT_SIZE)?;
@@ -141,6 +143,19 @@ pub fn prctl(cx: &mut Ctx, option: Int, a2: U64, _a3: U64, _a4: U64, _a5: U64) -
         libc::PR_SET_NAME | libc::PR_GET_NAME => {
             // The name is at most 16 bytes; read or write exactly that.
             let p = cx.mem.host(a2.0 as u32, 16)?;
+            sys!(SYS_prctl, option.0, p, 0, 0, 0)
+        }
+        // Flags of this process alone, with no pointer arguments.
+        libc::PR_GET_DUMPABLE
+        | libc::PR_SET_DUMPABLE
+        | libc::PR_GET_NO_NEW_PRIVS
+        | libc::PR_SET_NO_NEW_PRIVS
+        | libc::PR_GET_TIMERSLACK
+        | libc::PR_SET_TIMERSLACK
+        | libc::PR_GET_KEEPCAPS
+        | libc::PR_SET_PDEATHSIG => sys!(SYS_prctl, option.0, a2.0, 0, 0, 0),
+        libc::PR_GET_PDEATHSIG => {
+            let p = cx.mem.host(a2.0 as u32, 4)?;
             sys!(SYS_prctl, option.0, p, 0, 0, 0)
         }
         _ => Err(EINVAL.into()),
