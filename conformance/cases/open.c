@@ -1,4 +1,4 @@
-// syscalls: open openat close creat read write lseek
+// syscalls: open openat close read write lseek
 // xfail: read.bad_buf wasm checks a buffer against linear memory up front; Linux faults only when it copies (nothing to read here)
 #include "../case.h"
 #include <fcntl.h>

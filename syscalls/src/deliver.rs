@@ -34,8 +34,9 @@ thread_local! {
     static PENDING: AtomicU64 = const { AtomicU64::new(0) };
     /// The first 32 bytes of the kernel's siginfo for each pending signal.
     static INFO: [[AtomicU64; 4]; NSIG] = const { [const { [const { AtomicU64::new(0) }; 4] }; NSIG] };
-    /// Nesting guard: handlers run from the epoch callback must not re-enter it.
-    static DELIVERING: Cell<bool> = const { Cell::new(false) };
+    /// How deep handlers are nested on this thread (a handler may be interrupted by
+    /// another signal it does not block, as on Linux), bounded to keep the host stack.
+    static DEPTH: Cell<u32> = const { Cell::new(0) };
 }
 
 /// Called once by the engine layer, so the host handler can interrupt running wasm.
@@ -43,7 +44,7 @@ pub fn set_engine(e: &Engine) {
     let _ = ENGINE.set(e.clone());
 }
 
-extern "C" fn on_signal(sig: libc::c_int, info: *mut libc::siginfo_t, _uc: *mut libc::c_void) {
+extern "C" fn on_signal(sig: libc::c_int, info: *mut libc::siginfo_t, uc: *mut libc::c_void) {
     // Async-signal-safe: thread-local atomics and one atomic add in the engine.
     if !(1..=NSIG as i32).contains(&sig) {
         return;
@@ -56,6 +57,17 @@ extern "C" fn on_signal(sig: libc::c_int, info: *mut libc::siginfo_t, _uc: *mut 
         }
     });
     let _ = PENDING.try_with(|p| p.fetch_or(bit(sig), Ordering::SeqCst));
+    // Keep `sig` blocked on this thread until the guest takes it, so further instances
+    // wait in the kernel (queued, for real-time signals) instead of merging into the
+    // one pending bit. `take` unblocks it.
+    if !uc.is_null() {
+        // SAFETY: the kernel's ucontext for this handler; the first word of uc_sigmask is
+        // the 64-bit mask restored when the handler returns.
+        unsafe {
+            let m = std::ptr::addr_of_mut!((*(uc as *mut libc::ucontext_t)).uc_sigmask) as *mut u64;
+            *m |= bit(sig);
+        }
+    }
     if let Some(e) = ENGINE.get() {
         e.increment_epoch();
     }
@@ -79,9 +91,10 @@ fn sigprocmask(how: i32, set: Option<u64>) -> u64 {
     old
 }
 
-/// Make this OS thread's host mask the guest's.
+/// Make this OS thread's host mask the guest's (plus the signals taken by the host
+/// handler and not yet delivered: see `on_signal`).
 pub fn mirror_mask(mask: u64) {
-    sigprocmask(libc::SIG_SETMASK, Some(host_set(mask)));
+    sigprocmask(libc::SIG_SETMASK, Some(host_set(mask | pending())));
 }
 
 /// The calling thread's current host mask, as a guest mask (a new thread's starting mask).
@@ -189,6 +202,8 @@ pub fn take(sig: i32) -> Option<[u64; 4]> {
     if was & bit(sig) == 0 {
         return None;
     }
+    // The next queued instance, if any, may now come to the host handler.
+    sigprocmask(libc::SIG_UNBLOCK, Some(bit(sig)));
     Some(INFO.with(|slots| {
         let s = &slots[sig as usize - 1];
         [0, 1, 2, 3].map(|i| s[i].load(Ordering::Relaxed))
@@ -234,6 +249,9 @@ pub fn guest_siginfo(sig: i32, k: [u64; 4]) -> [u8; 128] {
     g
 }
 
+/// Handlers nested deeper than this wait until an outer one returns.
+const MAX_NESTING: u32 = 32;
+
 const FRAME: u32 = 128 + 928; // siginfo_t + ucontext_t (920, rounded)
 const UC_SIGMASK: u32 = 280;
 /// uc_mcontext.gregs[REG_RIP] in the wasm32 libc's ucontext_t.
@@ -244,9 +262,11 @@ const UC_PC: u32 = 152;
 pub fn deliver(mut store: impl AsContextMut<Data = Ctx>) -> wasmtime::Result<bool> {
     let mut store = store.as_context_mut();
     let mut restart = true;
-    if DELIVERING.with(|d| d.replace(true)) {
+    let depth = DEPTH.with(|d| d.get());
+    if depth >= MAX_NESTING {
         return Ok(false);
     }
+    DEPTH.with(|d| d.set(depth + 1));
     let r = (|| {
         loop {
             let cx = store.data_mut();
@@ -287,15 +307,18 @@ pub fn deliver(mut store: impl AsContextMut<Data = Ctx>) -> wasmtime::Result<boo
                 restart = false;
             }
         }
-        // sigsuspend/ppoll/pselect: the mask they set lasts until handlers have run.
+        // sigsuspend/ppoll/pselect: the mask they set lasts until handlers have run
+        // (the outermost delivery; a nested one runs inside such a handler).
         let cx = store.data_mut();
-        if let Some(m) = cx.saved_mask.take() {
-            cx.sigmask = m;
-            mirror_mask(m);
+        if depth == 0 {
+            if let Some(m) = cx.saved_mask.take() {
+                cx.sigmask = m;
+                mirror_mask(m);
+            }
         }
         Ok(restart)
     })();
-    DELIVERING.with(|d| d.set(false));
+    DEPTH.with(|d| d.set(depth));
     r
 }
 
@@ -396,7 +419,25 @@ fn run_handler(
         let moved = mem.read::<u32>(uc + UC_PC).unwrap_or(0) != 0;
         (restored, moved)
     } else {
-        func.call(&mut store, &[Val::I32(sig)], &mut [])?;
+        // No frame to build; only the stack may change, under SA_ONSTACK.
+        let saved = sp.map(|sp| (sp, sp.get(&mut store).i32().unwrap_or(0) as u32));
+        if let Some((sp, cur)) = saved {
+            let (alt_sp, alt_flags, alt_size) = store.data().altstack;
+            if a.flags & libc::SA_ONSTACK as u64 != 0
+                && alt_flags & libc::SS_DISABLE == 0
+                && !(alt_sp..alt_sp.wrapping_add(alt_size)).contains(&cur)
+            {
+                sp.set(
+                    &mut store,
+                    Val::I32((alt_sp.wrapping_add(alt_size) & !15) as i32),
+                )?;
+            }
+        }
+        let r = func.call(&mut store, &[Val::I32(sig)], &mut []);
+        if let Some((sp, cur)) = saved {
+            let _ = sp.set(&mut store, Val::I32(cur as i32));
+        }
+        r?;
         (old_mask, false)
     };
     let cx = store.data_mut();

@@ -289,3 +289,23 @@ pub fn sigaltstack(cx: &mut Ctx, ss: Ptr, old: Ptr) -> SysResult {
     }
     Ok(0)
 }
+
+/// The kernel's siginfo from the guest's (wasm32: the union at +12, not +16): the
+/// sender fields and the 4-byte `si_value` that sigqueue fills.
+fn kernel_siginfo(cx: &Ctx, info: u32) -> Result<[u8; 128], Errno> {
+    let g = cx.mem.read_bytes(info, 24)?;
+    let mut k = [0u8; 128];
+    k[0..12].copy_from_slice(&g[0..12]);
+    k[16..28].copy_from_slice(&g[12..24]);
+    Ok(k)
+}
+
+pub fn rt_sigqueueinfo(cx: &mut Ctx, tgid: Pid, sig: Int, info: Ptr) -> SysResult {
+    let k = kernel_siginfo(cx, info.0)?;
+    sys!(SYS_rt_sigqueueinfo, tgid.0, sig.0, k.as_ptr())
+}
+
+pub fn rt_tgsigqueueinfo(cx: &mut Ctx, tgid: Pid, tid: Pid, sig: Int, info: Ptr) -> SysResult {
+    let k = kernel_siginfo(cx, info.0)?;
+    sys!(SYS_rt_tgsigqueueinfo, tgid.0, tid.0, sig.0, k.as_ptr())
+}

@@ -167,6 +167,8 @@ syscall_table! {
     alarm           =  37, Signal,  Full,    (seconds: UInt)                                        => signal::alarm,       "not in the reference ABI";
     rt_sigtimedwait = 128, Signal,  Full,    (set: Ptr, info: Ptr, timeout: Ptr, sigsetsize: Len)   => signal::rt_sigtimedwait, "not in the reference ABI";
     tgkill          = 234, Signal,  Full,    (tgid: Pid, tid: Pid, sig: Int)                        => signal::tgkill,      "not in the reference ABI";
+    rt_sigqueueinfo = 129, Signal,  Full,    (tgid: Pid, sig: Int, info: Ptr)                       => signal::rt_sigqueueinfo, "not in the reference ABI";
+    rt_tgsigqueueinfo = 297, Signal, Full,   (tgid: Pid, tid: Pid, sig: Int, info: Ptr)             => signal::rt_tgsigqueueinfo, "not in the reference ABI";
     waitid          = 247, Process, Full,    (idtype: Int, id: Int, infop: Ptr, options: Int, rusage: Ptr) => process::waitid, "not in the reference ABI";
     renameat        = 264, Fs,      Full,    (olddirfd: DirFd, oldpath: Path, newdirfd: DirFd, newpath: Path) => more::renameat, "not in the reference ABI";
     copy_file_range = 326, Fs,      Full,    (fd_in: Fd, off_in: Ptr, fd_out: Fd, off_out: Ptr, len: Len, flags: UInt) => more::copy_file_range, "not in the reference ABI";
