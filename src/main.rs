@@ -1,6 +1,7 @@
 //! wali-run: run Linux programs compiled to WebAssembly against the WALI syscall interface.
 
 mod engine;
+mod manifest;
 mod rewrite;
 mod run;
 
@@ -195,6 +196,16 @@ fn main() {
                 env.push(c);
             }
         }
+    }
+    // The module's own needs (a file beside it) come over the host's environment.
+    let manifest = manifest::load(&module_path).unwrap_or_else(|e| fail(2, e));
+    for (k, v) in &manifest.env {
+        let prefix = format!("{k}=");
+        env.retain(|e| !e.as_bytes().starts_with(prefix.as_bytes()));
+        env.push(cstring(
+            std::ffi::OsStr::new(&format!("{k}={v}")),
+            "the manifest",
+        ));
     }
     for kv in &cli.env {
         let Some((k, _)) = kv.split_once('=') else {

@@ -371,7 +371,16 @@ fn run_handler(
     store.data_mut().sigmask = during;
     mirror_mask(during);
 
-    let siginfo = a.flags & libc::SA_SIGINFO as u64 != 0;
+    // C lets a one-argument handler be installed with SA_SIGINFO (Ruby does) and ignores
+    // the extra arguments; a wasm call must match the function's arity.
+    let nparams = func.ty(&store).params().len();
+    if !(1..=3).contains(&nparams) {
+        return Err(wasmtime::Error::msg(format!(
+            "signal {sig}: handler {} takes {nparams} arguments",
+            a.handler
+        )));
+    }
+    let siginfo = a.flags & libc::SA_SIGINFO as u64 != 0 && nparams > 1;
     let r = if siginfo {
         // Build siginfo and a zeroed ucontext (with the interrupted mask) on the guest's
         // stack, or on its alternate stack under SA_ONSTACK.
@@ -408,7 +417,7 @@ fn run_handler(
             Val::I32(frame as i32),
             Val::I32(frame as i32 + 128),
         ];
-        let r = func.call(&mut store, &args, &mut []);
+        let r = func.call(&mut store, &args[..nparams], &mut []);
         let _ = sp.set(&mut store, Val::I32(saved as i32));
         r?;
         // As rt_sigreturn: the mask comes back from the ucontext, which the handler may

@@ -15,6 +15,8 @@ repo=$(cd "$here/../.." && pwd)
 cache=${WALI_CACHE_DIR:-$HOME/.cache/wali-run}
 jobs=${JOBS:-$(nproc)}
 ver=3.3.8
+abi=3.3.0
+arch=wasm32-linux-musl
 tarball=$cache/src/ruby3.3_$ver.orig.tar.xz
 sha=e2e1233ad275b7623a05edf23a01192626d1da454bdfe353a28a87acd8ef015c
 t0=$(date +%s)
@@ -82,15 +84,26 @@ if [ ! -f "$out/.complete" ]; then
     --enable-exception-handling --enable-sign-ext --enable-nontrapping-float-to-int \
     --spill-pointers -O1 "$b/ruby" -o "$out/ruby.wasm" >>"$out/build.log" 2>&1 \
     || { tail -20 "$out/build.log" >&2; echo "ruby: wasm-opt failed" >&2; exit 1; }
+  # The standard library beside the module, laid out as an installed Ruby's, and the
+  # manifest that points the module at it (wali-run reads <module>.toml).
+  lib=$out/lib/ruby/$abi
+  mkdir -p "$lib/$arch"
+  cp -a "$b/lib/." "$b/.ext/common/." "$lib/"
+  cp -a "$b/.ext/$arch/." "$b/rbconfig.rb" "$lib/$arch/"
+  cat > "$out/ruby.wasm.toml" <<TOML
+# What ruby.wasm needs from wali-run: its standard library, beside it.
+[env]
+RUBYLIB = "{dir}/lib/ruby/$abi:{dir}/lib/ruby/$abi/$arch"
+TOML
   touch "$out/.complete"
 fi
 mkdir -p "$repo/build/bin"
 ln -sfn "$out" "$repo/build/ruby"
 cat > "$repo/build/bin/ruby-wasm" <<SH
 #!/bin/sh
-# Ruby $ver under wali-run, with its standard library from the build tree.
-b=$out/build
-exec "$repo/build/bin/wali-run" --argv0 ruby "$out/ruby.wasm" -I"\$b/lib" -I"\$b/.ext/common" -I"\$b/.ext/wasm32-linux-musl" "\$@"
+# Ruby $ver under wali-run (the standard library comes from build/ruby/ruby.wasm.toml).
+exec "$repo/build/bin/wali-run" --argv0 ruby "$repo/build/ruby/ruby.wasm" "\$@"
 SH
+ln -sfn "$native/baseruby" "$repo/build/bin/ruby-native"
 chmod +x "$repo/build/bin/ruby-wasm"
 stage "ready: build/bin/ruby-wasm ($(du -h "$out/ruby.wasm" | cut -f1))"

@@ -1,0 +1,63 @@
+//! A module's own needs, from a TOML file beside it (`ruby.wasm` → `ruby.wasm.toml`):
+//! for now the environment it expects, with `{dir}` standing for the module's directory,
+//! so a module finds the files that belong to it (Ruby its standard library) from any
+//! working directory without flags. The policy issue extends this table.
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    /// Variables added to the guest's environment (the host's are overridden; `--env`
+    /// overrides these).
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+}
+
+/// The manifest's path for `module`.
+pub fn path_for(module: &Path) -> PathBuf {
+    let mut p = module.as_os_str().to_owned();
+    p.push(".toml");
+    PathBuf::from(p)
+}
+
+/// Read the manifest beside `module`, if there is one, with `{dir}` expanded.
+pub fn load(module: &Path) -> Result<Manifest, String> {
+    let path = path_for(module);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Manifest::default()),
+        Err(e) => return Err(format!("{}: {}", path.display(), e)),
+    };
+    let mut m: Manifest = toml::from_str(&text).map_err(|e| {
+        let first = e
+            .message()
+            .lines()
+            .next()
+            .unwrap_or("invalid TOML")
+            .to_string();
+        match e.span() {
+            Some(s) => {
+                let line = text[..s.start].matches('\n').count() + 1;
+                format!("{} line {line}: {first}", path.display())
+            }
+            None => format!("{}: {first}", path.display()),
+        }
+    })?;
+    let dir = std::fs::canonicalize(module)
+        .ok()
+        .and_then(|p| p.parent().map(Path::to_path_buf))
+        .unwrap_or_else(|| PathBuf::from("."));
+    for (k, v) in m.env.iter_mut() {
+        if k.is_empty() || k.contains('=') || k.contains('\0') || v.contains('\0') {
+            return Err(format!(
+                "{}: bad environment variable name {k:?}",
+                path.display()
+            ));
+        }
+        *v = v.replace("{dir}", &dir.to_string_lossy());
+    }
+    Ok(m)
+}

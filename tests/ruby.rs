@@ -1,0 +1,237 @@
+//! CRuby 3.3.8 on wali-run, compared with the native 3.3.8 built from the same tarball
+//! (toolchain/ruby/build.sh builds both; ./build.sh runs it).
+
+mod common;
+use common::*;
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn ruby_wasm() -> PathBuf {
+    let m = repo().join("build/ruby/ruby.wasm");
+    assert!(
+        m.exists(),
+        "{} is missing: run ./build.sh (it builds Ruby)",
+        m.display()
+    );
+    m
+}
+
+fn ruby_native() -> PathBuf {
+    let r = repo().join("build/bin/ruby-native");
+    assert!(r.exists(), "{} is missing: run ./build.sh", r.display());
+    r
+}
+
+/// `wali-run ruby.wasm ARGS` from a scratch directory, as a user runs it: no flags.
+fn wasm_cmd(args: &[&str], cwd: &std::path::Path) -> Command {
+    let mut c = Command::new("timeout");
+    c.args(["-k", "5", "300", bin()])
+        .arg(ruby_wasm())
+        .args(args)
+        .current_dir(cwd);
+    c
+}
+
+fn native_cmd(args: &[&str], cwd: &std::path::Path) -> Command {
+    let mut c = Command::new("timeout");
+    c.args(["-k", "5", "300"])
+        .arg(ruby_native())
+        .args(args)
+        .current_dir(cwd);
+    c
+}
+
+fn show(o: &Output) -> String {
+    format!(
+        "status {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// Run a script under both and require the same stdout and exit status.
+fn same_as_native(script: &str) -> String {
+    let t = TempDir::new("ruby");
+    let path = repo().join(script);
+    let p = path.to_str().unwrap();
+    let n = native_cmd(&[p], t.path()).output().unwrap();
+    let w = wasm_cmd(&[p], t.path()).output().unwrap();
+    assert!(n.status.success(), "native failed: {}", show(&n));
+    assert_eq!(
+        (String::from_utf8_lossy(&w.stdout), w.status.code()),
+        (String::from_utf8_lossy(&n.stdout), n.status.code()),
+        "{script}: wasm differs from native\nwasm: {}",
+        show(&w)
+    );
+    String::from_utf8(w.stdout).unwrap()
+}
+
+#[test]
+fn tcp_server_answers_50_concurrent_clients() {
+    let out = same_as_native("examples/ruby/tcp_server.rb");
+    assert!(
+        out.contains("served 50 concurrent clients, 150 replies, all correct: true"),
+        "{out}"
+    );
+}
+
+#[test]
+fn worker_pool_with_queue_and_mutex() {
+    let out = same_as_native("examples/ruby/worker_pool.rb");
+    assert!(out.contains("jobs done: 40"), "{out}");
+}
+
+#[test]
+fn fibers_and_enumerators() {
+    let out = same_as_native("examples/ruby/fibers.rb");
+    assert!(out.contains("0 1 1 2 3 5 8 13 21 34"), "{out}");
+}
+
+#[test]
+fn io_select_timeout_signals_files() {
+    let out = same_as_native("examples/ruby/io_and_signals.rb");
+    assert!(out.contains("trapped INT: [2]"), "{out}");
+}
+
+#[test]
+fn gc_stress_with_threads_and_fibers() {
+    let out = same_as_native("tests/ruby/gc_stress.rb");
+    assert!(out.contains("thread 2 2675"), "{out}");
+}
+
+#[test]
+fn thread_kill_and_raise_in_blocking_calls_then_prompt_exit() {
+    let out = same_as_native("tests/ruby/thread_blocked.rb");
+    assert!(
+        out.contains("reader rescued RuntimeError: wake up"),
+        "{out}"
+    );
+}
+
+#[test]
+fn command_line_stdin_argv_env_exit_status_and_require_relative() {
+    let t = TempDir::new("ruby-cli");
+    std::fs::write(t.path().join("helper.rb"), "HELPER = :loaded\n").unwrap();
+    std::fs::write(
+        t.path().join("main.rb"),
+        "require_relative 'helper'\nrequire 'json'\nputs JSON.generate([HELPER, ARGV, ENV['WALI_T']])\n$stderr.puts 'to stderr'\nexit 3\n",
+    )
+    .unwrap();
+    let w = wasm_cmd(&["main.rb", "x", "y z"], t.path())
+        .env("WALI_T", "from env")
+        .output()
+        .unwrap();
+    assert_eq!(w.status.code(), Some(3), "{}", show(&w));
+    assert_eq!(
+        String::from_utf8_lossy(&w.stdout),
+        "[\"loaded\",[\"x\",\"y z\"],\"from env\"]\n"
+    );
+    assert_eq!(String::from_utf8_lossy(&w.stderr), "to stderr\n");
+
+    let e = wasm_cmd(
+        &["-I", ".", "-r", "helper", "-e", "p [HELPER, $0]"],
+        t.path(),
+    )
+    .output()
+    .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&e.stdout),
+        "[:loaded, \"-e\"]\n",
+        "{}",
+        show(&e)
+    );
+
+    let mut c = wasm_cmd(&["-", "arg"], t.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    c.stdin
+        .take()
+        .unwrap()
+        .write_all(b"p ARGV\nputs $stdin.eof?\n")
+        .unwrap();
+    let o = c.wait_with_output().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        "[\"arg\"]\ntrue\n",
+        "{}",
+        show(&o)
+    );
+
+    let bad = wasm_cmd(&["-e", "raise 'boom'"], t.path())
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("boom (RuntimeError)"));
+}
+
+#[test]
+fn sigint_raises_interrupt() {
+    let t = TempDir::new("ruby-int");
+    let script = repo().join("tests/ruby/interrupt.rb");
+    let mut c = Command::new(bin())
+        .arg(ruby_wasm())
+        .arg(&script)
+        .current_dir(t.path())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(c.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    assert_eq!(line, "ready\n");
+    let start = Instant::now();
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(c.id() as i32, libc::SIGINT) };
+    line.clear();
+    out.read_line(&mut line).unwrap();
+    let status = c.wait().unwrap();
+    assert_eq!(line, "interrupted: Interrupt\n");
+    assert!(status.success(), "{status:?}");
+    // The script would sleep 30 s without the signal: not a timing benchmark.
+    assert!(start.elapsed() < Duration::from_secs(25));
+}
+
+/// Ruby's bootstrap tests (bootstraptest/ in the tarball), driven by the native Ruby,
+/// against the native 3.3.8 and against ruby.wasm: wasm must pass every test native
+/// passes.
+#[test]
+fn bootstrap_tests_pass_as_natively() {
+    let tree = repo().join("build/ruby/build");
+    let runner = tree.join("bootstraptest/runner.rb");
+    assert!(runner.exists(), "{} is missing", runner.display());
+    let wrapper = repo().join("build/bin/ruby-wasm");
+    let run = |target: &PathBuf| {
+        let t = TempDir::new("bootstrap");
+        let o = Command::new(ruby_native())
+            .arg(&runner)
+            .arg(format!("--ruby={}", target.display()))
+            .arg(format!("--dir={}", t.path().display()))
+            .args(["-j2", "-q", "--color=never"])
+            .current_dir(&tree)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&o.stdout).to_string();
+        let summary = text
+            .lines()
+            .filter(|l| l.contains("PASS all") || l.contains("FAIL "))
+            .collect::<Vec<_>>()
+            .join("\n");
+        eprintln!("bootstraptest {}: {summary}", target.display());
+        (o.status.success(), summary, text)
+    };
+    let (nok, nsum, _) = run(&ruby_native());
+    let (wok, wsum, wtext) = run(&wrapper);
+    assert!(nok, "native bootstrap tests failed: {nsum}");
+    assert!(
+        wok,
+        "ruby.wasm bootstrap tests: {wsum} (native: {nsum})\n{}",
+        &wtext[wtext.len().saturating_sub(4000)..]
+    );
+    assert_eq!(wsum, nsum);
+}
