@@ -474,3 +474,55 @@ fn strace_decodes_sockets_and_epoll() {
     assert!(has("epoll_ctl(", "[{EPOLLIN|EPOLLET, data=0x"), "{tr}");
     assert!(has("epoll_pwait(", "[{EPOLLIN"), "{tr}");
 }
+
+/// A manifest beside the module (`M.wasm.toml`) sets the environment the module needs,
+/// with `{dir}` as the module's directory; the host's value is overridden and `--env`
+/// overrides the manifest. A bad manifest is a one-line error naming file and line.
+#[test]
+fn module_manifest_env_and_errors() {
+    let t = TempDir::new("manifest");
+    let m = t.path().join("hello.wasm");
+    build(&wali_cc(), &repo().join("tests/c/hello.c"), &m, &[]);
+    let toml = t.path().join("hello.wasm.toml");
+    std::fs::write(
+        &toml,
+        "# the module's needs\n[env]\nWALI_GREETING = \"{dir}/lib\"\n",
+    )
+    .unwrap();
+    let o = Command::new(bin())
+        .arg(&m)
+        .env("WALI_GREETING", "host")
+        .current_dir("/")
+        .output()
+        .unwrap();
+    let dir = std::fs::canonicalize(t.path()).unwrap();
+    assert!(
+        String::from_utf8_lossy(&o.stdout)
+            .contains(&format!("WALI_GREETING={}/lib\n", dir.display())),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let o = Command::new(bin())
+        .args(["--env", "WALI_GREETING=flag"])
+        .arg(&m)
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&o.stdout).contains("WALI_GREETING=flag\n"));
+
+    for (text, needle) in [
+        ("[env]\nX = 1\n", "line 2"),
+        ("[env\n", "line 1"),
+        ("[policy]\nfoo = 1\n", "unknown field `policy`"),
+    ] {
+        std::fs::write(&toml, text).unwrap();
+        let o = Command::new(bin()).arg(&m).output().unwrap();
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{text:?}: {err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        assert!(
+            err.contains("hello.wasm.toml") && err.contains(needle),
+            "{text:?}: {err}"
+        );
+        assert!(o.stdout.is_empty());
+    }
+}

@@ -211,7 +211,7 @@ fn bootstrap_tests_pass_as_natively() {
         let o = Command::new(ruby_native())
             .arg(&runner)
             .arg(format!("--ruby={}", target.display()))
-            .arg(format!("--dir={}", t.path().display()))
+            .arg(format!("--dir={}", t.path().join("wd").display()))
             .args(["-j2", "-q", "--color=never"])
             .current_dir(&tree)
             .output()
