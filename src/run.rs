@@ -110,12 +110,23 @@ fn classify(r: wasmtime::Result<()>) -> Outcome {
                 // The trap itself on the first line; the backtrace follows.
                 let mut m = match e.downcast_ref::<wasmtime::Trap>() {
                     Some(t) => t.to_string(),
-                    None => one_line(&e)
-                        .split(": ")
-                        .filter(|p| !p.contains("wasm backtrace"))
+                    None => e
+                        .chain()
+                        .map(|c| c.to_string())
+                        // The backtrace is a link of the chain too: it follows below.
+                        .filter(|p| {
+                            !p.contains("wasm backtrace") && !p.trim_start().starts_with("0: ")
+                        })
+                        .map(|p| p.trim().replace('\n', " "))
                         .collect::<Vec<_>>()
                         .join(": "),
                 };
+                if m == "thrown Wasm exception" {
+                    m = "uncaught wasm exception: a longjmp with no matching setjmp on this \
+                         thread's stack (C code that jumps into a frame that has returned, \
+                         such as Ruby's callcc, cannot work with exception-based setjmp)"
+                        .into();
+                }
                 if let Some(bt) = e.downcast_ref::<WasmBacktrace>() {
                     m.push_str(&format!("\n{}", bt.to_string().trim_end()));
                 }

@@ -100,6 +100,15 @@ int main(void) {
     CHECK("recvmsg.iov", recvmsg(s, &rh, 0));
     SHOW("recvmsg.data", "%.2s|%s", r1, r2);
     CHECK("recvmsg.flags", rh.msg_flags);
+    struct { struct sockaddr_in a; char rest[2048]; } bigname;
+    struct iovec one_iov = {r2, 8};
+    struct msghdr bh = {.msg_name = &bigname, .msg_namelen = sizeof bigname, .msg_iov = &one_iov, .msg_iovlen = 1};
+    send(c, "n", 1, 0);
+    CHECK("recvmsg.long_name_buffer", recvmsg(s, &bh, 0));
+    SHOW("recvmsg.long_name_len", "%u", (unsigned)bh.msg_namelen);
+    bh.msg_namelen = -1;
+    CHECK("recvmsg.negative_namelen", (send(c, "n", 1, 0), recvmsg(s, &bh, 0)));
+    recv(s, r2, 8, 0);
     CHECK("sendmsg.bad_iov", sendmsg(c, &(struct msghdr){.msg_iov = BAD, .msg_iovlen = 1}, 0));
     CHECK("recvmsg.bad_hdr", syscall(SYS_recvmsg, s, BAD, 0));
     CHECK("shutdown.write", shutdown(c, SHUT_WR));

@@ -12,7 +12,7 @@
 use crate::ctx::Ctx;
 use crate::signal::{Action, NSIG, SIG_DFL, SIG_IGN};
 use std::cell::Cell;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::OnceLock;
 use wasmtime::{AsContextMut, Engine, Val};
 
@@ -23,6 +23,9 @@ pub const RESERVED: u64 =
 /// Signals that can never be caught, blocked or ignored.
 pub const UNBLOCKABLE: u64 = bit(libc::SIGKILL) | bit(libc::SIGSTOP);
 
+/// The first real-time signal number (the guest's libc uses 32 and 33 itself).
+const SIGRT_FIRST: i32 = 32;
+
 pub const fn bit(sig: i32) -> u64 {
     1u64 << (sig - 1)
 }
@@ -32,6 +35,8 @@ static ENGINE: OnceLock<Engine> = OnceLock::new();
 thread_local! {
     /// Signals taken by this OS thread's host handler and not yet delivered.
     static PENDING: AtomicU64 = const { AtomicU64::new(0) };
+    /// Instances of each pending real-time signal (they queue, as on Linux).
+    static COUNT: [AtomicU32; NSIG] = const { [const { AtomicU32::new(0) }; NSIG] };
     /// The first 32 bytes of the kernel's siginfo for each pending signal.
     static INFO: [[AtomicU64; 4]; NSIG] = const { [const { [const { AtomicU64::new(0) }; 4] }; NSIG] };
     /// How deep handlers are nested on this thread (a handler may be interrupted by
@@ -44,7 +49,7 @@ pub fn set_engine(e: &Engine) {
     let _ = ENGINE.set(e.clone());
 }
 
-extern "C" fn on_signal(sig: libc::c_int, info: *mut libc::siginfo_t, uc: *mut libc::c_void) {
+extern "C" fn on_signal(sig: libc::c_int, info: *mut libc::siginfo_t, _uc: *mut libc::c_void) {
     // Async-signal-safe: thread-local atomics and one atomic add in the engine.
     if !(1..=NSIG as i32).contains(&sig) {
         return;
@@ -57,16 +62,9 @@ extern "C" fn on_signal(sig: libc::c_int, info: *mut libc::siginfo_t, uc: *mut l
         }
     });
     let _ = PENDING.try_with(|p| p.fetch_or(bit(sig), Ordering::SeqCst));
-    // Keep `sig` blocked on this thread until the guest takes it, so further instances
-    // wait in the kernel (queued, for real-time signals) instead of merging into the
-    // one pending bit. `take` unblocks it.
-    if !uc.is_null() {
-        // SAFETY: the kernel's ucontext for this handler; the first word of uc_sigmask is
-        // the 64-bit mask restored when the handler returns.
-        unsafe {
-            let m = std::ptr::addr_of_mut!((*(uc as *mut libc::ucontext_t)).uc_sigmask) as *mut u64;
-            *m |= bit(sig);
-        }
+    if sig >= SIGRT_FIRST {
+        // Real-time signals queue: count each instance (standard ones merge in the bit).
+        let _ = COUNT.try_with(|c| c[sig as usize - 1].fetch_add(1, Ordering::SeqCst));
     }
     if let Some(e) = ENGINE.get() {
         e.increment_epoch();
@@ -91,10 +89,9 @@ fn sigprocmask(how: i32, set: Option<u64>) -> u64 {
     old
 }
 
-/// Make this OS thread's host mask the guest's (plus the signals taken by the host
-/// handler and not yet delivered: see `on_signal`).
+/// Make this OS thread's host mask the guest's.
 pub fn mirror_mask(mask: u64) {
-    sigprocmask(libc::SIG_SETMASK, Some(host_set(mask | pending())));
+    sigprocmask(libc::SIG_SETMASK, Some(host_set(mask)));
 }
 
 /// The calling thread's current host mask, as a guest mask (a new thread's starting mask).
@@ -202,8 +199,20 @@ pub fn take(sig: i32) -> Option<[u64; 4]> {
     if was & bit(sig) == 0 {
         return None;
     }
-    // The next queued instance, if any, may now come to the host handler.
-    sigprocmask(libc::SIG_UNBLOCK, Some(bit(sig)));
+    if sig >= SIGRT_FIRST {
+        // Clear first, then count down: an instance arriving in between sets both again.
+        let left = COUNT.with(|c| {
+            let c = &c[sig as usize - 1];
+            let n = c.load(Ordering::SeqCst);
+            if n > 0 {
+                c.fetch_sub(1, Ordering::SeqCst);
+            }
+            c.load(Ordering::SeqCst)
+        });
+        if left > 0 {
+            PENDING.with(|p| p.fetch_or(bit(sig), Ordering::SeqCst));
+        }
+    }
     Some(INFO.with(|slots| {
         let s = &slots[sig as usize - 1];
         [0, 1, 2, 3].map(|i| s[i].load(Ordering::Relaxed))

@@ -138,9 +138,12 @@ struct Msg {
 fn host_msg(cx: &Ctx, msg: u32) -> Result<Msg, Errno> {
     let w: [u32; 9] = cx.mem.read(msg)?;
     let [name, namelen, iov, iovlen, _, control, controllen, _, flags] = w;
-    if namelen > SOCKADDR_MAX && name != 0 {
+    // As the kernel's copy_msghdr_from_user: a negative length is EINVAL, a longer one
+    // is cut to sockaddr_storage (Ruby passes a 2048-byte name buffer).
+    if (namelen as i32) < 0 {
         return Err(EINVAL);
     }
+    let namelen = namelen.min(SOCKADDR_MAX);
     let mut v = host_iovecs(cx, iov, iovlen as i32)?;
     // SAFETY: msghdr is plain data; all-zero is a valid (empty) value.
     let mut hdr: libc::msghdr = unsafe { std::mem::zeroed() };

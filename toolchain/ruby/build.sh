@@ -64,15 +64,19 @@ if [ ! -f "$out/.complete" ]; then
   rm -rf "$b"/.bundle/gems/*/ext
   # -U__wasm__: Ruby's own wasm port (asyncify, no threads) keys on __wasm__; without it
   # Ruby takes its generic POSIX paths, which this runtime provides.
+  # No GC compaction: its read barrier is mprotect plus a SIGSEGV handler, and linear
+  # memory cannot fault (Ruby's WASI build turns it off the same way).
+  # continuation is left out: callcc longjmps into frames that have returned, which
+  # exception-based setjmp cannot do (Ruby's own wasm port leaves it out too).
   cflags="-O2 -U__wasm__ -g0"
   (cd "$b" && ./configure --host=wasm32-unknown-linux-musl --build=x86_64-pc-linux-gnu \
-      CC="$repo/toolchain/wali-cc" CFLAGS="$cflags" CPPFLAGS="-U__wasm__" LDFLAGS="-O2" \
+      CC="$repo/toolchain/wali-cc" CFLAGS="$cflags" CPPFLAGS="-U__wasm__ -DGC_CAN_COMPILE_COMPACTION=0" LDFLAGS="-O2" \
       AR=llvm-ar-19 RANLIB=llvm-ranlib-19 NM=llvm-nm-19 \
       --with-baseruby="$native/baseruby" \
       --prefix=/usr/local --disable-shared --with-static-linked-ext \
       --with-thread=pthread --with-setjmp-type=setjmp --with-coroutine=pthread \
       --disable-jit-support --disable-install-doc --disable-rubygems \
-      --without-gmp --with-out-ext='-test-/*,fiddle,pty,syslog,readline,win32,win32ole' \
+      --without-gmp --with-out-ext='-test-/*,continuation,fiddle,pty,syslog,readline,win32,win32ole' \
       rb_cv_binary_elf=yes ac_cv_header_elf_h=no ac_cv_header_elf_abi_h=no \
       rb_cv_stack_grow_dir_wasm32=-1 >"$out/build.log" 2>&1) \
     || { tail -30 "$out/build.log" >&2; echo "ruby: wasm configure failed" >&2; exit 1; }
