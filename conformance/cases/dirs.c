@@ -128,5 +128,30 @@ int main(void) {
     CHECK("unlink.ok", unlink("hard"));
     CHECK("unlink.symlink_only", unlink("sym"));
     CHECK("unlink.target_remains", access("moved", F_OK));
+    /* telldir/seekdir: a position taken mid-listing brings back the same entry. */
+    mkdir("td", 0755);
+    char nm[64];
+    for (int i = 0; i < 40; i++) {
+        snprintf(nm, sizeof nm, "td/entry-%02d", i);
+        close(open(nm, O_CREAT | O_WRONLY, 0644));
+    }
+    DIR *dp = opendir("td");
+    for (int i = 0; i < 10; i++) readdir(dp);
+    long pos = telldir(dp);
+    CHECK("telldir.nonnegative", pos >= 0);
+    struct dirent *de = readdir(dp);
+    char want[256];
+    snprintf(want, sizeof want, "%s", de->d_name);
+    int rest = 0;
+    while (readdir(dp)) rest++;
+    CHECK("readdir.rest_count", rest);
+    seekdir(dp, pos);
+    de = readdir(dp);
+    CHECK("seekdir.same_entry", de && !strcmp(de->d_name, want));
+    rewinddir(dp);
+    int all = 0;
+    while (readdir(dp)) all++;
+    CHECK("rewinddir.all_again", all);
+    closedir(dp);
     return 0;
 }

@@ -80,6 +80,47 @@ pub struct Process {
     pub exec_runtime: Vec<CString>,
     /// Set once by the engine layer, after the module is linked.
     pub spawner: OnceLock<Arc<dyn Spawner>>,
+    /// Directory offsets as the guest sees them (see `fs::getdents64`).
+    pub dir_cookies: Mutex<DirCookies>,
+}
+
+/// Host directory offsets (ext4's are 64-bit hashes) stand-ins small enough for wasm32's
+/// `long telldir()`: the i-th distinct offset seen is cookie `COOKIE_BASE + i`.
+#[derive(Default)]
+pub struct DirCookies {
+    pub host: Vec<i64>,
+    pub index: std::collections::HashMap<i64, u32>,
+}
+
+/// Cookies live in [COOKIE_BASE, i32::MAX]: far above any small offset a filesystem
+/// hands out as is, and positive as a 32-bit long.
+pub const COOKIE_BASE: i64 = 0x4000_0000;
+
+impl DirCookies {
+    /// The cookie for host offset `off` (small offsets pass through unchanged).
+    pub fn cookie(&mut self, off: i64) -> i64 {
+        if (0..COOKIE_BASE).contains(&off) {
+            return off;
+        }
+        if let Some(&i) = self.index.get(&off) {
+            return COOKIE_BASE + i as i64;
+        }
+        let i = self.host.len() as u32;
+        if COOKIE_BASE + i as i64 > i32::MAX as i64 {
+            return off; // table full: hand out the raw offset
+        }
+        self.host.push(off);
+        self.index.insert(off, i);
+        COOKIE_BASE + i as i64
+    }
+
+    /// The host offset for a guest offset given to lseek on a directory.
+    pub fn host(&self, off: i64) -> i64 {
+        match off.checked_sub(COOKIE_BASE) {
+            Some(i) if i >= 0 => self.host.get(i as usize).copied().unwrap_or(off),
+            _ => off,
+        }
+    }
 }
 
 impl Process {
@@ -102,6 +143,7 @@ impl Process {
             initial_mask: cfg.initial_mask,
             exec_runtime: cfg.exec_runtime,
             spawner: OnceLock::new(),
+            dir_cookies: Mutex::new(DirCookies::default()),
         }))
     }
 }

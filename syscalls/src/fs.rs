@@ -76,8 +76,24 @@ pub fn close(_cx: &mut Ctx, fd: Fd) -> SysResult {
     sys!(SYS_close, fd.0)
 }
 
-pub fn lseek(_cx: &mut Ctx, fd: Fd, off: Off, whence: Int) -> SysResult {
-    sys!(SYS_lseek, fd.0, off.0, whence.0)
+pub fn lseek(cx: &mut Ctx, fd: Fd, off: Off, whence: Int) -> SysResult {
+    let mut off = off.0;
+    if whence.0 == libc::SEEK_SET && off >= crate::ctx::COOKIE_BASE {
+        // seekdir to a telldir value: a cookie from getdents64, on a directory.
+        // SAFETY: stat is plain data; all-zero is a valid value.
+        let mut st: libc::stat = unsafe { std::mem::zeroed() };
+        if sys!(SYS_fstat, fd.0, &mut st as *mut libc::stat).is_ok()
+            && st.st_mode & libc::S_IFMT == libc::S_IFDIR
+        {
+            off = cx
+                .proc
+                .dir_cookies
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .host(off);
+        }
+    }
+    sys!(SYS_lseek, fd.0, off, whence.0)
 }
 
 pub fn stat(cx: &mut Ctx, path: Path, buf: Ptr) -> SysResult {
@@ -441,8 +457,31 @@ pub fn umask(_cx: &mut Ctx, mask: Mode) -> SysResult {
 }
 
 pub fn getdents64(cx: &mut Ctx, fd: Fd, dirp: Ptr, count: Len) -> SysResult {
-    let b = cx.mem.host(dirp.0, count.0 as usize)?;
-    sys!(SYS_getdents64, fd.0, b, count.0)
+    cx.mem.host(dirp.0, count.0 as usize)?;
+    // Into a host buffer, so the records' d_off can be rewritten to cookies (see
+    // DirCookies) before the guest sees them.
+    let mut buf = vec![0u8; (count.0 as usize).min(1 << 20)];
+    let n = sys!(SYS_getdents64, fd.0, buf.as_mut_ptr(), buf.len())? as usize;
+    {
+        let mut c = cx
+            .proc
+            .dir_cookies
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let mut at = 0;
+        // linux_dirent64: d_ino u64, d_off i64, d_reclen u16, d_type u8, d_name.
+        while at + 19 <= n {
+            let off = i64::from_le_bytes(buf[at + 8..at + 16].try_into().unwrap());
+            buf[at + 8..at + 16].copy_from_slice(&c.cookie(off).to_le_bytes());
+            let reclen = u16::from_le_bytes([buf[at + 16], buf[at + 17]]) as usize;
+            if reclen == 0 {
+                break;
+            }
+            at += reclen;
+        }
+    }
+    cx.mem.write_bytes(dirp.0, &buf[..n])?;
+    Ok(n as i64)
 }
 
 pub fn utimensat(cx: &mut Ctx, dir: DirFd, path: Path, times: Ptr, flags: AtFlags) -> SysResult {

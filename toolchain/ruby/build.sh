@@ -29,6 +29,15 @@ if [ ! -f "$tarball" ]; then
   (cd "$cache/src" && apt-get source --download-only -qq "ruby3.3=$ver-2" >/dev/null 2>&1) || true
 fi
 echo "$sha  $tarball" | sha256sum -c --quiet - || { echo "ruby: $tarball: missing or sha256 mismatch" >&2; exit 1; }
+# zlib for the zlib extension, from its Debian source package too.
+zver=1.3.1
+ztarball=$cache/src/zlib_1.3.dfsg+really$zver.orig.tar.gz
+zsha=60dd315c07f616887caa029408308a018ace66e3d142726a97db164b3b8f69fb
+if [ ! -f "$ztarball" ]; then
+  stage "fetching zlib $zver source (Debian source package)"
+  (cd "$cache/src" && apt-get source --download-only -qq "zlib=1:1.3.dfsg+really$zver-1+deb13u1" >/dev/null 2>&1) || true
+fi
+echo "$zsha  $ztarball" | sha256sum -c --quiet - || { echo "ruby: $ztarball: missing or sha256 mismatch" >&2; exit 1; }
 
 # --- native ruby ---------------------------------------------------------------------
 # Keyed by the version and its configure line (bump "n1" when that changes).
@@ -60,6 +69,14 @@ if [ ! -f "$out/.complete" ]; then
   tar -xJf "$tarball" -C "$out"
   mv "$out/ruby-$ver" "$out/build"
   b=$out/build
+  # A static libz for the wasm32 sysroot, private to this Ruby build.
+  z=$out/zlib
+  mkdir -p "$z/src" "$z/lib" "$z/include"
+  tar -xzf "$ztarball" -C "$z/src" --strip-components=1
+  (cd "$z/src" && CC="$repo/toolchain/wali-cc" CFLAGS="-O2" AR=llvm-ar-19 RANLIB=llvm-ranlib-19 \
+      ./configure --static --prefix="$z" && make -j"$jobs" libz.a) >"$out/zlib.log" 2>&1 \
+    || { tail -20 "$out/zlib.log" >&2; echo "ruby: zlib build failed" >&2; exit 1; }
+  cp "$z/src/libz.a" "$z/lib/" && cp "$z/src/zlib.h" "$z/src/zconf.h" "$z/include/"
   # Bundled gems' C extensions build only as shared objects; WALI modules are static.
   rm -rf "$b"/.bundle/gems/*/ext
   # -U__wasm__: Ruby's own wasm port (asyncify, no threads) keys on __wasm__; without it
@@ -76,7 +93,7 @@ if [ ! -f "$out/.complete" ]; then
       --prefix=/usr/local --disable-shared --with-static-linked-ext \
       --with-thread=pthread --with-setjmp-type=setjmp --with-coroutine=pthread \
       --disable-jit-support --disable-install-doc --disable-rubygems \
-      --without-gmp --with-out-ext='-test-/*,continuation,fiddle,pty,syslog,readline,win32,win32ole' \
+      --without-gmp --with-zlib-dir="$z" --with-out-ext='-test-/*,continuation,fiddle,pty,syslog,readline,win32,win32ole' \
       rb_cv_binary_elf=yes ac_cv_header_elf_h=no ac_cv_header_elf_abi_h=no \
       rb_cv_stack_grow_dir_wasm32=-1 >"$out/build.log" 2>&1) \
     || { tail -30 "$out/build.log" >&2; echo "ruby: wasm configure failed" >&2; exit 1; }
