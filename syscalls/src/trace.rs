@@ -252,8 +252,10 @@ fn arg(s: &mut String, cx: &Ctx, kind: Kind, v: i64, next: i64) {
         },
         Kind::Ptr | Kind::OutBuf => ptrv(s, v as u32),
         Kind::Buf => bytes(s, cx, v as u32, next as u32 as usize),
+        // strace's octal: 0644, and 0 alone.
+        Kind::Mode if v == 0 => s.push('0'),
         Kind::Mode => {
-            let _ = write!(s, "{:#o}", v as u32);
+            let _ = write!(s, "0{:o}", v as u32);
         }
         Kind::Sig => match SIGNALS.get((v as usize).wrapping_sub(1)) {
             Some(n) => s.push_str(n),
