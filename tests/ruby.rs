@@ -200,10 +200,17 @@ fn sigint_raises_interrupt() {
 /// Ruby's bootstrap tests (bootstraptest/ in the tarball), driven by the native Ruby,
 /// against the native 3.3.8 and against ruby.wasm: wasm must pass every test native
 /// passes, but for these, each with its reason.
-const BOOTSTRAP_KNOWN: &[(&str, &str)] = &[(
-    "test_yjit.rb:156",
-    "calls GC.compact: compaction is off in ruby.wasm (its read barrier needs SIGSEGV)",
-)];
+const BOOTSTRAP_KNOWN: &[(&str, &str)] = &[
+    (
+        "test_yjit.rb:156",
+        "calls GC.compact: compaction is off in ruby.wasm (its read barrier needs SIGSEGV)",
+    ),
+    (
+        "test_ractor.rb:1523",
+        "8 Ractors allocating while the GC sweeps [Bug #18117]: marked flaky upstream (skipped \
+         when CI is set); under wasm it crashed once in several loaded runs, never alone",
+    ),
+];
 
 #[test]
 fn bootstrap_tests_pass_as_natively() {
