@@ -125,21 +125,71 @@ pub fn load(engine: &Engine, path: &Path, use_cache: bool) -> Result<Loaded, Loa
     }
     let rewritten = rewrite::rewrite(&wasm).map_err(|e| bad(format!("{shown}: {e}")))?;
     let big = wasm.len() > (4 << 20);
-    if big && std::io::stderr().is_terminal() {
-        eprintln!(
-            "wali-run: compiling {} ({:.1} MB); later runs use the cache",
-            shown,
-            wasm.len() as f64 / 1e6
-        );
-    }
     let t = Instant::now();
-    let module = Module::new(engine, &rewritten)
-        .map_err(|e| bad(format!("{shown}: cannot compile: {}", one_line(&e))))?;
+    // A large first compile takes seconds: on a terminal, a line that counts them.
+    let progress = (big && std::io::stderr().is_terminal()).then(|| {
+        Progress::start(format!(
+            "compiling {shown} ({:.1} MB)",
+            wasm.len() as f64 / 1e6
+        ))
+    });
+    let module = Module::new(engine, &rewritten);
+    if let Some(p) = progress {
+        p.stop(module.is_ok(), cached.is_some());
+    }
+    let module = module.map_err(|e| bad(format!("{shown}: cannot compile: {}", one_line(&e))))?;
     let ms = t.elapsed().as_secs_f64() * 1e3;
     if let Some(cp) = &cached {
         store_in_cache(&module, cp);
     }
     finish(module, path, true, ms)
+}
+
+/// `wali-run: <what>... 1.5 s` on stderr, redrawn until `stop`.
+struct Progress {
+    done: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: std::thread::JoinHandle<()>,
+    what: String,
+    start: Instant,
+}
+
+impl Progress {
+    fn start(what: String) -> Progress {
+        use std::sync::atomic::Ordering;
+        let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (d, w, start) = (done.clone(), what.clone(), Instant::now());
+        let thread = std::thread::spawn(move || {
+            while !d.load(Ordering::Relaxed) {
+                eprint!("\rwali-run: {w}... {:.1} s", start.elapsed().as_secs_f64());
+                std::thread::sleep(std::time::Duration::from_millis(200));
+            }
+        });
+        Progress {
+            done,
+            thread,
+            what,
+            start,
+        }
+    }
+
+    fn stop(self, ok: bool, cached: bool) {
+        self.done.store(true, std::sync::atomic::Ordering::Relaxed);
+        let _ = self.thread.join();
+        if ok {
+            eprintln!(
+                "\rwali-run: {} in {:.1} s{}",
+                self.what,
+                self.start.elapsed().as_secs_f64(),
+                if cached {
+                    "; later runs use the cache"
+                } else {
+                    ""
+                }
+            );
+        } else {
+            eprintln!();
+        }
+    }
 }
 
 fn store_in_cache(module: &Module, cp: &Path) {

@@ -352,3 +352,31 @@ fn zlib_extension() {
     assert!(out.contains("round trip: true"), "{out}");
     assert!(out.contains("gunzip: true"), "{out}");
 }
+
+/// The first, uncached compile of a large module counts its seconds on a terminal and says
+/// nothing when stderr is not one.
+#[test]
+fn first_compile_shows_progress_on_a_terminal_only() {
+    let t = TempDir::new("progress");
+    let cmd = format!("{} {} -e 'puts :ran'", bin(), ruby_wasm().display());
+    // `script` gives the run a pseudo-terminal.
+    let o = Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .env("WALI_CACHE_DIR", t.path().join("tty"))
+        .output()
+        .expect("script(1)");
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{out}");
+    assert!(out.contains("wali-run: compiling"), "{out}");
+    assert!(out.contains("later runs use the cache"), "{out}");
+    assert!(out.contains("ran"), "{out}");
+
+    let o = Command::new(bin())
+        .arg(ruby_wasm())
+        .args(["-e", "puts :ran"])
+        .env("WALI_CACHE_DIR", t.path().join("pipe"))
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "ran\n");
+    assert!(o.stderr.is_empty(), "{}", show(&o));
+}
