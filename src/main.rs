@@ -200,12 +200,7 @@ fn main() {
     // The module's own needs (a file beside it) come over the host's environment.
     let manifest = manifest::load(&module_path).unwrap_or_else(|e| fail(2, e));
     for (k, v) in &manifest.env {
-        let prefix = format!("{k}=");
-        env.retain(|e| !e.as_bytes().starts_with(prefix.as_bytes()));
-        env.push(cstring(
-            std::ffi::OsStr::new(&format!("{k}={v}")),
-            "the manifest",
-        ));
+        set_env(&mut env, k, &format!("{k}={v}"), "the manifest");
     }
     for kv in &cli.env {
         let Some((k, _)) = kv.split_once('=') else {
@@ -217,9 +212,7 @@ fn main() {
                 format!("--env wants KEY=VALUE with a non-empty KEY, got {kv:?}"),
             );
         }
-        let prefix = format!("{k}=");
-        env.retain(|e| !e.as_bytes().starts_with(prefix.as_bytes()));
-        env.push(cstring(std::ffi::OsStr::new(kv), "--env"));
+        set_env(&mut env, k, kv, "--env");
     }
     let tracer = if cli.strace || cli.strace_file.is_some() {
         let out: Box<dyn Write + Send> = match &cli.strace_file {
@@ -304,4 +297,11 @@ fn raise_stack_limit() {
             }
         }
     }
+}
+
+/// Put `kv` (`KEY=VALUE`) in `env` in place of any earlier `KEY=`.
+fn set_env(env: &mut Vec<CString>, key: &str, kv: &str, what: &str) {
+    let prefix = format!("{key}=");
+    env.retain(|e| !e.as_bytes().starts_with(prefix.as_bytes()));
+    env.push(cstring(std::ffi::OsStr::new(kv), what));
 }

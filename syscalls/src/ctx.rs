@@ -114,12 +114,10 @@ impl DirCookies {
         COOKIE_BASE + i as i64
     }
 
-    /// The host offset for a guest offset given to lseek on a directory.
-    pub fn host(&self, off: i64) -> i64 {
-        match off.checked_sub(COOKIE_BASE) {
-            Some(i) if i >= 0 => self.host.get(i as usize).copied().unwrap_or(off),
-            _ => off,
-        }
+    /// The host offset behind `off`, if `off` is a cookie handed out.
+    pub fn host(&self, off: i64) -> Option<i64> {
+        let i = usize::try_from(off.checked_sub(COOKIE_BASE)?).ok()?;
+        self.host.get(i).copied()
     }
 }
 

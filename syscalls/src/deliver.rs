@@ -203,10 +203,7 @@ pub fn take(sig: i32) -> Option<[u64; 4]> {
         // Clear first, then count down: an instance arriving in between sets both again.
         let left = COUNT.with(|c| {
             let c = &c[sig as usize - 1];
-            let n = c.load(Ordering::SeqCst);
-            if n > 0 {
-                c.fetch_sub(1, Ordering::SeqCst);
-            }
+            let _ = c.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1));
             c.load(Ordering::SeqCst)
         });
         if left > 0 {
@@ -399,15 +396,7 @@ fn run_handler(
             ));
         };
         let saved = sp.get(&mut store).i32().unwrap_or(0) as u32;
-        let (alt_sp, alt_flags, alt_size) = store.data().altstack;
-        let on_alt = a.flags & libc::SA_ONSTACK as u64 != 0
-            && alt_flags & libc::SS_DISABLE == 0
-            && !(alt_sp..alt_sp.wrapping_add(alt_size)).contains(&saved);
-        let top = if on_alt {
-            alt_sp.wrapping_add(alt_size)
-        } else {
-            saved
-        };
+        let top = handler_stack(store.data(), a, saved);
         let frame = (top.wrapping_sub(FRAME)) & !15;
         let mem = store.data().mem.clone();
         let wrote = mem
@@ -440,15 +429,9 @@ fn run_handler(
         // No frame to build; only the stack may change, under SA_ONSTACK.
         let saved = sp.map(|sp| (sp, sp.get(&mut store).i32().unwrap_or(0) as u32));
         if let Some((sp, cur)) = saved {
-            let (alt_sp, alt_flags, alt_size) = store.data().altstack;
-            if a.flags & libc::SA_ONSTACK as u64 != 0
-                && alt_flags & libc::SS_DISABLE == 0
-                && !(alt_sp..alt_sp.wrapping_add(alt_size)).contains(&cur)
-            {
-                sp.set(
-                    &mut store,
-                    Val::I32((alt_sp.wrapping_add(alt_size) & !15) as i32),
-                )?;
+            let top = handler_stack(store.data(), a, cur);
+            if top != cur {
+                sp.set(&mut store, Val::I32((top & !15) as i32))?;
             }
         }
         let r = func.call(&mut store, &[Val::I32(sig)], &mut []);
@@ -462,6 +445,21 @@ fn run_handler(
     cx.sigmask = r.0;
     mirror_mask(r.0);
     Ok(r.1)
+}
+
+/// Where a handler's stack starts: the top of the alternate stack under SA_ONSTACK (unless
+/// the thread already runs on it), else the interrupted stack pointer `sp`.
+fn handler_stack(cx: &Ctx, a: &Action, sp: u32) -> u32 {
+    let (alt_sp, alt_flags, alt_size) = cx.altstack;
+    let top = alt_sp.wrapping_add(alt_size);
+    if a.flags & libc::SA_ONSTACK as u64 != 0
+        && alt_flags & libc::SS_DISABLE == 0
+        && !(alt_sp..top).contains(&sp)
+    {
+        top
+    } else {
+        sp
+    }
 }
 
 /// Syscalls Linux restarts after a handler with `SA_RESTART` (see signal(7)).

@@ -79,18 +79,22 @@ pub fn close(_cx: &mut Ctx, fd: Fd) -> SysResult {
 pub fn lseek(cx: &mut Ctx, fd: Fd, off: Off, whence: Int) -> SysResult {
     let mut off = off.0;
     if whence.0 == libc::SEEK_SET && off >= crate::ctx::COOKIE_BASE {
-        // seekdir to a telldir value: a cookie from getdents64, on a directory.
-        // SAFETY: stat is plain data; all-zero is a valid value.
-        let mut st: libc::stat = unsafe { std::mem::zeroed() };
-        if sys!(SYS_fstat, fd.0, &mut st as *mut libc::stat).is_ok()
-            && st.st_mode & libc::S_IFMT == libc::S_IFDIR
-        {
-            off = cx
-                .proc
-                .dir_cookies
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .host(off);
+        // seekdir to a telldir value: a cookie handed out by getdents64, on a directory
+        // (the fstat only for offsets that are issued cookies).
+        let host = cx
+            .proc
+            .dir_cookies
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .host(off);
+        if let Some(h) = host {
+            // SAFETY: stat is plain data; all-zero is a valid value.
+            let mut st: libc::stat = unsafe { std::mem::zeroed() };
+            if sys!(SYS_fstat, fd.0, &mut st as *mut libc::stat).is_ok()
+                && st.st_mode & libc::S_IFMT == libc::S_IFDIR
+            {
+                off = h;
+            }
         }
     }
     sys!(SYS_lseek, fd.0, off, whence.0)
@@ -457,30 +461,27 @@ pub fn umask(_cx: &mut Ctx, mask: Mode) -> SysResult {
 }
 
 pub fn getdents64(cx: &mut Ctx, fd: Fd, dirp: Ptr, count: Len) -> SysResult {
-    cx.mem.host(dirp.0, count.0 as usize)?;
-    // Into a host buffer, so the records' d_off can be rewritten to cookies (see
-    // DirCookies) before the guest sees them.
-    let mut buf = vec![0u8; (count.0 as usize).min(1 << 20)];
-    let n = sys!(SYS_getdents64, fd.0, buf.as_mut_ptr(), buf.len())? as usize;
-    {
-        let mut c = cx
-            .proc
-            .dir_cookies
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        let mut at = 0;
-        // linux_dirent64: d_ino u64, d_off i64, d_reclen u16, d_type u8, d_name.
-        while at + 19 <= n {
-            let off = i64::from_le_bytes(buf[at + 8..at + 16].try_into().unwrap());
-            buf[at + 8..at + 16].copy_from_slice(&c.cookie(off).to_le_bytes());
-            let reclen = u16::from_le_bytes([buf[at + 16], buf[at + 17]]) as usize;
-            if reclen == 0 {
-                break;
-            }
-            at += reclen;
+    let b = cx.mem.host(dirp.0, count.0 as usize)?;
+    let n = sys!(SYS_getdents64, fd.0, b, count.0)? as u32;
+    // Rewrite each record's d_off to a cookie (see DirCookies), in place. The records
+    // are in guest memory another thread may change: every access is checked and the
+    // walk only moves forward inside the n bytes.
+    // linux_dirent64: d_ino u64, d_off i64 (+8), d_reclen u16 (+16), d_type, d_name.
+    let mut c = cx
+        .proc
+        .dir_cookies
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    let mut at = 0u32;
+    while at + 19 <= n {
+        let rec = dirp.0 + at;
+        let off: i64 = cx.mem.read(rec + 8)?;
+        cx.mem.write(rec + 8, c.cookie(off))?;
+        match cx.mem.read::<u16>(rec + 16)? {
+            0 => break,
+            len => at += u32::from(len),
         }
     }
-    cx.mem.write_bytes(dirp.0, &buf[..n])?;
     Ok(n as i64)
 }
 
