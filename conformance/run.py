@@ -22,6 +22,10 @@ ap.add_argument("--wali-cc", default=os.path.join(repo, "toolchain/wali-cc"))
 ap.add_argument("--report", default=os.environ.get("WALI_CONFORMANCE_REPORT",
                 os.path.expanduser("~/.cache/wali-run/conformance-report.tsv")))
 ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
+# The file-system sandbox stays on (inside the working directory it must behave as
+# Linux does); the cases also need the network, host programs and signals.
+ap.add_argument("--flags", default="--allow-net --allow-exec --allow-signals",
+                help="wali-run flags for the wasm side (default: %(default)s)")
 ap.add_argument("names", nargs="*")
 args = ap.parse_args()
 args.wali_run = os.path.abspath(args.wali_run)
@@ -56,7 +60,7 @@ def run_one(src, work):
         if b.returncode:
             return name, None, f"build failed: {' '.join(cmd[:1])}\n{b.stderr}"
     outs = []
-    for sub, cmd in (("n", [native]), ("w", [args.wali_run, wasm])):
+    for sub, cmd in (("n", [native]), ("w", [args.wali_run] + args.flags.split() + [wasm])):
         cwd = os.path.join(d, sub)
         os.makedirs(cwd)
         env = {"PATH": "/usr/bin:/bin", "HOME": cwd, "LANG": "C"}

@@ -2,6 +2,7 @@
 
 mod engine;
 mod manifest;
+mod policy;
 mod rewrite;
 mod run;
 
@@ -43,6 +44,37 @@ struct Cli {
     /// The guest's argv[0] (default: MODULE as given); execve of a module passes it on.
     #[arg(long, value_name = "NAME")]
     argv0: Option<OsString>,
+    /// Grant a host directory (or file) to the guest: HOST[:GUEST][:ro], e.g.
+    /// --dir /data:/mnt/data:ro (repeatable). The current directory is granted read-write
+    /// unless a policy file says `[fs] cwd = false`.
+    #[arg(long = "dir", value_name = "HOST[:GUEST][:ro]")]
+    dirs: Vec<String>,
+    /// Allow the network: all of it, or only these addresses (connect and bind), e.g.
+    /// --allow-net=127.0.0.1:8080,example.org:443 (PORT may be * or A-B).
+    #[arg(long, value_name = "HOST:PORT,...", num_args = 0..=1, require_equals = true, value_delimiter = ',', default_missing_value = "*")]
+    allow_net: Option<Vec<String>>,
+    /// Allow execve of host programs (they run outside the sandbox).
+    #[arg(long)]
+    allow_exec: bool,
+    /// Allow signals to processes other than the guest and its children.
+    #[arg(long)]
+    allow_signals: bool,
+    /// No sandbox: every syscall goes to the kernel as the reference engine does.
+    #[arg(long)]
+    allow_all: bool,
+    /// A policy file (TOML: [fs], [net], [process], [limits], [syscalls]; see README).
+    #[arg(long, value_name = "FILE")]
+    policy: Option<PathBuf>,
+    /// A limit: threads=N, fds=N, memory=SIZE (e.g. 512M), processes=N, cpu=SECONDS
+    /// (repeatable), e.g. --limit threads=64.
+    #[arg(long = "limit", value_name = "KEY=VALUE")]
+    limits: Vec<String>,
+    /// (Internal) the policy is exactly these flags: used when an execve runs a module.
+    #[arg(long, hide = true)]
+    policy_exact: bool,
+    /// (Internal) the sandbox's process counter, inherited across execve.
+    #[arg(long, hide = true, value_name = "FD")]
+    tree_fd: Option<i32>,
     /// Compile the module even if a cached compilation exists (and do not cache it).
     #[arg(long)]
     no_cache: bool,
@@ -202,6 +234,23 @@ fn main() {
     for (k, v) in &manifest.env {
         set_env(&mut env, k, &format!("{k}={v}"), "the manifest");
     }
+    let flags = policy::Flags {
+        policy: cli.policy.clone(),
+        dirs: cli.dirs.clone(),
+        allow_net: cli.allow_net.as_ref().map(|v| {
+            if v.iter().any(|r| r == "*") {
+                Vec::new()
+            } else {
+                v.clone()
+            }
+        }),
+        allow_exec: cli.allow_exec,
+        allow_signals: cli.allow_signals,
+        allow_all: cli.allow_all,
+        limits: cli.limits.clone(),
+        exact: cli.policy_exact,
+    };
+    let built = policy::build(&flags, &manifest.needs, &module_path).unwrap_or_else(|e| fail(2, e));
     for kv in &cli.env {
         let Some((k, _)) = kv.split_once('=') else {
             fail(2, format!("--env wants KEY=VALUE, got {kv:?}"))
@@ -242,6 +291,11 @@ fn main() {
     if cli.no_cache {
         exec_runtime.push(c"--no-cache".into());
     }
+    for f in &built.exec_flags {
+        exec_runtime.push(cstring(std::ffi::OsStr::new(f), "a policy flag"));
+    }
+    let mut pol = built.policy;
+    apply_limits(&mut pol, cli.tree_fd, &mut exec_runtime);
 
     let engine = engine::engine().unwrap_or_else(|e| {
         fail(
@@ -268,6 +322,7 @@ fn main() {
             ignored_signals,
             initial_mask,
             exec_runtime,
+            policy: pol,
         },
     ) {
         Ok(run::Outcome::Exit(code)) => std::process::exit(code),
@@ -304,4 +359,112 @@ fn set_env(env: &mut Vec<CString>, key: &str, kv: &str, what: &str) {
     let prefix = format!("{key}=");
     env.retain(|e| !e.as_bytes().starts_with(prefix.as_bytes()));
     env.push(cstring(std::ffi::OsStr::new(kv), what));
+}
+
+/// Limits the kernel keeps for us: open files and CPU time as rlimits (inherited by
+/// children), the process count in a shared page (inherited by fork, passed on to an
+/// execve'd runtime), CPU time also by a watchdog that says what happened.
+fn apply_limits(
+    pol: &mut wali_syscalls::policy::Policy,
+    tree_fd: Option<i32>,
+    exec_runtime: &mut Vec<CString>,
+) {
+    let l = pol.limits;
+    let set = |res, n: u64, hard: u64| {
+        let r = libc::rlimit {
+            rlim_cur: n as libc::rlim_t,
+            rlim_max: hard as libc::rlim_t,
+        };
+        // SAFETY: valid in-pointer.
+        if unsafe { libc::setrlimit(res, &r) } != 0 {
+            fail(
+                2,
+                format!("cannot set the limit: {}", std::io::Error::last_os_error()),
+            );
+        }
+    };
+    if let Some(n) = l.processes {
+        let fd = match tree_fd {
+            Some(fd) => fd,
+            None => {
+                // SAFETY: a valid name; no flags: the fd survives execve on purpose.
+                let fd = unsafe { libc::memfd_create(c"wali-run-tree".as_ptr(), 0) };
+                // SAFETY: fd is ours.
+                if fd < 0 || unsafe { libc::ftruncate(fd, 4096) } != 0 {
+                    fail(
+                        70,
+                        format!(
+                            "cannot set up the process limit: {}",
+                            std::io::Error::last_os_error()
+                        ),
+                    );
+                }
+                // Out of the guest's way (it expects low numbers to be its own); kept
+                // across execve on purpose.
+                // SAFETY: duplicating and closing a descriptor we own.
+                unsafe {
+                    let high = libc::fcntl(fd, libc::F_DUPFD, 200);
+                    if high >= 0 {
+                        libc::close(fd);
+                        high
+                    } else {
+                        fd
+                    }
+                }
+            }
+        };
+        // SAFETY: a fresh shared mapping of one page of the memfd.
+        let p = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                4096,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_SHARED,
+                fd,
+                0,
+            )
+        };
+        if p == libc::MAP_FAILED {
+            fail(
+                2,
+                format!("--tree-fd {fd}: {}", std::io::Error::last_os_error()),
+            );
+        }
+        // SAFETY: the page stays mapped for the life of the process; AtomicU32 has the
+        // layout of u32 and the page is zero-filled or was written only atomically.
+        let tree: &'static std::sync::atomic::AtomicU32 =
+            unsafe { &*(p as *const std::sync::atomic::AtomicU32) };
+        if tree_fd.is_none() {
+            tree.store(1, std::sync::atomic::Ordering::SeqCst);
+        }
+        let _ = n;
+        pol.tree = Some(tree);
+        let _ = wali_syscalls::process::TREE.set(tree);
+        exec_runtime.push(cstring(
+            std::ffi::OsStr::new(&format!("--tree-fd={fd}")),
+            "a flag",
+        ));
+    }
+    // Last: the runtime's own descriptors are open (and placed high) by now.
+    if let Some(n) = l.fds {
+        set(libc::RLIMIT_NOFILE, n, n);
+    }
+    if let Some(n) = l.cpu {
+        // The watchdog speaks first; the kernel's SIGKILL is the backstop.
+        set(libc::RLIMIT_CPU, n + 2, n + 2);
+        std::thread::Builder::new()
+            .name("wali-cpu-limit".into())
+            .spawn(move || loop {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+                // SAFETY: plain data out-parameter.
+                let mut ts: libc::timespec = unsafe { std::mem::zeroed() };
+                // SAFETY: valid out-pointer.
+                unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
+                if ts.tv_sec as u64 >= n {
+                    eprintln!("wali-run: the guest reached its CPU time limit of {n} s (limits.cpu); stopped");
+                    std::process::exit(152);
+                }
+            })
+            .unwrap_or_else(|e| fail(70, format!("cannot start the CPU watchdog: {e}")));
+    }
 }

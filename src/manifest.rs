@@ -1,7 +1,9 @@
 //! A module's own needs, from a TOML file beside it (`ruby.wasm` → `ruby.wasm.toml`):
 //! for now the environment it expects, with `{dir}` standing for the module's directory,
 //! so a module finds the files that belong to it (Ruby its standard library) from any
-//! working directory without flags. The policy issue extends this table.
+//! working directory without flags; and what it needs from the policy (`[needs]`: the
+//! directories it reads, network, host programs), which the operator's policy grants
+//! or refuses (src/policy.rs).
 
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -14,6 +16,34 @@ pub struct Manifest {
     /// overrides these).
     #[serde(default)]
     pub env: BTreeMap<String, String>,
+    #[serde(default)]
+    pub needs: Needs,
+}
+
+/// The module's own policy table.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Needs {
+    /// Directories it reads or writes; read-only ones inside its own directory are
+    /// granted by default.
+    #[serde(default)]
+    pub dirs: Vec<NeedDir>,
+    #[serde(default)]
+    pub net: bool,
+    #[serde(default)]
+    pub exec: bool,
+    /// The module's directory (canonical), filled in on load.
+    #[serde(skip)]
+    pub module_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NeedDir {
+    pub host: String,
+    pub guest: Option<String>,
+    #[serde(default)]
+    pub ro: bool,
 }
 
 /// The manifest's path for `module`.
@@ -59,5 +89,15 @@ pub fn load(module: &Path) -> Result<Manifest, String> {
         }
         *v = v.replace("{dir}", &dir.to_string_lossy());
     }
+    for d in m.needs.dirs.iter_mut() {
+        d.host = d.host.replace("{dir}", &dir.to_string_lossy());
+        if let Some(g) = d.guest.as_mut() {
+            *g = g.replace("{dir}", &dir.to_string_lossy());
+        }
+        if !Path::new(&d.host).is_absolute() {
+            d.host = dir.join(&d.host).to_string_lossy().into_owned();
+        }
+    }
+    m.needs.module_dir = Some(dir);
     Ok(m)
 }

@@ -146,7 +146,23 @@ pub fn run(
     wali_syscalls::add_to_linker(&mut linker).map_err(|e| one_line(&e))?;
     let mem = match &loaded.memory {
         Some((_, _, ty)) => {
-            let m = SharedMemory::new(engine, ty.clone())
+            let ty = match cfg.policy.limits.memory {
+                // The limit is the memory's maximum: wasm itself enforces it.
+                Some(bytes) => {
+                    let pages = bytes / 65536;
+                    if pages < ty.minimum() {
+                        return Err(format!(
+                            "the module needs {} MiB of memory at start, over its limit of {} MiB (limits.memory)",
+                            (ty.minimum() * 65536) >> 20,
+                            bytes >> 20
+                        ));
+                    }
+                    let max = ty.maximum().map_or(pages, |m| m.min(pages));
+                    wasmtime::MemoryType::shared(ty.minimum() as u32, max as u32)
+                }
+                None => ty.clone(),
+            };
+            let m = SharedMemory::new(engine, ty)
                 .map_err(|e| format!("cannot create memory: {}", one_line(&e)))?;
             GuestMem::new(m)
         }

@@ -168,6 +168,14 @@ pub(crate) fn register(l: &mut Linker<Ctx>) -> wasmtime::Result<()> {
         "__wasm_thread_spawn",
         |c: Caller<'_, Ctx>, _func: i32, arg: i32| -> i32 {
             let proc = c.data().proc.clone();
+            if let Some(n) = proc.policy.limits.threads {
+                if proc.threads.load(std::sync::atomic::Ordering::SeqCst) >= n as usize {
+                    crate::policy::limit_reached(&crate::policy::THREAD_LIMIT_SAID, || {
+                        format!("the guest reached its limit of {n} threads (limits.threads); thread creation answers EAGAIN")
+                    });
+                    return -crate::errno::EAGAIN.0;
+                }
+            }
             match proc.spawner.get() {
                 Some(s) => s.spawn(proc.clone(), arg as u32).unwrap_or_else(|e| -e.0),
                 None => -ENOSYS.0,

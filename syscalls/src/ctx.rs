@@ -63,6 +63,8 @@ pub struct ProcessConfig {
     /// The command that runs the runtime on a module (`execve` of a `.wasm`), e.g.
     /// `[/proc/self/exe, --strace]`; module path and arguments are appended.
     pub exec_runtime: Vec<CString>,
+    /// What the module may do.
+    pub policy: crate::policy::Policy,
 }
 
 /// One WALI process: state shared by all its threads.
@@ -82,6 +84,7 @@ pub struct Process {
     pub spawner: OnceLock<Arc<dyn Spawner>>,
     /// Directory offsets as the guest sees them (see `fs::getdents64`).
     pub dir_cookies: Mutex<DirCookies>,
+    pub policy: crate::policy::Policy,
 }
 
 /// Host directory offsets (ext4's are 64-bit hashes) stand-ins small enough for wasm32's
@@ -142,6 +145,7 @@ impl Process {
             exec_runtime: cfg.exec_runtime,
             spawner: OnceLock::new(),
             dir_cookies: Mutex::new(DirCookies::default()),
+            policy: cfg.policy,
         }))
     }
 }

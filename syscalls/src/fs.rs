@@ -69,7 +69,33 @@ pub fn open(cx: &mut Ctx, path: Path, flags: OpenFlags, mode: Mode) -> SysResult
 
 pub fn openat(cx: &mut Ctx, dir: DirFd, path: Path, flags: OpenFlags, mode: Mode) -> SysResult {
     let p = cx.mem.path(path.0)?;
-    sys!(SYS_openat, dirfd(dir.0), p.as_ptr(), flags.0, mode.0)
+    match vfs(cx) {
+        // The environment file the runtime made for this guest (`__get_init_envfile`).
+        Some(_) if cx.proc.env_file.as_ref() == Some(&p) => {
+            sys!(
+                SYS_openat,
+                libc::AT_FDCWD,
+                p.as_ptr(),
+                libc::O_RDONLY | libc::O_CLOEXEC
+            )
+        }
+        Some(v) => Ok(v.open(dir.0, &p, flags.0, mode.0)?),
+        None => sys!(SYS_openat, dirfd(dir.0), p.as_ptr(), flags.0, mode.0),
+    }
+}
+
+/// The sandbox's view of the file system, or `None` for pass-through.
+#[inline(always)]
+pub(crate) fn vfs(cx: &Ctx) -> Option<&crate::sandbox::Vfs> {
+    cx.proc.policy.vfs.as_ref()
+}
+
+/// A descriptor the guest holds may be changed only if it is outside read-only grants.
+fn fd_writable(cx: &Ctx, fd: i32) -> Result<(), Errno> {
+    match vfs(cx) {
+        Some(v) => v.fd_writable(fd),
+        None => Ok(()),
+    }
 }
 
 pub fn close(_cx: &mut Ctx, fd: Fd) -> SysResult {
@@ -122,7 +148,29 @@ pub fn fstat(cx: &mut Ctx, fd: Fd, buf: Ptr) -> SysResult {
 pub fn newfstatat(cx: &mut Ctx, dir: DirFd, path: Path, buf: Ptr, flags: AtFlags) -> SysResult {
     let p = cx.mem.path(path.0)?;
     let b = cx.mem.host(buf.0, STAT_SIZE)?;
-    sys!(SYS_newfstatat, dirfd(dir.0), p.as_ptr(), b, flags.0)
+    let Some(v) = vfs(cx) else {
+        return sys!(SYS_newfstatat, dirfd(dir.0), p.as_ptr(), b, flags.0);
+    };
+    // SAFETY: plain data; the kernel fills it.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    v.stat_with(dir.0, &p, flags.0, |d, n, f| {
+        // SAFETY: valid name and host out-pointer.
+        sys!(SYS_newfstatat, d, n.as_ptr(), &mut st as *mut libc::stat, f).map_err(errno_of)?;
+        Ok(st.st_mode)
+    })?;
+    // SAFETY: stat is plain data of STAT_SIZE bytes.
+    let bytes =
+        unsafe { std::slice::from_raw_parts((&st as *const libc::stat).cast::<u8>(), STAT_SIZE) };
+    cx.mem.write_bytes(buf.0, bytes)?;
+    Ok(0)
+}
+
+/// The errno of a handler result (sandbox callbacks speak `Errno`).
+pub(crate) fn errno_of(s: crate::ctx::Stop) -> Errno {
+    match s {
+        crate::ctx::Stop::Errno(e) => e,
+        crate::ctx::Stop::Exit(_) => EINTR,
+    }
 }
 
 pub fn statx(
@@ -135,12 +183,35 @@ pub fn statx(
 ) -> SysResult {
     let p = cx.mem.path(path.0)?;
     let b = cx.mem.host(buf.0, STATX_SIZE)?;
-    sys!(SYS_statx, dirfd(dir.0), p.as_ptr(), flags.0, mask.0, b)
+    let Some(v) = vfs(cx) else {
+        return sys!(SYS_statx, dirfd(dir.0), p.as_ptr(), flags.0, mask.0, b);
+    };
+    let mut sx = [0u8; STATX_SIZE];
+    v.stat_with(dir.0, &p, flags.0, |d, n, f| {
+        sys!(
+            SYS_statx,
+            d,
+            n.as_ptr(),
+            f,
+            mask.0 | libc::STATX_TYPE,
+            sx.as_mut_ptr()
+        )
+        .map_err(errno_of)?;
+        // stx_mode: u16 at offset 28.
+        Ok(u16::from_le_bytes([sx[28], sx[29]]) as u32)
+    })?;
+    cx.mem.write_bytes(buf.0, &sx)?;
+    Ok(0)
 }
 
 pub fn statfs(cx: &mut Ctx, path: Path, buf: Ptr) -> SysResult {
     let p = cx.mem.path(path.0)?;
     let b = cx.mem.host(buf.0, STATFS_SIZE)?;
+    if let Some(v) = vfs(cx) {
+        return Ok(v.via_proc(&p, true, |h| {
+            sys!(SYS_statfs, h.as_ptr(), b).map_err(errno_of)
+        })?);
+    }
     sys!(SYS_statfs, p.as_ptr(), b)
 }
 
@@ -222,11 +293,17 @@ pub fn access(cx: &mut Ctx, path: Path, mode: Int) -> SysResult {
 pub fn faccessat(cx: &mut Ctx, dir: DirFd, path: Path, mode: Int, _flags: AtFlags) -> SysResult {
     // The faccessat syscall itself has no flags argument.
     let p = cx.mem.path(path.0)?;
+    if let Some(v) = vfs(cx) {
+        return Ok(v.access(dir.0, &p, mode.0, 0)?);
+    }
     sys!(SYS_faccessat, dirfd(dir.0), p.as_ptr(), mode.0)
 }
 
 pub fn faccessat2(cx: &mut Ctx, dir: DirFd, path: Path, mode: Int, flags: AtFlags) -> SysResult {
     let p = cx.mem.path(path.0)?;
+    if let Some(v) = vfs(cx) {
+        return Ok(v.access(dir.0, &p, mode.0, flags.0)?);
+    }
     sys!(SYS_faccessat2, dirfd(dir.0), p.as_ptr(), mode.0, flags.0)
 }
 
@@ -272,11 +349,15 @@ pub fn fdatasync(_cx: &mut Ctx, fd: Fd) -> SysResult {
 }
 
 pub fn ftruncate(_cx: &mut Ctx, fd: Fd, len: Off) -> SysResult {
+    // Needs a descriptor open for writing, which a read-only grant never hands out.
     sys!(SYS_ftruncate, fd.0, len.0)
 }
 
 pub fn truncate(cx: &mut Ctx, path: Path, len: Off) -> SysResult {
     let p = cx.mem.path(path.0)?;
+    if let Some(v) = vfs(cx) {
+        return Ok(v.truncate(&p, len.0)?);
+    }
     sys!(SYS_truncate, p.as_ptr(), len.0)
 }
 
@@ -286,16 +367,30 @@ pub fn fadvise(_cx: &mut Ctx, fd: Fd, off: Off, len: Off, advice: Int) -> SysRes
 
 pub fn getcwd(cx: &mut Ctx, buf: Ptr, size: Len) -> SysResult {
     let b = cx.mem.host(buf.0, size.0 as usize)?;
-    sys!(SYS_getcwd, b, size.0)
+    let Some(v) = vfs(cx) else {
+        return sys!(SYS_getcwd, b, size.0);
+    };
+    let c = v.getcwd();
+    if c.len() > size.0 as usize {
+        return Err(ERANGE.into());
+    }
+    cx.mem.write_bytes(buf.0, &c)?;
+    Ok(c.len() as i64)
 }
 
 pub fn chdir(cx: &mut Ctx, path: Path) -> SysResult {
     let p = cx.mem.path(path.0)?;
-    sys!(SYS_chdir, p.as_ptr())
+    match vfs(cx) {
+        Some(v) => Ok(v.chdir(&p)?),
+        None => sys!(SYS_chdir, p.as_ptr()),
+    }
 }
 
-pub fn fchdir(_cx: &mut Ctx, fd: Fd) -> SysResult {
-    sys!(SYS_fchdir, fd.0)
+pub fn fchdir(cx: &mut Ctx, fd: Fd) -> SysResult {
+    match vfs(cx) {
+        Some(v) => Ok(v.fchdir(fd.0)?),
+        None => sys!(SYS_fchdir, fd.0),
+    }
 }
 
 pub fn chroot(cx: &mut Ctx, path: Path) -> SysResult {
@@ -324,6 +419,9 @@ pub fn renameat2(
 ) -> SysResult {
     let o = cx.mem.path(old.0)?;
     let n = cx.mem.path(new.0)?;
+    if let Some(v) = vfs(cx) {
+        return Ok(v.rename(od.0, &o, nd.0, &n, flags.0)?);
+    }
     sys!(
         SYS_renameat2,
         dirfd(od.0),
@@ -340,6 +438,11 @@ pub fn mkdir(cx: &mut Ctx, path: Path, mode: Mode) -> SysResult {
 
 pub fn mkdirat(cx: &mut Ctx, dir: DirFd, path: Path, mode: Mode) -> SysResult {
     let p = cx.mem.path(path.0)?;
+    if let Some(v) = vfs(cx) {
+        return Ok(v.create(dir.0, &p, |d, n| {
+            sys!(SYS_mkdirat, d, n.as_ptr(), mode.0).map_err(errno_of)
+        })?);
+    }
     sys!(SYS_mkdirat, dirfd(dir.0), p.as_ptr(), mode.0)
 }
 
@@ -353,6 +456,9 @@ pub fn unlink(cx: &mut Ctx, path: Path) -> SysResult {
 
 pub fn unlinkat(cx: &mut Ctx, dir: DirFd, path: Path, flags: AtFlags) -> SysResult {
     let p = cx.mem.path(path.0)?;
+    if let Some(v) = vfs(cx) {
+        return Ok(v.unlink(dir.0, &p, flags.0)?);
+    }
     sys!(SYS_unlinkat, dirfd(dir.0), p.as_ptr(), flags.0)
 }
 
@@ -377,6 +483,9 @@ pub fn linkat(
 ) -> SysResult {
     let o = cx.mem.path(old.0)?;
     let n = cx.mem.path(new.0)?;
+    if let Some(v) = vfs(cx) {
+        return Ok(v.link(od.0, &o, nd.0, &n, flags.0)?);
+    }
     sys!(
         SYS_linkat,
         dirfd(od.0),
@@ -394,6 +503,12 @@ pub fn symlink(cx: &mut Ctx, target: Path, link: Path) -> SysResult {
 pub fn symlinkat(cx: &mut Ctx, target: Path, dir: DirFd, link: Path) -> SysResult {
     let t = cx.mem.path(target.0)?;
     let l = cx.mem.path(link.0)?;
+    if let Some(v) = vfs(cx) {
+        // The target is only text: it is resolved (in the sandbox) when followed.
+        return Ok(v.create(dir.0, &l, |d, n| {
+            sys!(SYS_symlinkat, t.as_ptr(), d, n.as_ptr()).map_err(errno_of)
+        })?);
+    }
     sys!(SYS_symlinkat, t.as_ptr(), dirfd(dir.0), l.as_ptr())
 }
 
@@ -404,15 +519,21 @@ pub fn readlink(cx: &mut Ctx, path: Path, buf: OutBuf, size: Len) -> SysResult {
 pub fn readlinkat(cx: &mut Ctx, dir: DirFd, path: Path, buf: OutBuf, size: Len) -> SysResult {
     let p = cx.mem.path(path.0)?;
     let b = cx.mem.host(buf.0, size.0 as usize)?;
+    if let Some(v) = vfs(cx) {
+        let mut host = vec![0u8; (size.0 as usize).min(libc::PATH_MAX as usize)];
+        let n = v.readlink(dir.0, &p, &mut host)? as usize;
+        cx.mem.write_bytes(buf.0, &host[..n])?;
+        return Ok(n as i64);
+    }
     sys!(SYS_readlinkat, dirfd(dir.0), p.as_ptr(), b, size.0)
 }
 
 pub fn chmod(cx: &mut Ctx, path: Path, mode: Mode) -> SysResult {
-    let p = cx.mem.path(path.0)?;
-    sys!(SYS_fchmodat, dirfd(libc::AT_FDCWD), p.as_ptr(), mode.0)
+    fchmodat(cx, DirFd(libc::AT_FDCWD), path, mode, AtFlags(0))
 }
 
-pub fn fchmod(_cx: &mut Ctx, fd: Fd, mode: Mode) -> SysResult {
+pub fn fchmod(cx: &mut Ctx, fd: Fd, mode: Mode) -> SysResult {
+    fd_writable(cx, fd.0)?;
     sys!(SYS_fchmod, fd.0, mode.0)
 }
 
@@ -426,6 +547,9 @@ pub fn fchmodat(cx: &mut Ctx, dir: DirFd, path: Path, mode: Mode, flags: AtFlags
     if flags.0 != 0 {
         return Err(EOPNOTSUPP.into());
     }
+    if let Some(v) = vfs(cx) {
+        return Ok(v.chmod(dir.0, &p, mode.0, 0)?);
+    }
     sys!(SYS_fchmodat, dirfd(dir.0), p.as_ptr(), mode.0)
 }
 
@@ -433,7 +557,8 @@ pub fn chown(cx: &mut Ctx, path: Path, owner: UInt, group: UInt) -> SysResult {
     fchownat(cx, DirFd(libc::AT_FDCWD), path, owner, group, AtFlags(0))
 }
 
-pub fn fchown(_cx: &mut Ctx, fd: Fd, owner: UInt, group: UInt) -> SysResult {
+pub fn fchown(cx: &mut Ctx, fd: Fd, owner: UInt, group: UInt) -> SysResult {
+    fd_writable(cx, fd.0)?;
     sys!(SYS_fchown, fd.0, owner.0, group.0)
 }
 
@@ -446,6 +571,9 @@ pub fn fchownat(
     flags: AtFlags,
 ) -> SysResult {
     let p = cx.mem.path(path.0)?;
+    if let Some(v) = vfs(cx) {
+        return Ok(v.chown(dir.0, &p, owner.0, group.0, flags.0)?);
+    }
     sys!(
         SYS_fchownat,
         dirfd(dir.0),
@@ -493,6 +621,32 @@ pub fn utimensat(cx: &mut Ctx, dir: DirFd, path: Path, times: Ptr, flags: AtFlag
         Some(cx.mem.path(path.0)?)
     };
     let t = cx.mem.host_opt(times.0, TIMESPEC_PAIR)?;
+    if let Some(v) = vfs(cx) {
+        return match &p {
+            None => {
+                v.fd_writable(dir.0)?;
+                sys!(SYS_utimensat, dir.0, std::ptr::null::<u8>(), t, flags.0)
+            }
+            Some(p) => {
+                let ts = if times.0 == 0 {
+                    None
+                } else {
+                    let w: [i64; 4] = cx.mem.read(times.0)?;
+                    Some([
+                        libc::timespec {
+                            tv_sec: w[0],
+                            tv_nsec: w[1],
+                        },
+                        libc::timespec {
+                            tv_sec: w[2],
+                            tv_nsec: w[3],
+                        },
+                    ])
+                };
+                Ok(v.utimens(dir.0, p, ts, flags.0)?)
+            }
+        };
+    }
     let pp = p.as_ref().map_or(std::ptr::null(), |c| c.as_ptr());
     sys!(SYS_utimensat, dirfd(dir.0), pp, t, flags.0)
 }
@@ -504,6 +658,17 @@ pub fn futimesat(cx: &mut Ctx, dir: DirFd, path: Path, times: Ptr) -> SysResult 
         Some(cx.mem.path(path.0)?)
     };
     let t = cx.mem.host_opt(times.0, TIMESPEC_PAIR)?;
+    if let Some(v) = vfs(cx) {
+        let ts = timevals_to_timespecs(cx, times.0)?;
+        let tp = ts.as_ref().map_or(std::ptr::null(), |x| x.as_ptr());
+        return match &p {
+            None => {
+                v.fd_writable(dir.0)?;
+                sys!(SYS_utimensat, dir.0, std::ptr::null::<u8>(), tp, 0)
+            }
+            Some(p) => Ok(v.utimens(dir.0, p, ts, 0)?),
+        };
+    }
     let pp = p.as_ref().map_or(std::ptr::null(), |c| c.as_ptr());
     sys!(SYS_futimesat, dirfd(dir.0), pp, t)
 }
@@ -511,6 +676,10 @@ pub fn futimesat(cx: &mut Ctx, dir: DirFd, path: Path, times: Ptr) -> SysResult 
 pub fn utimes(cx: &mut Ctx, path: Path, times: Ptr) -> SysResult {
     let p = cx.mem.path(path.0)?;
     let t = cx.mem.host_opt(times.0, TIMESPEC_PAIR)?;
+    if let Some(v) = vfs(cx) {
+        let ts = timevals_to_timespecs(cx, times.0)?;
+        return Ok(v.utimens(libc::AT_FDCWD, &p, ts, 0)?);
+    }
     sys!(SYS_utimes, p.as_ptr(), t)
 }
 
@@ -520,4 +689,25 @@ pub fn eventfd(_cx: &mut Ctx, init: UInt) -> SysResult {
 
 pub fn eventfd2(_cx: &mut Ctx, init: UInt, flags: Int) -> SysResult {
     sys!(SYS_eventfd2, init.0, flags.0)
+}
+
+/// `struct timeval[2]` (16 bytes each) as `timespec[2]`, for utimes through the sandbox.
+fn timevals_to_timespecs(cx: &Ctx, p: u32) -> Result<Option<[libc::timespec; 2]>, Errno> {
+    if p == 0 {
+        return Ok(None);
+    }
+    let tv: [i64; 4] = cx.mem.read(p)?;
+    if !(0..1_000_000).contains(&tv[1]) || !(0..1_000_000).contains(&tv[3]) {
+        return Err(EINVAL);
+    }
+    Ok(Some([
+        libc::timespec {
+            tv_sec: tv[0],
+            tv_nsec: tv[1] * 1000,
+        },
+        libc::timespec {
+            tv_sec: tv[2],
+            tv_nsec: tv[3] * 1000,
+        },
+    ]))
 }

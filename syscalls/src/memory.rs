@@ -22,7 +22,14 @@ fn back(cx: &Ctx, p: &Placed) -> Result<(), Errno> {
     let have = cx.mem.len() as u64;
     if p.need_top > have {
         let mem = cx.mem.shared().ok_or(ENOMEM)?;
-        mem.grow((p.need_top - have) / 65536).map_err(|_| ENOMEM)?;
+        mem.grow((p.need_top - have) / 65536).map_err(|_| {
+            if let Some(n) = cx.proc.policy.limits.memory {
+                crate::policy::limit_reached(&crate::policy::MEMORY_LIMIT_SAID, || {
+                    format!("the guest reached its memory limit of {} MiB (limits.memory); allocations answer ENOMEM", n >> 20)
+                });
+            }
+            ENOMEM
+        })?;
     }
     Ok(())
 }

@@ -111,6 +111,11 @@ pub fn preadv(cx: &mut Ctx, fd: Fd, iov: Ptr, cnt: Int, lo: Off, hi: Off) -> Sys
 
 pub fn mknodat(cx: &mut Ctx, dir: DirFd, path: Path, mode: Mode, dev: UInt) -> SysResult {
     let p = cx.mem.path(path.0)?;
+    if let Some(v) = crate::fs::vfs(cx) {
+        return Ok(v.create(dir.0, &p, |d, n| {
+            sys!(SYS_mknodat, d, n.as_ptr(), mode.0, dev.0).map_err(crate::fs::errno_of)
+        })?);
+    }
     sys!(SYS_mknodat, dirfd(dir.0), p.as_ptr(), mode.0, dev.0)
 }
 
@@ -120,6 +125,15 @@ pub fn mknod(cx: &mut Ctx, path: Path, mode: Mode, dev: UInt) -> SysResult {
 
 pub fn lchown(cx: &mut Ctx, path: Path, owner: UInt, group: UInt) -> SysResult {
     let p = cx.mem.path(path.0)?;
+    if let Some(v) = crate::fs::vfs(cx) {
+        return Ok(v.chown(
+            libc::AT_FDCWD,
+            &p,
+            owner.0,
+            group.0,
+            libc::AT_SYMLINK_NOFOLLOW,
+        )?);
+    }
     sys!(SYS_lchown, p.as_ptr(), owner.0, group.0)
 }
 
@@ -145,6 +159,18 @@ pub fn inotify_init1(_cx: &mut Ctx, flags: Int) -> SysResult {
 
 pub fn inotify_add_watch(cx: &mut Ctx, fd: Fd, path: Path, mask: UInt) -> SysResult {
     let p = cx.mem.path(path.0)?;
+    if let Some(v) = crate::fs::vfs(cx) {
+        let follow = mask.0 & libc::IN_DONT_FOLLOW == 0;
+        return Ok(v.via_proc(&p, follow, |h| {
+            sys!(
+                SYS_inotify_add_watch,
+                fd.0,
+                h.as_ptr(),
+                mask.0 & !libc::IN_DONT_FOLLOW
+            )
+            .map_err(crate::fs::errno_of)
+        })?);
+    }
     sys!(SYS_inotify_add_watch, fd.0, p.as_ptr(), mask.0)
 }
 

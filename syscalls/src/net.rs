@@ -13,8 +13,106 @@ use crate::fs::host_iovecs;
 const SOCKADDR_MAX: u32 = 128;
 const MSGHDR: usize = 36;
 
-pub fn socket(_cx: &mut Ctx, domain: Int, ty: Int, proto: Int) -> SysResult {
+pub fn socket(cx: &mut Ctx, domain: Int, ty: Int, proto: Int) -> SysResult {
+    let pol = &cx.proc.policy;
+    if pol.connect.is_some() || pol.bind.is_some() {
+        // A restricted network has unix and IP sockets only, and no raw ones.
+        let raw = ty.0 & 0xf == libc::SOCK_RAW || ty.0 & 0xf == 10 /* SOCK_PACKET */;
+        if ![libc::AF_UNIX, libc::AF_INET, libc::AF_INET6].contains(&domain.0)
+            || (raw && domain.0 != libc::AF_UNIX)
+        {
+            crate::policy::refuse("only unix and IP sockets without --allow-net");
+            return Err(EACCES.into());
+        }
+    }
     sys!(SYS_socket, domain.0, ty.0, proto.0)
+}
+
+/// A socket address the policy has checked, copied out of guest memory (so another
+/// thread cannot change it after the check); unix paths rewritten to the sandbox's.
+struct HostAddr<'a> {
+    buf: [u8; 128],
+    len: u32,
+    _keep: Option<crate::sandbox::Obj<'a>>,
+}
+
+impl HostAddr<'_> {
+    fn ptr(&self) -> *const u8 {
+        self.buf.as_ptr()
+    }
+}
+
+/// `None` when nothing restricts addresses (the guest's bytes go to the kernel as is).
+fn checked_addr(cx: &Ctx, addr: u32, len: u32, bind: bool) -> Result<Option<HostAddr<'_>>, Errno> {
+    let pol = &cx.proc.policy;
+    if addr == 0 || (pol.vfs.is_none() && pol.connect.is_none() && pol.bind.is_none()) {
+        return Ok(None);
+    }
+    if len > SOCKADDR_MAX {
+        return Err(EINVAL);
+    }
+    let mut h = HostAddr {
+        buf: [0; 128],
+        len,
+        _keep: None,
+    };
+    let src = cx.mem.read_bytes(addr, len as usize)?;
+    h.buf[..src.len()].copy_from_slice(&src);
+    if len < 2 {
+        return Ok(Some(h)); // the kernel answers EINVAL
+    }
+    let family = u16::from_ne_bytes([h.buf[0], h.buf[1]]) as i32;
+    let port = u16::from_be_bytes([h.buf[2], h.buf[3]]);
+    let sa = match family {
+        libc::AF_INET if len >= 8 => {
+            let ip = std::net::Ipv4Addr::new(h.buf[4], h.buf[5], h.buf[6], h.buf[7]);
+            Some(std::net::SocketAddr::from((ip, port)))
+        }
+        libc::AF_INET6 if len >= 24 => {
+            let mut o = [0u8; 16];
+            o.copy_from_slice(&h.buf[8..24]);
+            Some(std::net::SocketAddr::from((
+                std::net::Ipv6Addr::from(o),
+                port,
+            )))
+        }
+        libc::AF_UNIX => {
+            let path = &h.buf[2..len as usize];
+            if path.is_empty() {
+                return Ok(Some(h)); // autobind
+            }
+            if path[0] == 0 {
+                pol.may_abstract()?;
+                return Ok(Some(h));
+            }
+            let Some(v) = pol.vfs.as_ref() else {
+                return Ok(Some(h));
+            };
+            let end = path.iter().position(|&b| b == 0).unwrap_or(path.len());
+            let p = std::ffi::CString::new(&path[..end]).map_err(|_| EINVAL)?;
+            let (obj, host) = v.unix_path(&p, bind)?;
+            let hb = host.as_bytes_with_nul();
+            if hb.len() > 108 {
+                return Err(ENAMETOOLONG);
+            }
+            h.buf[2..2 + hb.len()].copy_from_slice(hb);
+            h.len = (2 + hb.len()) as u32;
+            h._keep = Some(obj);
+            return Ok(Some(h));
+        }
+        libc::AF_UNSPEC if !bind => return Ok(Some(h)),
+        _ => None,
+    };
+    match sa {
+        Some(a) if bind => pol.may_bind(&a)?,
+        Some(a) => pol.may_connect(&a)?,
+        None if pol.connect.is_none() && pol.bind.is_none() => {}
+        None => {
+            crate::policy::refuse("address family not granted");
+            return Err(EACCES);
+        }
+    }
+    Ok(Some(h))
 }
 
 pub fn socketpair(cx: &mut Ctx, domain: Int, ty: Int, proto: Int, sv: Ptr) -> SysResult {
@@ -45,11 +143,17 @@ fn addr_out(cx: &Ctx, addr: u32, lenp: u32) -> Result<(*mut u8, *mut u8), Errno>
 
 pub fn bind(cx: &mut Ctx, fd: Fd, addr: SockAddr, len: UInt) -> SysResult {
     let a = addr_in(cx, addr.0, len.0)?;
+    if let Some(h) = checked_addr(cx, addr.0, len.0, true)? {
+        return sys!(SYS_bind, fd.0, h.ptr(), h.len);
+    }
     sys!(SYS_bind, fd.0, a, len.0)
 }
 
 pub fn connect(cx: &mut Ctx, fd: Fd, addr: SockAddr, len: UInt) -> SysResult {
     let a = addr_in(cx, addr.0, len.0)?;
+    if let Some(h) = checked_addr(cx, addr.0, len.0, false)? {
+        return sys!(SYS_connect, fd.0, h.ptr(), h.len);
+    }
     sys!(SYS_connect, fd.0, a, len.0)
 }
 
@@ -63,7 +167,53 @@ pub fn accept(cx: &mut Ctx, fd: Fd, addr: OutSockAddr, lenp: Ptr) -> SysResult {
 
 pub fn accept4(cx: &mut Ctx, fd: Fd, addr: OutSockAddr, lenp: Ptr, flags: Int) -> SysResult {
     let (a, l) = addr_out(cx, addr.0, lenp.0)?;
-    sys!(SYS_accept4, fd.0, a, l, flags.0)
+    let cap = if a.is_null() {
+        0
+    } else {
+        cx.mem.read::<u32>(lenp.0)?
+    };
+    let r = sys!(SYS_accept4, fd.0, a, l, flags.0)?;
+    fix_unix_len(cx, addr.0, lenp.0, cap)?;
+    Ok(r)
+}
+
+/// A unix address the kernel reported may be a path the sandbox bound through its own
+/// descriptors: write the guest's name for it instead (`cap`: the buffer's size).
+fn fix_unix(cx: &Ctx, addr: u32, cap: u32, len: u32) -> Result<Option<u32>, Errno> {
+    let Some(v) = crate::fs::vfs(cx) else {
+        return Ok(None);
+    };
+    if addr == 0 || len < 3 || cap < 3 {
+        return Ok(None);
+    }
+    let got = cx
+        .mem
+        .read_bytes(addr, cap.min(len).min(SOCKADDR_MAX) as usize)?;
+    if u16::from_ne_bytes([got[0], got[1]]) as i32 != libc::AF_UNIX {
+        return Ok(None);
+    }
+    let path = &got[2..];
+    let end = path.iter().position(|&b| b == 0).unwrap_or(path.len());
+    let Some(g) = v.unix_name(&path[..end]) else {
+        return Ok(None);
+    };
+    let mut out = got[..2].to_vec();
+    out.extend_from_slice(&g);
+    out.push(0);
+    let n = out.len().min(cap as usize);
+    cx.mem.write_bytes(addr, &out[..n])?;
+    Ok(Some(out.len() as u32))
+}
+
+fn fix_unix_len(cx: &Ctx, addr: u32, lenp: u32, cap: u32) -> Result<(), Errno> {
+    if addr == 0 {
+        return Ok(());
+    }
+    let len: u32 = cx.mem.read(lenp)?;
+    if let Some(n) = fix_unix(cx, addr, cap, len)? {
+        cx.mem.write(lenp, n)?;
+    }
+    Ok(())
 }
 
 pub fn getsockname(cx: &mut Ctx, fd: Fd, addr: OutSockAddr, lenp: Ptr) -> SysResult {
@@ -71,7 +221,10 @@ pub fn getsockname(cx: &mut Ctx, fd: Fd, addr: OutSockAddr, lenp: Ptr) -> SysRes
     if a.is_null() {
         return Err(EFAULT.into());
     }
-    sys!(SYS_getsockname, fd.0, a, l)
+    let cap: u32 = cx.mem.read(lenp.0)?;
+    let r = sys!(SYS_getsockname, fd.0, a, l)?;
+    fix_unix_len(cx, addr.0, lenp.0, cap)?;
+    Ok(r)
 }
 
 pub fn getpeername(cx: &mut Ctx, fd: Fd, addr: OutSockAddr, lenp: Ptr) -> SysResult {
@@ -79,7 +232,10 @@ pub fn getpeername(cx: &mut Ctx, fd: Fd, addr: OutSockAddr, lenp: Ptr) -> SysRes
     if a.is_null() {
         return Err(EFAULT.into());
     }
-    sys!(SYS_getpeername, fd.0, a, l)
+    let cap: u32 = cx.mem.read(lenp.0)?;
+    let r = sys!(SYS_getpeername, fd.0, a, l)?;
+    fix_unix_len(cx, addr.0, lenp.0, cap)?;
+    Ok(r)
 }
 
 pub fn shutdown(_cx: &mut Ctx, fd: Fd, how: Int) -> SysResult {
@@ -97,6 +253,9 @@ pub fn sendto(
 ) -> SysResult {
     let b = cx.mem.host(buf.0, len.0 as usize)?;
     let a = addr_in(cx, addr.0, alen.0)?;
+    if let Some(h) = checked_addr(cx, addr.0, alen.0, false)? {
+        return sys!(SYS_sendto, fd.0, b, len.0, flags.0, h.ptr(), h.len);
+    }
     sys!(SYS_sendto, fd.0, b, len.0, flags.0, a, alen.0)
 }
 
@@ -111,7 +270,14 @@ pub fn recvfrom(
 ) -> SysResult {
     let b = cx.mem.host(buf.0, len.0 as usize)?;
     let (a, l) = addr_out(cx, addr.0, lenp.0)?;
-    sys!(SYS_recvfrom, fd.0, b, len.0, flags.0, a, l)
+    let cap = if a.is_null() {
+        0
+    } else {
+        cx.mem.read::<u32>(lenp.0)?
+    };
+    let r = sys!(SYS_recvfrom, fd.0, b, len.0, flags.0, a, l)?;
+    fix_unix_len(cx, addr.0, lenp.0, cap)?;
+    Ok(r)
 }
 
 pub fn setsockopt(cx: &mut Ctx, fd: Fd, level: Int, name: Int, val: Ptr, len: UInt) -> SysResult {
@@ -159,7 +325,13 @@ fn host_msg(cx: &Ctx, msg: u32) -> Result<Msg, Errno> {
 
 pub fn sendmsg(cx: &mut Ctx, fd: Fd, msg: Ptr, flags: Int) -> SysResult {
     cx.mem.host(msg.0, MSGHDR)?;
-    let m = host_msg(cx, msg.0)?;
+    let mut m = host_msg(cx, msg.0)?;
+    let [name, namelen]: [u32; 2] = cx.mem.read(msg.0)?;
+    let h = checked_addr(cx, name, namelen.min(SOCKADDR_MAX), false)?;
+    if let Some(h) = &h {
+        m.hdr.msg_name = h.ptr() as *mut libc::c_void;
+        m.hdr.msg_namelen = h.len;
+    }
     sys!(SYS_sendmsg, fd.0, &m.hdr as *const libc::msghdr, flags.0)
 }
 
@@ -168,7 +340,11 @@ pub fn recvmsg(cx: &mut Ctx, fd: Fd, msg: Ptr, flags: Int) -> SysResult {
     let mut m = host_msg(cx, msg.0)?;
     let n = sys!(SYS_recvmsg, fd.0, &mut m.hdr as *mut libc::msghdr, flags.0)?;
     // What the kernel reports back: name length, control length, flags.
-    cx.mem.write(msg.0 + 4, m.hdr.msg_namelen)?;
+    let name: u32 = cx.mem.read(msg.0)?;
+    let cap: u32 = cx.mem.read(msg.0 + 4)?;
+    let namelen =
+        fix_unix(cx, name, cap.min(SOCKADDR_MAX), m.hdr.msg_namelen)?.unwrap_or(m.hdr.msg_namelen);
+    cx.mem.write(msg.0 + 4, namelen)?;
     cx.mem.write(msg.0 + 24, m.hdr.msg_controllen as u32)?;
     cx.mem.write(msg.0 + 32, m.hdr.msg_flags)?;
     Ok(n)

@@ -19,18 +19,49 @@ pub fn exit_group(_cx: &mut Ctx, status: Int) -> SysResult {
 }
 
 pub fn fork(cx: &mut Ctx) -> SysResult {
+    let pol = &cx.proc.policy;
+    if !pol.fork {
+        return Err(crate::policy::denied("fork needs process.fork").into());
+    }
+    // The process limit counts every live process of this sandbox (shared memory).
+    if let (Some(tree), Some(n)) = (pol.tree, pol.limits.processes) {
+        if tree.fetch_add(1, Ordering::SeqCst) >= n {
+            tree.fetch_sub(1, Ordering::SeqCst);
+            crate::policy::limit_reached(&crate::policy::PROCESS_LIMIT_SAID, || {
+                format!("the guest reached its limit of {n} processes (limits.processes); fork answers EAGAIN")
+            });
+            return Err(EAGAIN.into());
+        }
+    }
     // SAFETY: fork has no memory preconditions; the child goes on in this thread only,
     // which is the only thread that runs guest code for it.
     let pid = unsafe { libc::fork() };
     if pid < 0 {
+        if let Some(t) = pol.tree {
+            t.fetch_sub(1, Ordering::SeqCst);
+        }
         return Err(Errno::last().into());
     }
     if pid == 0 {
+        if pol.tree.is_some() {
+            // SAFETY: a plain function pointer; it runs at exit.
+            unsafe { libc::atexit(leave_tree) };
+        }
         cx.proc.threads.store(1, Ordering::SeqCst);
         // SAFETY: no preconditions.
         cx.tid = unsafe { libc::gettid() };
     }
     Ok(pid as i64)
+}
+
+/// The sandbox's live-process count, set once by the engine layer for `leave_tree`.
+pub static TREE: std::sync::OnceLock<&'static std::sync::atomic::AtomicU32> =
+    std::sync::OnceLock::new();
+
+extern "C" fn leave_tree() {
+    if let Some(t) = TREE.get() {
+        t.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// A NULL-terminated guest array of string pointers.
@@ -71,7 +102,10 @@ fn ptrs(v: &[CString]) -> Vec<*const libc::c_char> {
 }
 
 pub fn execve(cx: &mut Ctx, path: Path, argv: Ptr, envp: Ptr) -> SysResult {
-    let file = cx.mem.path(path.0)?;
+    let mut file = cx.mem.path(path.0)?;
+    if let Some(v) = crate::fs::vfs(cx) {
+        file = v.exec_file(&file)?;
+    }
     let mut total = 0;
     let args = strings(cx, argv.0, &mut total)?;
     let env = strings(cx, envp.0, &mut total)?;
@@ -97,6 +131,11 @@ pub fn execve(cx: &mut Ctx, path: Path, argv: Ptr, envp: Ptr) -> SysResult {
         a.extend(args.iter().skip(1).cloned());
         (exe.clone(), a)
     } else {
+        if !cx.proc.policy.exec {
+            return Err(
+                crate::policy::denied("host programs need process.exec / --allow-exec").into(),
+            );
+        }
         (file.clone(), args)
     };
     let (av, ev) = (ptrs(&full_args), ptrs(&env));
@@ -111,7 +150,19 @@ pub fn execve(cx: &mut Ctx, path: Path, argv: Ptr, envp: Ptr) -> SysResult {
 pub fn wait4(cx: &mut Ctx, pid: Pid, status: Ptr, options: Int, rusage: Ptr) -> SysResult {
     let s = cx.mem.host_opt(status.0, 4)?;
     let r = cx.mem.host_opt(rusage.0, RUSAGE)?;
-    sys!(SYS_wait4, pid.0, s, options.0, r)
+    let Some(tree) = cx.proc.policy.tree else {
+        return sys!(SYS_wait4, pid.0, s, options.0, r);
+    };
+    // A child killed by a signal never ran its exit hook: count it out here.
+    let mut st = 0i32;
+    let n = sys!(SYS_wait4, pid.0, &mut st as *mut i32, options.0, r)?;
+    if n > 0 && libc::WIFSIGNALED(st) {
+        tree.fetch_sub(1, Ordering::SeqCst);
+    }
+    if !s.is_null() {
+        cx.mem.write(status.0, st)?;
+    }
+    Ok(n)
 }
 
 /// `siginfo_t` comes back in the guest's layout (union at +12, see deliver.rs).

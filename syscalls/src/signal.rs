@@ -219,16 +219,56 @@ pub fn rt_sigtimedwait(cx: &mut Ctx, set: Ptr, info: Ptr, timeout: Ptr, size: Le
     Ok(sig)
 }
 
-pub fn kill(_cx: &mut Ctx, pid: Pid, sig: Int) -> SysResult {
+pub fn kill(cx: &mut Ctx, pid: Pid, sig: Int) -> SysResult {
+    may_signal(cx, pid.0)?;
     sys!(SYS_kill, pid.0, sig.0)
 }
 
-pub fn tkill(_cx: &mut Ctx, tid: Pid, sig: Int) -> SysResult {
+pub fn tkill(cx: &mut Ctx, tid: Pid, sig: Int) -> SysResult {
+    if !cx.proc.policy.signals {
+        // Only this process's own threads: the kernel checks the thread group.
+        // SAFETY: getpid has no preconditions.
+        let me = unsafe { libc::getpid() };
+        return sys!(SYS_tgkill, me, tid.0, sig.0);
+    }
     sys!(SYS_tkill, tid.0, sig.0)
 }
 
-pub fn tgkill(_cx: &mut Ctx, tgid: Pid, tid: Pid, sig: Int) -> SysResult {
+pub fn tgkill(cx: &mut Ctx, tgid: Pid, tid: Pid, sig: Int) -> SysResult {
+    may_signal(cx, if tgid.0 > 0 { tgid.0 } else { -1 })?;
     sys!(SYS_tgkill, tgid.0, tid.0, sig.0)
+}
+
+/// Without `process.signals`, a guest signals only itself, its children, and its own
+/// process group when it leads it.
+fn may_signal(cx: &Ctx, pid: i32) -> Result<(), Errno> {
+    if cx.proc.policy.signals {
+        return Ok(());
+    }
+    // SAFETY: no preconditions.
+    let (me, group) = unsafe { (libc::getpid(), libc::getpgrp()) };
+    let ok = match pid {
+        p if p == me => true,
+        0 => group == me,
+        p if p < -1 => -p == me && group == me,
+        p if p > 0 => parent_of(p) == Some(me),
+        _ => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(crate::policy::denied(
+            "signals outside the process need process.signals / --allow-signals",
+        ))
+    }
+}
+
+/// The parent of `pid`, from /proc.
+fn parent_of(pid: i32) -> Option<i32> {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // "pid (comm) state ppid ...": comm may hold spaces and parentheses.
+    let rest = &s[s.rfind(')')? + 1..];
+    rest.split_whitespace().nth(1)?.parse().ok()
 }
 
 pub fn alarm(_cx: &mut Ctx, secs: UInt) -> SysResult {
@@ -301,11 +341,13 @@ fn kernel_siginfo(cx: &Ctx, info: u32) -> Result<[u8; 128], Errno> {
 }
 
 pub fn rt_sigqueueinfo(cx: &mut Ctx, tgid: Pid, sig: Int, info: Ptr) -> SysResult {
+    may_signal(cx, if tgid.0 > 0 { tgid.0 } else { -1 })?;
     let k = kernel_siginfo(cx, info.0)?;
     sys!(SYS_rt_sigqueueinfo, tgid.0, sig.0, k.as_ptr())
 }
 
 pub fn rt_tgsigqueueinfo(cx: &mut Ctx, tgid: Pid, tid: Pid, sig: Int, info: Ptr) -> SysResult {
+    may_signal(cx, if tgid.0 > 0 { tgid.0 } else { -1 })?;
     let k = kernel_siginfo(cx, info.0)?;
     sys!(SYS_rt_tgsigqueueinfo, tgid.0, tid.0, sig.0, k.as_ptr())
 }

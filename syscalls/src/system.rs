@@ -108,7 +108,25 @@ pub fn getrlimit(cx: &mut Ctx, res: Int, rlim: Ptr) -> SysResult {
 
 pub fn setrlimit(cx: &mut Ctx, res: Int, rlim: Ptr) -> SysResult {
     let b = cx.mem.host(rlim.0, RLIMIT_SIZE)?;
+    within_limits(cx, res.0, rlim.0)?;
     sys!(SYS_setrlimit, res.0, b)
+}
+
+/// The policy's fd and CPU limits are rlimits the guest may lower, never raise.
+fn within_limits(cx: &Ctx, res: i32, new: u32) -> Result<(), Errno> {
+    let l = &cx.proc.policy.limits;
+    let cap = match res as u32 {
+        libc::RLIMIT_NOFILE => l.fds,
+        libc::RLIMIT_CPU => l.cpu,
+        _ => None,
+    };
+    if let (Some(cap), true) = (cap, new != 0) {
+        let [cur, max]: [u64; 2] = cx.mem.read(new)?;
+        if cur > cap || max > cap {
+            return Err(crate::policy::denied("the policy's limits cap this rlimit"));
+        }
+    }
+    Ok(())
 }
 
 pub fn prlimit64(cx: &mut Ctx, pid: Pid, res: Int, new: Ptr, old: Ptr) -> SysResult {
@@ -120,6 +138,7 @@ pub fn prlimit64(cx: &mut Ctx, pid: Pid, res: Int, new: Ptr, old: Ptr) -> SysRes
     }
     let n = cx.mem.host_opt(new.0, RLIMIT_SIZE)?;
     let o = cx.mem.host_opt(old.0, RLIMIT_SIZE)?;
+    within_limits(cx, res.0, new.0)?;
     sys!(SYS_prlimit64, 0, res.0, n, o)
 }
 

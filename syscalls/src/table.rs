@@ -117,15 +117,78 @@ pub(crate) fn run(
     raw: &[i64],
     f: impl FnOnce(&mut Ctx) -> SysResult,
 ) -> wasmtime::Result<i64> {
-    let r = match cx.trace.clone() {
-        None => f(cx),
-        Some(t) => t.traced(cx, &crate::syscalls::SYSCALLS[idx], raw, f),
+    use crate::policy::Action;
+    let r = match (cx.proc.policy.action(idx), cx.trace.clone()) {
+        (Action::Allow, None) => f(cx),
+        (Action::Allow, Some(t)) => t.traced(cx, &crate::syscalls::SYSCALLS[idx], raw, f),
+        (a, t) => return ruled(cx, idx, raw, a, t, f),
     };
+    finish(cx, r)
+}
+
+#[inline(always)]
+fn finish(cx: &Ctx, r: SysResult) -> wasmtime::Result<i64> {
     match r {
         Ok(v) => Ok(v),
-        Err(Stop::Errno(e)) => Ok(-(e.0 as i64)),
+        Err(Stop::Errno(e)) => {
+            if e == crate::errno::EMFILE {
+                if let Some(n) = cx.proc.policy.limits.fds {
+                    crate::policy::limit_reached(&crate::policy::FD_LIMIT_SAID, || {
+                        format!("the guest reached its limit of {n} open files (limits.fds); calls answer EMFILE")
+                    });
+                }
+            }
+            Ok(-(e.0 as i64))
+        }
         Err(Stop::Exit(x)) => Err(wasmtime::Error::new(x)),
     }
+}
+
+/// A syscall the policy table names: denied, logged or trapped.
+#[cold]
+fn ruled(
+    cx: &mut Ctx,
+    idx: usize,
+    raw: &[i64],
+    a: crate::policy::Action,
+    t: Option<std::sync::Arc<crate::trace::Tracer>>,
+    f: impl FnOnce(&mut Ctx) -> SysResult,
+) -> wasmtime::Result<i64> {
+    use crate::policy::Action;
+    let sc = &crate::syscalls::SYSCALLS[idx];
+    let r = match a {
+        Action::Trap => {
+            return Err(wasmtime::Error::msg(format!(
+                "syscall {} refused by the policy (syscalls.{} = \"trap\")",
+                sc.name, sc.name
+            )))
+        }
+        Action::Deny(e) => {
+            let g = |_: &mut Ctx| -> SysResult {
+                crate::policy::refuse("denied by the policy's syscall table");
+                Err(Stop::Errno(e))
+            };
+            match t {
+                Some(t) => t.traced(cx, sc, raw, g),
+                None => g(cx),
+            }
+        }
+        Action::Log | Action::Allow => {
+            let r = match t {
+                Some(t) => t.traced(cx, sc, raw, f),
+                None => f(cx),
+            };
+            let shown = match &r {
+                Ok(v) => v.to_string(),
+                Err(Stop::Errno(e)) => format!("-1 {}", crate::errno::name(e.0).unwrap_or("E?")),
+                Err(Stop::Exit(_)) => "?".into(),
+            };
+            eprintln!("wali-run: policy log: {}{:?} = {shown}", sc.name, raw);
+            r
+        }
+    };
+    crate::policy::take_refusal();
+    finish(cx, r)
 }
 
 /// Calls a handler, or answers `ENOSYS` for a syscall marked as not implemented.

@@ -53,6 +53,7 @@ impl Tracer {
             let next = raw.get(i + 1).copied().unwrap_or(0);
             arg(&mut line, cx, p.kind, v, next);
         }
+        crate::policy::take_refusal();
         let r = f(cx);
         let shown = match &r {
             Ok(n) => *n as usize,
@@ -86,6 +87,9 @@ impl Tracer {
                     errno::name(e.0).unwrap_or("E?"),
                     errno::message(e.0)
                 );
+                if let Some(why) = crate::policy::take_refusal() {
+                    let _ = write!(line, " [policy: {why}]");
+                }
             }
             Err(Stop::Exit(_)) => line.push('?'),
         }

@@ -111,13 +111,11 @@ if [ ! -f "$out/.complete" ]; then
   mkdir -p "$lib/$arch"
   cp -a "$b/lib/." "$b/.ext/common/." "$lib/"
   cp -a "$b/.ext/$arch/." "$b/rbconfig.rb" "$lib/$arch/"
-  cat > "$out/ruby.wasm.toml" <<TOML
-# What ruby.wasm needs from wali-run: its standard library, beside it.
-[env]
-RUBYLIB = "{dir}/lib/ruby/$abi:{dir}/lib/ruby/$abi/$arch"
-TOML
   touch "$out/.complete"
 fi
+# The module's manifest (its environment and its own policy table) is not part of the
+# build: copied each time, so editing it does not rebuild Ruby.
+cp "$here/ruby.wasm.toml" "$out/ruby.wasm.toml"
 mkdir -p "$repo/build/bin"
 ln -sfn "$out" "$repo/build/ruby"
 cat > "$repo/build/bin/ruby-wasm" <<SH

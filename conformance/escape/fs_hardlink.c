@@ -1,0 +1,9 @@
+// attack: hard-link OUTSIDE/secret into the cwd (link), then read the new name
+// grant: --dir {outside}
+#include "escape.h"
+int main(int argc, char **argv) {
+    setup(argc, argv);
+    if (link(out("secret"), "hl") < 0) contained("link %s hl: %s", out("secret"), E_);
+    if (read_secret("hl")) escaped("hard-linked and read OUTSIDE/secret as ./hl");
+    escaped("hard-linked OUTSIDE/secret into the cwd (read: %s)", E_);
+}

@@ -1,0 +1,647 @@
+//! Building a module's policy: a policy file (`--policy`), flags (`--dir`, `--allow-*`,
+//! `--limit`), the module's own table (its manifest's `[needs]`) and the defaults. The
+//! result is the syscall layer's `Policy`; nothing here is consulted at run time.
+
+use crate::manifest::Needs;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
+use std::path::{Path, PathBuf};
+use wali_syscalls::errno;
+use wali_syscalls::policy::{Action, Limits, NetRule, Policy};
+use wali_syscalls::sandbox::{MountSpec, Vfs};
+use wali_syscalls::{Category, SYSCALLS};
+
+/// What the command line says about the policy.
+#[derive(Default, Clone)]
+pub struct Flags {
+    pub policy: Option<PathBuf>,
+    pub dirs: Vec<String>,
+    /// `None`: no flag; `Some(empty)`: all addresses; else these.
+    pub allow_net: Option<Vec<String>>,
+    pub allow_exec: bool,
+    pub allow_signals: bool,
+    pub allow_all: bool,
+    pub limits: Vec<String>,
+    /// Set by the runtime itself when it re-runs for an `execve`d module: the mounts
+    /// are exactly `dirs` (no current directory, no defaults).
+    pub exact: bool,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct File {
+    #[serde(default)]
+    fs: FsSection,
+    #[serde(default)]
+    net: NetSection,
+    #[serde(default)]
+    process: ProcessSection,
+    #[serde(default)]
+    limits: LimitsSection,
+    #[serde(default)]
+    syscalls: BTreeMap<String, String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct FsSection {
+    cwd: Option<bool>,
+    #[serde(default)]
+    dirs: Vec<DirEntry>,
+}
+
+#[derive(Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct DirEntry {
+    pub host: String,
+    pub guest: Option<String>,
+    #[serde(default)]
+    pub ro: bool,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct NetSection {
+    connect: Option<Vec<String>>,
+    bind: Option<Vec<String>>,
+    allow: Option<Vec<String>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct ProcessSection {
+    exec: Option<bool>,
+    fork: Option<bool>,
+    signals: Option<bool>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct LimitsSection {
+    threads: Option<u32>,
+    fds: Option<u64>,
+    memory: Option<toml::Value>,
+    processes: Option<u32>,
+    cpu: Option<u64>,
+}
+
+/// Files a resolver needs once the network is granted (read-only, if present).
+const NET_FILES: &[&str] = &[
+    "/etc/hosts",
+    "/etc/resolv.conf",
+    "/etc/nsswitch.conf",
+    "/etc/services",
+    "/etc/protocols",
+    "/etc/gai.conf",
+];
+/// Granted to every module unless a policy says `exact`.
+const DEFAULT_FILES: &[(&str, bool)] = &[
+    ("/dev/null", false),
+    ("/dev/zero", false),
+    ("/dev/full", false),
+    ("/dev/random", true),
+    ("/dev/urandom", true),
+    ("/dev/tty", false),
+    ("/etc/localtime", true),
+];
+
+/// The whole policy for a run, plus the flags an `execve`d module is re-run with.
+pub struct Built {
+    pub policy: Policy,
+    pub exec_flags: Vec<String>,
+}
+
+pub fn build(flags: &Flags, needs: &Needs, module: &Path) -> Result<Built, String> {
+    let manifest = crate::manifest::path_for(module);
+    if flags.allow_all {
+        let mut p = Policy::allow_all();
+        p.limits = parse_limits(&LimitsSection::default(), &flags.limits)?;
+        let mut exec_flags = vec!["--allow-all".to_string()];
+        exec_flags.extend(flags.limits.iter().map(|l| format!("--limit={l}")));
+        return Ok(Built {
+            policy: p,
+            exec_flags,
+        });
+    }
+    let (file, fname, fdir) = match &flags.policy {
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .map_err(|e| format!("--policy {}: {}", p.display(), e.kind()))?;
+            let f: File = parse_toml(&text, p)?;
+            let dir = p.parent().map(Path::to_path_buf).unwrap_or_default();
+            (f, p.display().to_string(), dir)
+        }
+        None => (File::default(), String::new(), PathBuf::new()),
+    };
+
+    // Mounts: explicit grants first (they may not overlap), then the current
+    // directory, the module's own, and the defaults, each skipped where already covered.
+    let mut explicit: Vec<MountSpec> = Vec::new();
+    for d in &file.fs.dirs {
+        let host = fdir.join(&d.host);
+        explicit.push(spec(
+            &host,
+            d.guest.as_deref(),
+            d.ro,
+            &format!("{fname} [fs] dirs"),
+        )?);
+    }
+    for d in &flags.dirs {
+        explicit.push(parse_dir_flag(d)?);
+    }
+    let mut mounts: Vec<MountSpec> = Vec::new();
+    for m in explicit {
+        // Vfs::new reports overlaps among these with both origins.
+        mounts.push(m);
+    }
+    let mut implicit: Vec<MountSpec> = Vec::new();
+    if !flags.exact && file.fs.cwd.unwrap_or(true) {
+        let cwd = std::env::current_dir()
+            .map_err(|e| format!("cannot read the current directory: {}", e.kind()))?;
+        implicit.push(MountSpec {
+            guest: cwd.clone(),
+            host: cwd,
+            ro: false,
+            origin: "the current directory".into(),
+        });
+    }
+
+    // Network.
+    let any_net = flags.allow_net.as_ref().is_some_and(Vec::is_empty);
+    let (connect, bind) = if any_net {
+        (None, None)
+    } else {
+        let mut c = Vec::new();
+        let mut b = Vec::new();
+        let origin = format!("{fname} [net]");
+        for r in file.net.allow.iter().flatten() {
+            let rules = parse_net(r, &origin)?;
+            c.extend(rules.iter().copied());
+            b.extend(rules);
+        }
+        for r in file.net.connect.iter().flatten() {
+            c.extend(parse_net(r, &origin)?);
+        }
+        for r in file.net.bind.iter().flatten() {
+            b.extend(parse_net(r, &origin)?);
+        }
+        for r in flags.allow_net.iter().flatten() {
+            let rules = parse_net(r, "--allow-net")?;
+            c.extend(rules.iter().copied());
+            b.extend(rules);
+        }
+        let all = |v: &Vec<NetRule>| v.contains(&NetRule::ANY);
+        (
+            if all(&c) { None } else { Some(c) },
+            if all(&b) { None } else { Some(b) },
+        )
+    };
+    let net_granted = connect.as_ref().is_none_or(|c| !c.is_empty())
+        || bind.as_ref().is_none_or(|b| !b.is_empty());
+    let exec = flags.allow_exec || file.process.exec.unwrap_or(false);
+    let signals = flags.allow_signals || file.process.signals.unwrap_or(false);
+    let fork = file.process.fork.unwrap_or(true);
+
+    // The module's own table: read-only directories inside its own directory are
+    // granted; anything more must be granted by the operator.
+    let mname = manifest.display().to_string();
+    // The module's own file, read-only (programs re-execute themselves).
+    if let Ok(m) = std::fs::canonicalize(module) {
+        implicit.push(MountSpec {
+            guest: m.clone(),
+            host: m,
+            ro: true,
+            origin: "the module".into(),
+        });
+    }
+    for d in &needs.dirs {
+        let host = PathBuf::from(&d.host);
+        let inside = needs
+            .module_dir
+            .as_ref()
+            .is_some_and(|m| host.starts_with(m));
+        if !d.ro || !inside {
+            let covered = covers(&mounts, &host, d.ro) || covers(&implicit, &host, d.ro);
+            if !covered {
+                return Err(format!(
+                    "{mname} asks for {} {}, which the policy does not grant (add --dir {}{})",
+                    if d.ro {
+                        "read access to"
+                    } else {
+                        "write access to"
+                    },
+                    host.display(),
+                    host.display(),
+                    if d.ro { ":ro" } else { "" }
+                ));
+            }
+            continue;
+        }
+        implicit.push(spec(&host, d.guest.as_deref(), true, &mname)?);
+    }
+    if needs.net && !net_granted {
+        return Err(format!(
+            "{mname} asks for the network, which the policy does not grant (add --allow-net)"
+        ));
+    }
+    if needs.exec && !exec {
+        return Err(format!(
+            "{mname} asks to run host programs, which the policy does not grant (add --allow-exec)"
+        ));
+    }
+    if !flags.exact {
+        for (f, ro) in DEFAULT_FILES {
+            if Path::new(f).exists() {
+                implicit.push(MountSpec {
+                    host: f.into(),
+                    guest: f.into(),
+                    ro: *ro,
+                    origin: "the defaults".into(),
+                });
+            }
+        }
+        if net_granted {
+            for f in NET_FILES {
+                if Path::new(f).exists() {
+                    implicit.push(MountSpec {
+                        host: f.into(),
+                        guest: f.into(),
+                        ro: true,
+                        origin: "the network defaults".into(),
+                    });
+                }
+            }
+        }
+    }
+    for m in implicit {
+        if !overlaps(&mounts, &m) {
+            mounts.push(m);
+        }
+    }
+    let vfs = Vfs::new(&mounts)?;
+
+    let limits = parse_limits(&file.limits, &flags.limits)?;
+    let actions = parse_actions(&file.syscalls, &fname)?;
+
+    // An execve'd module runs under exactly this policy.
+    let mut exec_flags = vec!["--policy-exact".to_string()];
+    for m in &mounts {
+        let host = std::fs::canonicalize(&m.host).unwrap_or_else(|_| m.host.clone());
+        exec_flags.push(format!(
+            "--dir={}:{}{}",
+            host.display(),
+            m.guest.display(),
+            if m.ro { ":ro" } else { "" }
+        ));
+    }
+    match (&connect, &bind) {
+        (None, None) => exec_flags.push("--allow-net".into()),
+        _ => {
+            // Rules as addresses: the same on both sides is what the flags can say;
+            // a split policy goes through a policy file.
+            let rules: Vec<String> = connect.iter().flatten().map(show_rule).collect();
+            if !rules.is_empty() {
+                exec_flags.push(format!("--allow-net={}", rules.join(",")));
+            }
+        }
+    }
+    if exec {
+        exec_flags.push("--allow-exec".into());
+    }
+    if signals {
+        exec_flags.push("--allow-signals".into());
+    }
+    for (k, v) in [
+        ("threads", limits.threads.map(u64::from)),
+        ("fds", limits.fds),
+        ("memory", limits.memory),
+        ("processes", limits.processes.map(u64::from)),
+        ("cpu", limits.cpu),
+    ] {
+        if let Some(v) = v {
+            exec_flags.push(format!("--limit={k}={v}"));
+        }
+    }
+
+    Ok(Built {
+        policy: Policy {
+            vfs: Some(vfs),
+            actions,
+            connect,
+            bind,
+            exec,
+            fork,
+            signals,
+            limits,
+            tree: None,
+        },
+        exec_flags,
+    })
+}
+
+fn show_rule(r: &NetRule) -> String {
+    let ip = match r.ip {
+        None => "*".to_string(),
+        Some(IpAddr::V6(v6)) => format!("[{v6}]"),
+        Some(v4) => v4.to_string(),
+    };
+    let port = if r.ports == (0, u16::MAX) {
+        "*".to_string()
+    } else if r.ports.0 == r.ports.1 {
+        r.ports.0.to_string()
+    } else {
+        format!("{}-{}", r.ports.0, r.ports.1)
+    };
+    format!("{ip}:{port}")
+}
+
+fn parse_toml<T: serde::de::DeserializeOwned>(text: &str, path: &Path) -> Result<T, String> {
+    toml::from_str(text).map_err(|e| {
+        let first = e
+            .message()
+            .lines()
+            .next()
+            .unwrap_or("invalid TOML")
+            .to_string();
+        match e.span() {
+            Some(s) => {
+                let line = text[..s.start].matches('\n').count() + 1;
+                format!("{} line {line}: {first}", path.display())
+            }
+            None => format!("{}: {first}", path.display()),
+        }
+    })
+}
+
+fn spec(host: &Path, guest: Option<&str>, ro: bool, origin: &str) -> Result<MountSpec, String> {
+    if !host.exists() {
+        return Err(format!(
+            "{origin}: cannot grant {}: no such file or directory",
+            host.display()
+        ));
+    }
+    let canon = std::fs::canonicalize(host)
+        .map_err(|e| format!("{origin}: cannot grant {}: {}", host.display(), e.kind()))?;
+    let guest = match guest {
+        Some(g) => PathBuf::from(g),
+        None => canon.clone(),
+    };
+    if !guest.is_absolute() {
+        return Err(format!(
+            "{origin}: the guest path {} must be absolute",
+            guest.display()
+        ));
+    }
+    Ok(MountSpec {
+        host: canon,
+        guest,
+        ro,
+        origin: origin.to_string(),
+    })
+}
+
+/// `HOST[:GUEST][:ro]` (or `:rw`).
+fn parse_dir_flag(s: &str) -> Result<MountSpec, String> {
+    let origin = format!("--dir {s}");
+    if s.is_empty() {
+        return Err("--dir wants HOST[:GUEST][:ro], got an empty value".into());
+    }
+    let mut parts: Vec<&str> = s.split(':').collect();
+    let mut ro = false;
+    if parts.len() > 1 {
+        match *parts.last().expect("non-empty") {
+            "ro" => {
+                ro = true;
+                parts.pop();
+            }
+            "rw" => {
+                parts.pop();
+            }
+            _ => {}
+        }
+    }
+    let (host, guest) = match parts.as_slice() {
+        [h] => (*h, None),
+        [h, g] => (*h, Some(*g)),
+        _ => {
+            return Err(format!(
+                "{origin}: wants HOST[:GUEST][:ro] (a path with ':' needs a policy file)"
+            ))
+        }
+    };
+    if host.is_empty() || guest.is_some_and(str::is_empty) {
+        return Err(format!("{origin}: wants HOST[:GUEST][:ro]"));
+    }
+    spec(Path::new(host), guest, ro, &origin)
+}
+
+fn covers(mounts: &[MountSpec], host: &Path, ro: bool) -> bool {
+    let h = std::fs::canonicalize(host).unwrap_or_else(|_| host.to_path_buf());
+    mounts
+        .iter()
+        .any(|m| h.starts_with(&m.host) && (ro || !m.ro) && m.guest == m.host)
+}
+
+/// `m` would nest with (or repeat) one of `mounts`, on either side.
+fn overlaps(mounts: &[MountSpec], m: &MountSpec) -> bool {
+    mounts.iter().any(|o| {
+        o.host.starts_with(&m.host)
+            || m.host.starts_with(&o.host)
+            || o.guest.starts_with(&m.guest)
+            || m.guest.starts_with(&o.guest)
+    })
+}
+
+/// `HOST:PORT`, `[V6]:PORT`, `*:PORT`, `HOST` (any port), `*`; PORT may be `*` or `A-B`.
+fn parse_net(s: &str, origin: &str) -> Result<Vec<NetRule>, String> {
+    let bad = |why: &str| format!("{origin}: bad address {s:?}: {why}");
+    let s = s.trim();
+    if s == "*" {
+        return Ok(vec![NetRule::ANY]);
+    }
+    let (host, port) = if let Some(rest) = s.strip_prefix('[') {
+        let (h, p) = rest.split_once(']').ok_or_else(|| bad("missing ]"))?;
+        (h, p.strip_prefix(':'))
+    } else {
+        match s.rsplit_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (s, None),
+        }
+    };
+    let ports = match port {
+        None | Some("*") => (0, u16::MAX),
+        Some(p) => match p.split_once('-') {
+            Some((a, b)) => {
+                let a: u16 = a.parse().map_err(|_| bad("port must be 0-65535"))?;
+                let b: u16 = b.parse().map_err(|_| bad("port must be 0-65535"))?;
+                if a > b {
+                    return Err(bad("empty port range"));
+                }
+                (a, b)
+            }
+            None => {
+                let n: u16 = p
+                    .parse()
+                    .map_err(|_| bad("port must be 0-65535, * or A-B"))?;
+                (n, n)
+            }
+        },
+    };
+    if host == "*" {
+        return Ok(vec![NetRule { ip: None, ports }]);
+    }
+    if host.is_empty() {
+        return Err(bad("no host"));
+    }
+    if let Ok(ip) = host.parse::<IpAddr>() {
+        return Ok(vec![NetRule {
+            ip: Some(ip),
+            ports,
+        }]);
+    }
+    let addrs: Vec<SocketAddr> = (host, 0)
+        .to_socket_addrs()
+        .map_err(|e| bad(&format!("cannot resolve {host}: {e}")))?
+        .collect();
+    if addrs.is_empty() {
+        return Err(bad(&format!("{host} has no address")));
+    }
+    Ok(addrs
+        .into_iter()
+        .map(|a| NetRule {
+            ip: Some(a.ip()),
+            ports,
+        })
+        .collect())
+}
+
+fn parse_size(v: &str, what: &str) -> Result<u64, String> {
+    let v = v.trim();
+    let (num, mul) = match v.char_indices().find(|(_, c)| c.is_ascii_alphabetic()) {
+        Some((i, _)) => {
+            let m = match v[i..]
+                .to_ascii_uppercase()
+                .trim_end_matches("IB")
+                .trim_end_matches('B')
+            {
+                "" => 1,
+                "K" => 1 << 10,
+                "M" => 1 << 20,
+                "G" => 1 << 30,
+                _ => return Err(format!("{what}: bad size {v:?} (use e.g. 512M or 2G)")),
+            };
+            (&v[..i], m)
+        }
+        None => (v, 1),
+    };
+    let n: u64 = num
+        .trim()
+        .parse()
+        .map_err(|_| format!("{what}: bad size {v:?} (use e.g. 512M or 2G)"))?;
+    n.checked_mul(mul)
+        .ok_or_else(|| format!("{what}: {v:?} is too large"))
+}
+
+fn parse_limits(file: &LimitsSection, flags: &[String]) -> Result<Limits, String> {
+    let mut l = Limits {
+        threads: file.threads,
+        fds: file.fds,
+        memory: match &file.memory {
+            None => None,
+            Some(toml::Value::Integer(n)) if *n > 0 => Some(*n as u64),
+            Some(toml::Value::String(s)) => Some(parse_size(s, "[limits] memory")?),
+            Some(v) => {
+                return Err(format!(
+                    "[limits] memory: bad value {v} (use e.g. \"512M\")"
+                ))
+            }
+        },
+        processes: file.processes,
+        cpu: file.cpu,
+    };
+    for f in flags {
+        let Some((k, v)) = f.split_once('=') else {
+            return Err(format!(
+                "--limit wants KEY=VALUE (threads, fds, memory, processes, cpu), got {f:?}"
+            ));
+        };
+        let num = |v: &str| -> Result<u64, String> {
+            v.parse::<u64>()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| format!("--limit {k}: wants a positive number, got {v:?}"))
+        };
+        match k {
+            "threads" => l.threads = Some(num(v)?.min(u32::MAX as u64) as u32),
+            "fds" => l.fds = Some(num(v)?),
+            "memory" => l.memory = Some(parse_size(v, "--limit memory")?),
+            "processes" => l.processes = Some(num(v)?.min(u32::MAX as u64) as u32),
+            "cpu" => l.cpu = Some(num(v)?),
+            _ => {
+                return Err(format!(
+                    "--limit: unknown limit {k:?} (threads, fds, memory, processes, cpu)"
+                ))
+            }
+        }
+    }
+    Ok(l)
+}
+
+fn parse_action(v: &str) -> Option<Action> {
+    Some(match v {
+        "allow" => Action::Allow,
+        "log" => Action::Log,
+        "trap" => Action::Trap,
+        "deny" => Action::Deny(errno::EPERM),
+        _ => {
+            let e = v.strip_prefix("deny:")?;
+            let n = (1..134).find(|n| errno::name(*n) == Some(e))?;
+            Action::Deny(errno::Errno(n))
+        }
+    })
+}
+
+fn parse_actions(t: &BTreeMap<String, String>, fname: &str) -> Result<Vec<Action>, String> {
+    if t.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut actions = vec![Action::Allow; SYSCALLS.len()];
+    // Categories first, then single syscalls, whatever the file's order.
+    let cats = [
+        Category::Fs,
+        Category::Mem,
+        Category::Time,
+        Category::System,
+        Category::Signal,
+        Category::Thread,
+        Category::Process,
+        Category::Net,
+        Category::Poll,
+    ];
+    for pass in 0..2 {
+        for (k, v) in t {
+            let a = parse_action(v).ok_or_else(|| {
+                format!("{fname} [syscalls] {k} = {v:?}: the action must be allow, deny, deny:ERRNO (e.g. deny:ENOSYS), log or trap")
+            })?;
+            let cat = cats.iter().find(|c| c.name() == k);
+            match (pass, cat) {
+                (0, Some(c)) => {
+                    for (i, s) in SYSCALLS.iter().enumerate() {
+                        if s.category == *c {
+                            actions[i] = a;
+                        }
+                    }
+                }
+                (1, None) => {
+                    let i = SYSCALLS.iter().position(|s| s.name == k).ok_or_else(|| {
+                        format!("{fname} [syscalls]: unknown syscall or category {k:?} (see wali-run --list-syscalls)")
+                    })?;
+                    actions[i] = a;
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(actions)
+}

@@ -1,0 +1,1240 @@
+//! The file-system sandbox: the guest sees only the mounts its policy grants, each a host
+//! directory (or file) at a guest path, read-write or read-only. Every guest path is
+//! resolved here, the kernel way: the parent directory is opened with `openat2`
+//! `RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS` from the mount's root, and when that refuses
+//! (an absolute symlink, `..` above a mount) by a walk of one component at a time with
+//! `O_PATH | O_NOFOLLOW`, symlinks read and re-resolved in the guest's namespace, `..`
+//! popped from the walk's own stack. The final component is then acted on with
+//! `*_NOFOLLOW` calls relative to that directory, so a symlink planted mid-run is seen and
+//! followed here, never by the kernel. Guest paths are host paths unless a mount says
+//! otherwise; directories above mount points are read-only stand-ins (an empty directory).
+
+use crate::errno::*;
+use std::collections::HashMap;
+use std::ffi::{CStr, CString};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, RwLock};
+
+/// How deep symlink chains may go (Linux's MAXSYMLINKS).
+const MAX_LINKS: u32 = 40;
+const RESOLVE_NO_MAGICLINKS: u64 = 0x02;
+const RESOLVE_BENEATH: u64 = 0x08;
+const O_TMPFILE: i32 = 0o20000000 | libc::O_DIRECTORY;
+const PROC_SUPER_MAGIC: i64 = 0x9fa0;
+
+/// The kernel's `struct open_how` (libc's is non-exhaustive).
+#[repr(C)]
+struct OpenHow {
+    flags: u64,
+    mode: u64,
+    resolve: u64,
+}
+
+/// One grant, as the policy states it (host path not yet resolved).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MountSpec {
+    pub host: PathBuf,
+    pub guest: PathBuf,
+    pub ro: bool,
+    /// Where the grant comes from, for error messages ("--dir", "policy.toml", ...).
+    pub origin: String,
+}
+
+struct Mount {
+    guest: Vec<Vec<u8>>,
+    host: Vec<u8>,
+    fd: OwnedFd,
+    ro: bool,
+    dir: bool,
+}
+
+/// The guest's view of the file system.
+pub struct Vfs {
+    mounts: Vec<Mount>,
+    /// Stands in for directories above mount points (`/`, `/home`...).
+    empty: OwnedFd,
+    empty_host: Vec<u8>,
+    cwd: RwLock<Vec<u8>>,
+    /// Guest paths of descriptors open on stand-in directories.
+    virt_fds: Mutex<HashMap<i32, Vec<u8>>>,
+    /// Some mount reaches procfs: opens are checked against it.
+    proc_reachable: bool,
+    /// Unix socket paths as bound through the runtime's descriptors -> the guest's.
+    unix_names: Mutex<HashMap<Vec<u8>, Vec<u8>>>,
+}
+
+/// A directory handle: a mount's root (kept by the Vfs) or one opened for this call.
+enum Dir<'a> {
+    Borrowed(&'a OwnedFd),
+    Owned(OwnedFd),
+}
+
+impl Dir<'_> {
+    fn raw(&self) -> RawFd {
+        match self {
+            Dir::Borrowed(f) => f.as_raw_fd(),
+            Dir::Owned(f) => f.as_raw_fd(),
+        }
+    }
+}
+
+/// A resolved location: `name` in directory `dir`, not yet looked up; an empty `name`
+/// means `dir` is the object itself (a mount point, a stand-in, a path ending in `..`).
+pub struct Loc<'a> {
+    dir: Dir<'a>,
+    name: CString,
+    /// The path ended in `.` (1) or `..` (2).
+    dots: u8,
+    ro: bool,
+    virt: bool,
+    must_dir: bool,
+    mount: Option<usize>,
+    links: u32,
+}
+
+/// An object the call acts on, opened `O_PATH` (symlinks followed if asked).
+pub struct Obj<'a> {
+    fd: Dir<'a>,
+    pub ro: bool,
+    pub virt: bool,
+    mount: Option<usize>,
+}
+
+impl Obj<'_> {
+    pub fn raw(&self) -> RawFd {
+        self.fd.raw()
+    }
+    /// `/proc/self/fd/N`: the runtime's own handle on the object, for calls without an
+    /// `AT_EMPTY_PATH` form. The kernel follows it to exactly this inode.
+    pub fn proc_path(&self) -> CString {
+        proc_fd(self.raw())
+    }
+}
+
+fn proc_fd(fd: RawFd) -> CString {
+    CString::new(format!("/proc/self/fd/{fd}")).expect("no NUL")
+}
+
+fn ck(r: libc::c_long) -> Result<i64, Errno> {
+    if r < 0 {
+        Err(Errno::last())
+    } else {
+        Ok(r)
+    }
+}
+
+fn ck32(r: libc::c_int) -> Result<i64, Errno> {
+    ck(r as libc::c_long)
+}
+
+/// Move a descriptor the runtime keeps for the whole run out of the guest's way: the
+/// guest expects the lowest free numbers to be its own (as on Linux).
+pub fn keep_high(fd: OwnedFd) -> OwnedFd {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: valid out-pointer.
+    unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) };
+    let want = (lim.rlim_cur.clamp(64, 4096) as i32 / 2).max(32);
+    // SAFETY: duplicating a descriptor we own.
+    let high = unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_DUPFD_CLOEXEC, want) };
+    if high >= 0 {
+        own(high as i64)
+    } else {
+        fd
+    }
+}
+
+fn own(fd: i64) -> OwnedFd {
+    // SAFETY: fd was just returned by the kernel to this call and is owned by nobody else.
+    unsafe { OwnedFd::from_raw_fd(fd as RawFd) }
+}
+
+fn components(p: &[u8]) -> Vec<Vec<u8>> {
+    p.split(|&b| b == b'/')
+        .filter(|c| !c.is_empty())
+        .map(<[u8]>::to_vec)
+        .collect()
+}
+
+fn join(comps: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for c in comps {
+        out.push(b'/');
+        out.extend_from_slice(c);
+    }
+    if out.is_empty() {
+        out.push(b'/');
+    }
+    out
+}
+
+fn fstat_fd(fd: RawFd) -> Result<libc::stat, Errno> {
+    // SAFETY: stat is plain data; the kernel fills it.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: valid out-pointer; "" with AT_EMPTY_PATH names fd itself.
+    ck32(unsafe { libc::fstatat(fd, c"".as_ptr(), &mut st, libc::AT_EMPTY_PATH) })?;
+    Ok(st)
+}
+
+fn is_link(mode: u32) -> bool {
+    mode & libc::S_IFMT == libc::S_IFLNK
+}
+
+fn is_dir(mode: u32) -> bool {
+    mode & libc::S_IFMT == libc::S_IFDIR
+}
+
+/// `readlinkat(fd, name)` into a vector (`name` empty: the O_PATH symlink fd itself).
+fn read_link(fd: RawFd, name: &CStr) -> Result<Vec<u8>, Errno> {
+    let mut buf = vec![0u8; libc::PATH_MAX as usize];
+    // SAFETY: buf is writable for its length.
+    let n = unsafe { libc::readlinkat(fd, name.as_ptr(), buf.as_mut_ptr().cast(), buf.len()) };
+    let n = ck(n as libc::c_long)? as usize;
+    buf.truncate(n);
+    Ok(buf)
+}
+
+/// The host path of descriptor `fd`, as /proc tells it.
+fn fd_host_path(fd: RawFd) -> Result<Vec<u8>, Errno> {
+    if fd < 0 {
+        return Err(EBADF);
+    }
+    read_link(libc::AT_FDCWD, &proc_fd(fd)).map_err(|e| if e == ENOENT { EBADF } else { e })
+}
+
+fn starts_with_comps(long: &[Vec<u8>], prefix: &[Vec<u8>]) -> bool {
+    long.len() >= prefix.len() && long[..prefix.len()] == *prefix
+}
+
+impl Vfs {
+    /// Open every mount; a missing directory, a mount of /proc, or two mounts that overlap
+    /// (on the guest side or the host side) is an error naming the grant.
+    pub fn new(specs: &[MountSpec]) -> Result<Vfs, String> {
+        let mut mounts: Vec<Mount> = Vec::new();
+        for s in specs {
+            let host = std::fs::canonicalize(&s.host).map_err(|e| {
+                format!(
+                    "{}: cannot grant {}: {}",
+                    s.origin,
+                    s.host.display(),
+                    e.kind()
+                )
+            })?;
+            if host.starts_with("/proc") {
+                return Err(format!(
+                    "{}: cannot grant {}: /proc is never granted (use --allow-all)",
+                    s.origin,
+                    s.host.display()
+                ));
+            }
+            if !s.guest.is_absolute() {
+                return Err(format!(
+                    "{}: the guest path {} must be absolute",
+                    s.origin,
+                    s.guest.display()
+                ));
+            }
+            let guest = components(s.guest.as_os_str().as_bytes());
+            if guest.iter().any(|c| c == b"." || c == b"..") {
+                return Err(format!(
+                    "{}: the guest path {} must not contain . or ..",
+                    s.origin,
+                    s.guest.display()
+                ));
+            }
+            let hb = host.as_os_str().as_bytes().to_vec();
+            let hc = components(&hb);
+            for m in &mounts {
+                let mc = components(&m.host);
+                if starts_with_comps(&guest, &m.guest)
+                    || starts_with_comps(&m.guest, &guest)
+                    || starts_with_comps(&hc, &mc)
+                    || starts_with_comps(&mc, &hc)
+                {
+                    return Err(format!(
+                        "{}: the grant of {} at {} overlaps the grant of {} at {} (mounts may not nest)",
+                        s.origin,
+                        host.display(),
+                        s.guest.display(),
+                        String::from_utf8_lossy(&m.host),
+                        String::from_utf8_lossy(&join(&m.guest)),
+                    ));
+                }
+            }
+            let c = CString::new(hb.clone()).map_err(|_| format!("{}: NUL in path", s.origin))?;
+            // SAFETY: c is a NUL-terminated path.
+            let fd = unsafe { libc::open(c.as_ptr(), libc::O_PATH | libc::O_CLOEXEC) };
+            let fd = ck32(fd).map(own).map(keep_high).map_err(|e| {
+                format!(
+                    "{}: cannot open {}: {}",
+                    s.origin,
+                    host.display(),
+                    message(e.0)
+                )
+            })?;
+            let dir = is_dir(
+                fstat_fd(fd.as_raw_fd())
+                    .map_err(|e| message(e.0).to_string())?
+                    .st_mode,
+            );
+            mounts.push(Mount {
+                guest,
+                host: hb,
+                fd,
+                ro: s.ro,
+                dir,
+            });
+        }
+        let (empty, empty_host) = empty_dir()?;
+        let proc_reachable = mounts.iter().any(|m| m.host == b"/");
+        let vfs = Vfs {
+            mounts,
+            empty,
+            empty_host,
+            cwd: RwLock::new(b"/".to_vec()),
+            virt_fds: Mutex::new(HashMap::new()),
+            proc_reachable,
+            unix_names: Mutex::new(HashMap::new()),
+        };
+        // The guest starts where the host is, if that is granted; else at the root.
+        if let Ok(cwd) = std::env::current_dir() {
+            if let Some(g) = vfs.host_to_guest(cwd.as_os_str().as_bytes()) {
+                *vfs.cwd.write().unwrap_or_else(|e| e.into_inner()) = g;
+            }
+        }
+        Ok(vfs)
+    }
+
+    /// The guest path of host path `host`, if a mount shows it.
+    pub fn host_to_guest(&self, host: &[u8]) -> Option<Vec<u8>> {
+        let hc = components(host);
+        for m in &self.mounts {
+            let mc = components(&m.host);
+            if starts_with_comps(&hc, &mc) {
+                let mut g = m.guest.clone();
+                g.extend_from_slice(&hc[mc.len()..]);
+                return Some(join(&g));
+            }
+        }
+        None
+    }
+
+    fn mount_at(&self, g: &[Vec<u8>]) -> Option<usize> {
+        self.mounts.iter().position(|m| m.guest == g)
+    }
+
+    /// `g` lies strictly above some mount point (a stand-in directory).
+    fn is_above_mount(&self, g: &[Vec<u8>]) -> bool {
+        self.mounts
+            .iter()
+            .any(|m| m.guest.len() > g.len() && starts_with_comps(&m.guest, g))
+    }
+
+    /// The guest's working directory.
+    pub fn cwd(&self) -> Vec<u8> {
+        self.cwd.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// The guest path of directory descriptor `fd`.
+    fn fd_guest_path(&self, fd: RawFd) -> Result<Vec<u8>, Errno> {
+        let host = fd_host_path(fd)?;
+        if host == self.empty_host {
+            let v = self.virt_fds.lock().unwrap_or_else(|e| e.into_inner());
+            return Ok(v.get(&fd).cloned().unwrap_or_else(|| b"/".to_vec()));
+        }
+        if !host.starts_with(b"/") {
+            return Err(ENOTDIR); // a pipe, socket, anonymous inode
+        }
+        self.host_to_guest(&host).ok_or(EACCES)
+    }
+
+    /// The absolute guest path `path` names, relative to `dirfd` (or the cwd).
+    fn absolute(&self, dirfd: i32, path: &[u8]) -> Result<Vec<u8>, Errno> {
+        if path.first() == Some(&b'/') {
+            return Ok(path.to_vec());
+        }
+        let mut base = if dirfd == libc::AT_FDCWD {
+            self.cwd()
+        } else {
+            self.fd_guest_path(dirfd)?
+        };
+        base.push(b'/');
+        base.extend_from_slice(path);
+        Ok(base)
+    }
+
+    /// Resolve `path` (relative to `dirfd`) to its parent directory and final name.
+    pub fn resolve(&self, dirfd: i32, path: &CStr) -> Result<Loc<'_>, Errno> {
+        let p = path.to_bytes();
+        if p.is_empty() {
+            return Err(ENOENT);
+        }
+        let abs = self.absolute(dirfd, p)?;
+        self.resolve_abs(&abs, 0)
+    }
+
+    fn resolve_abs(&self, abs: &[u8], links: u32) -> Result<Loc<'_>, Errno> {
+        if abs.len() >= libc::PATH_MAX as usize {
+            return Err(ENAMETOOLONG);
+        }
+        let must_dir = abs.ends_with(b"/");
+        let mut comps = components(abs);
+        let last = comps.pop();
+        fn obj(dir: Dir<'_>, ro: bool, virt: bool, mount: Option<usize>, links: u32) -> Loc<'_> {
+            Loc {
+                dir,
+                name: CString::default(),
+                dots: 0,
+                ro,
+                virt,
+                must_dir: true,
+                mount,
+                links,
+            }
+        }
+        let Some(last) = last else {
+            let (d, m, virt) = self.walk(&[], links)?;
+            return Ok(obj(d, self.ro(m, virt), virt, m, links));
+        };
+        if last == b"." || last == b".." {
+            let dots = last.len() as u8;
+            comps.push(last);
+            let (d, m, virt) = self.walk(&comps, links)?;
+            let mut l = obj(d, self.ro(m, virt), virt, m, links);
+            l.dots = dots;
+            return Ok(l);
+        }
+        comps.push(last.clone());
+        if let Some(i) = self.mount_at(&comps) {
+            let m = &self.mounts[i];
+            if must_dir && !m.dir {
+                return Err(ENOTDIR);
+            }
+            let mut l = obj(Dir::Borrowed(&m.fd), m.ro, false, Some(i), links);
+            l.must_dir = must_dir;
+            return Ok(l);
+        }
+        if self.is_above_mount(&comps) {
+            return Ok(obj(Dir::Borrowed(&self.empty), true, true, None, links));
+        }
+        comps.pop();
+        let (dir, m, virt) = self.walk(&comps, links)?;
+        Ok(Loc {
+            dir,
+            dots: 0,
+            name: CString::new(last).map_err(|_| EINVAL)?,
+            ro: self.ro(m, virt),
+            virt,
+            must_dir,
+            mount: m,
+            links,
+        })
+    }
+
+    fn ro(&self, m: Option<usize>, virt: bool) -> bool {
+        virt || m.is_none_or(|i| self.mounts[i].ro)
+    }
+
+    /// Open the directory at guest components `comps`: (handle, mount, stand-in?).
+    fn walk(&self, comps: &[Vec<u8>], links: u32) -> Result<(Dir<'_>, Option<usize>, bool), Errno> {
+        if !comps.iter().any(|c| c == b"." || c == b"..") {
+            // Fast path: the kernel resolves beneath the mount's root.
+            if let Some(i) = self
+                .mounts
+                .iter()
+                .position(|m| starts_with_comps(comps, &m.guest))
+            {
+                let m = &self.mounts[i];
+                if !m.dir {
+                    return Err(ENOTDIR);
+                }
+                let rest = &comps[m.guest.len()..];
+                if rest.is_empty() {
+                    return Ok((Dir::Borrowed(&m.fd), Some(i), false));
+                }
+                let rel = CString::new(join(rest)[1..].to_vec()).map_err(|_| EINVAL)?;
+                let how = OpenHow {
+                    flags: (libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC) as u64,
+                    mode: 0,
+                    resolve: RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
+                };
+                // SAFETY: valid path and open_how for the duration of the call.
+                let r = unsafe {
+                    libc::syscall(
+                        libc::SYS_openat2,
+                        m.fd.as_raw_fd(),
+                        rel.as_ptr(),
+                        &how as *const OpenHow,
+                        std::mem::size_of::<OpenHow>(),
+                    )
+                };
+                match ck(r) {
+                    Ok(fd) => return Ok((Dir::Owned(own(fd)), Some(i), false)),
+                    // An absolute symlink or `..` out of the mount: the walk decides.
+                    Err(e) if e == EXDEV || e == ELOOP || e == EAGAIN => {}
+                    Err(e) => return Err(e),
+                }
+            } else if comps.is_empty() || self.is_above_mount(comps) {
+                return Ok((Dir::Borrowed(&self.empty), None, true));
+            } else {
+                return Err(ENOENT);
+            }
+        }
+        self.slow_walk(comps, links)
+    }
+
+    /// One component at a time, in the guest's namespace.
+    fn slow_walk(
+        &self,
+        comps: &[Vec<u8>],
+        mut links: u32,
+    ) -> Result<(Dir<'_>, Option<usize>, bool), Errno> {
+        struct Node<'a> {
+            dir: Dir<'a>,
+            mount: Option<usize>,
+            guest: Vec<Vec<u8>>,
+        }
+        let root = || match self.mount_at(&[]) {
+            Some(i) => Node {
+                dir: Dir::Borrowed(&self.mounts[i].fd),
+                mount: Some(i),
+                guest: vec![],
+            },
+            None => Node {
+                dir: Dir::Borrowed(&self.empty),
+                mount: None,
+                guest: vec![],
+            },
+        };
+        let mut stack = vec![root()];
+        let mut todo: std::collections::VecDeque<Vec<u8>> = comps.iter().cloned().collect();
+        while let Some(c) = todo.pop_front() {
+            if c == b"." {
+                continue;
+            }
+            if c == b".." {
+                if stack.len() > 1 {
+                    stack.pop();
+                }
+                continue;
+            }
+            let top = stack.last().expect("root stays");
+            let mut g = top.guest.clone();
+            g.push(c.clone());
+            if let Some(i) = self.mount_at(&g) {
+                if !self.mounts[i].dir {
+                    return Err(ENOTDIR);
+                }
+                stack.push(Node {
+                    dir: Dir::Borrowed(&self.mounts[i].fd),
+                    mount: Some(i),
+                    guest: g,
+                });
+                continue;
+            }
+            if top.mount.is_none() {
+                if self.is_above_mount(&g) {
+                    stack.push(Node {
+                        dir: Dir::Borrowed(&self.empty),
+                        mount: None,
+                        guest: g,
+                    });
+                    continue;
+                }
+                return Err(ENOENT);
+            }
+            let name = CString::new(c).map_err(|_| EINVAL)?;
+            // SAFETY: valid NUL-terminated name.
+            let fd = ck32(unsafe {
+                libc::openat(
+                    top.dir.raw(),
+                    name.as_ptr(),
+                    libc::O_PATH | libc::O_NOFOLLOW | libc::O_CLOEXEC,
+                )
+            })
+            .map(own)?;
+            let st = fstat_fd(fd.as_raw_fd())?;
+            if is_link(st.st_mode) {
+                links += 1;
+                if links > MAX_LINKS {
+                    return Err(ELOOP);
+                }
+                let target = read_link(fd.as_raw_fd(), c"")?;
+                if target.first() == Some(&b'/') {
+                    stack.truncate(1);
+                }
+                for t in components(&target).into_iter().rev() {
+                    todo.push_front(t);
+                }
+                continue;
+            }
+            if !is_dir(st.st_mode) {
+                return Err(ENOTDIR);
+            }
+            let mount = top.mount;
+            stack.push(Node {
+                dir: Dir::Owned(fd),
+                mount,
+                guest: g,
+            });
+        }
+        let top = stack.pop().expect("root stays");
+        let virt = top.mount.is_none();
+        Ok((top.dir, top.mount, virt))
+    }
+
+    /// `loc` names a symlink: resolve its target instead.
+    fn follow<'a>(&'a self, loc: &Loc<'a>) -> Result<Loc<'a>, Errno> {
+        let links = loc.links + 1;
+        if links > MAX_LINKS {
+            return Err(ELOOP);
+        }
+        let mut target = read_link(loc.dir.raw(), &loc.name)?;
+        if target.is_empty() {
+            return Err(ENOENT);
+        }
+        if loc.must_dir {
+            target.push(b'/');
+        }
+        let abs = if target[0] == b'/' {
+            target
+        } else {
+            let mut base = self.fd_guest_path(loc.dir.raw())?;
+            base.push(b'/');
+            base.extend_from_slice(&target);
+            base
+        };
+        self.resolve_abs(&abs, links)
+    }
+
+    /// The object `path` names, opened `O_PATH`; symlinks followed when `follow`.
+    pub fn object(&self, dirfd: i32, path: &CStr, follow: bool) -> Result<Obj<'_>, Errno> {
+        let mut loc = self.resolve(dirfd, path)?;
+        loop {
+            if loc.name.is_empty() {
+                return Ok(Obj {
+                    fd: loc.dir,
+                    ro: loc.ro,
+                    virt: loc.virt,
+                    mount: loc.mount,
+                });
+            }
+            // SAFETY: valid NUL-terminated name.
+            let fd = ck32(unsafe {
+                libc::openat(
+                    loc.dir.raw(),
+                    loc.name.as_ptr(),
+                    libc::O_PATH | libc::O_NOFOLLOW | libc::O_CLOEXEC,
+                )
+            })
+            .map(own)?;
+            let st = fstat_fd(fd.as_raw_fd())?;
+            if is_link(st.st_mode) && (follow || loc.must_dir) {
+                loc = self.follow(&loc)?;
+                continue;
+            }
+            if loc.must_dir && !is_dir(st.st_mode) {
+                return Err(ENOTDIR);
+            }
+            return Ok(Obj {
+                fd: Dir::Owned(fd),
+                ro: loc.ro,
+                virt: loc.virt,
+                mount: loc.mount,
+            });
+        }
+    }
+
+    /// A descriptor the guest already holds: may the guest change the file behind it?
+    /// Pipes, sockets and anonymous inodes yes; files only inside a read-write mount.
+    pub fn fd_writable(&self, fd: RawFd) -> Result<(), Errno> {
+        let host = fd_host_path(fd)?;
+        if !host.starts_with(b"/") {
+            return Ok(());
+        }
+        if host == self.empty_host {
+            return Err(EROFS);
+        }
+        let hc = components(&host);
+        for m in &self.mounts {
+            if starts_with_comps(&hc, &components(&m.host)) {
+                return if m.ro { Err(EROFS) } else { Ok(()) };
+            }
+        }
+        Err(EPERM)
+    }
+
+    // --- the calls -------------------------------------------------------------------
+
+    pub fn open(&self, dirfd: i32, path: &CStr, flags: i32, mode: u32) -> Result<i64, Errno> {
+        let write = flags & libc::O_ACCMODE != libc::O_RDONLY
+            || flags & (libc::O_CREAT | libc::O_TRUNC) != 0
+            || flags & O_TMPFILE == O_TMPFILE;
+        let mut loc = self.resolve(dirfd, path)?;
+        loop {
+            if loc.ro && write {
+                return Err(EROFS);
+            }
+            let fd = if loc.name.is_empty() {
+                if flags & (libc::O_CREAT | libc::O_EXCL) == libc::O_CREAT | libc::O_EXCL
+                    && flags & O_TMPFILE != O_TMPFILE
+                {
+                    return Err(EEXIST);
+                }
+                let p = proc_fd(loc.dir.raw());
+                // SAFETY: valid path; the runtime's own descriptor names the object.
+                let fd = ck32(unsafe { libc::open(p.as_ptr(), flags & !libc::O_NOFOLLOW, mode) })?;
+                if loc.virt {
+                    let mut v = self.virt_fds.lock().unwrap_or_else(|e| e.into_inner());
+                    v.insert(fd as i32, self.absolute(dirfd, path.to_bytes())?);
+                }
+                fd
+            } else {
+                let f = flags | libc::O_NOFOLLOW | if loc.must_dir { libc::O_DIRECTORY } else { 0 };
+                // SAFETY: valid name; the kernel does not follow a final symlink.
+                match ck32(unsafe { libc::openat(loc.dir.raw(), loc.name.as_ptr(), f, mode) }) {
+                    Ok(fd) => {
+                        if flags & libc::O_PATH != 0 && flags & libc::O_NOFOLLOW == 0 {
+                            let st = fstat_fd(fd as RawFd);
+                            if st.is_ok_and(|s| is_link(s.st_mode)) {
+                                drop(own(fd));
+                                loc = self.follow(&loc)?;
+                                continue;
+                            }
+                        }
+                        fd
+                    }
+                    Err(e) if (e == ELOOP || e == ENOTDIR) && flags & libc::O_NOFOLLOW == 0 => {
+                        if self.lstat_mode(&loc).is_ok_and(is_link) {
+                            loc = self.follow(&loc)?;
+                            continue;
+                        }
+                        return Err(e);
+                    }
+                    Err(e) => return Err(e),
+                }
+            };
+            if self.proc_reachable {
+                self.check_proc(fd as RawFd, write)?;
+            }
+            return Ok(fd);
+        }
+    }
+
+    /// /proc is never granted on its own; through a mount of `/` it is read-only, and
+    /// `/proc/*/mem` is closed.
+    fn check_proc(&self, fd: RawFd, write: bool) -> Result<(), Errno> {
+        // SAFETY: plain data out-parameter.
+        let mut sf: libc::statfs = unsafe { std::mem::zeroed() };
+        // SAFETY: valid out-pointer.
+        if unsafe { libc::fstatfs(fd, &mut sf) } == 0 && sf.f_type as i64 == PROC_SUPER_MAGIC {
+            let host = fd_host_path(fd).unwrap_or_default();
+            if write || host.ends_with(b"/mem") {
+                // SAFETY: fd was opened by this call.
+                unsafe { libc::close(fd) };
+                return Err(EACCES);
+            }
+        }
+        Ok(())
+    }
+
+    fn lstat_mode(&self, loc: &Loc) -> Result<u32, Errno> {
+        // SAFETY: plain data out-parameter.
+        let mut st: libc::stat = unsafe { std::mem::zeroed() };
+        // SAFETY: valid name and out-pointer.
+        ck32(unsafe {
+            libc::fstatat(
+                loc.dir.raw(),
+                loc.name.as_ptr(),
+                &mut st,
+                libc::AT_SYMLINK_NOFOLLOW,
+            )
+        })?;
+        Ok(st.st_mode)
+    }
+
+    /// `fstatat` / `statx` alike: `call(dirfd, name, flags)` with no symlink followed by
+    /// the kernel; returns the file type bits of what it found.
+    pub fn stat_with(
+        &self,
+        dirfd: i32,
+        path: &CStr,
+        flags: i32,
+        mut call: impl FnMut(RawFd, &CStr, i32) -> Result<u32, Errno>,
+    ) -> Result<i64, Errno> {
+        if path.to_bytes().is_empty() {
+            if flags & libc::AT_EMPTY_PATH == 0 {
+                return Err(ENOENT);
+            }
+            if dirfd != libc::AT_FDCWD {
+                // The guest's own descriptor.
+                call(dirfd, c"", libc::AT_EMPTY_PATH)?;
+                return Ok(0);
+            }
+            return self.stat_with(dirfd, c".", flags & !libc::AT_EMPTY_PATH, call);
+        }
+        let follow = flags & libc::AT_SYMLINK_NOFOLLOW == 0;
+        let keep = flags & !(libc::AT_SYMLINK_NOFOLLOW | libc::AT_EMPTY_PATH);
+        let mut loc = self.resolve(dirfd, path)?;
+        loop {
+            if loc.name.is_empty() {
+                call(loc.dir.raw(), c"", keep | libc::AT_EMPTY_PATH)?;
+                return Ok(0);
+            }
+            let mode = call(loc.dir.raw(), &loc.name, keep | libc::AT_SYMLINK_NOFOLLOW)?;
+            if is_link(mode) && (follow || loc.must_dir) {
+                loc = self.follow(&loc)?;
+                continue;
+            }
+            if loc.must_dir && !is_dir(mode) {
+                return Err(ENOTDIR);
+            }
+            return Ok(0);
+        }
+    }
+
+    pub fn access(&self, dirfd: i32, path: &CStr, mode: i32, flags: i32) -> Result<i64, Errno> {
+        if flags & !(libc::AT_EACCESS | libc::AT_SYMLINK_NOFOLLOW | libc::AT_EMPTY_PATH) != 0
+            || mode & !7 != 0
+        {
+            return Err(EINVAL);
+        }
+        let obj = self.object_at(dirfd, path, flags)?;
+        if mode & libc::W_OK != 0 && obj.ro {
+            return Err(EROFS);
+        }
+        let keep = flags & libc::AT_EACCESS;
+        // SAFETY: "" with AT_EMPTY_PATH names the object.
+        ck(unsafe {
+            libc::syscall(
+                libc::SYS_faccessat2,
+                obj.raw(),
+                c"".as_ptr(),
+                mode,
+                keep | libc::AT_EMPTY_PATH,
+            )
+        })
+    }
+
+    /// The object for an `*at` call with `AT_SYMLINK_NOFOLLOW` / `AT_EMPTY_PATH` flags.
+    fn object_at(&self, dirfd: i32, path: &CStr, flags: i32) -> Result<Obj<'_>, Errno> {
+        if path.to_bytes().is_empty() && flags & libc::AT_EMPTY_PATH != 0 {
+            let p = if dirfd == libc::AT_FDCWD {
+                c"."
+            } else {
+                return self.guest_fd_obj(dirfd);
+            };
+            return self.object(libc::AT_FDCWD, p, true);
+        }
+        self.object(dirfd, path, flags & libc::AT_SYMLINK_NOFOLLOW == 0)
+    }
+
+    /// A descriptor the guest holds, as an object (checked for writes by `fd_writable`).
+    fn guest_fd_obj(&self, fd: RawFd) -> Result<Obj<'_>, Errno> {
+        let p = proc_fd(fd);
+        // SAFETY: valid path.
+        let o = ck32(unsafe { libc::open(p.as_ptr(), libc::O_PATH | libc::O_CLOEXEC) })
+            .map(own)
+            .map_err(|e| if e == ENOENT { EBADF } else { e })?;
+        let ro = self.fd_writable(fd).is_err();
+        Ok(Obj {
+            fd: Dir::Owned(o),
+            ro,
+            virt: false,
+            mount: None,
+        })
+    }
+
+    pub fn readlink(&self, dirfd: i32, path: &CStr, buf: &mut [u8]) -> Result<i64, Errno> {
+        let loc = self.resolve(dirfd, path)?;
+        if loc.name.is_empty() {
+            return Err(EINVAL);
+        }
+        // SAFETY: buf is writable for its length.
+        let n = unsafe {
+            libc::readlinkat(
+                loc.dir.raw(),
+                loc.name.as_ptr(),
+                buf.as_mut_ptr().cast(),
+                buf.len(),
+            )
+        };
+        ck(n as libc::c_long)
+    }
+
+    pub fn chmod(&self, dirfd: i32, path: &CStr, mode: u32, flags: i32) -> Result<i64, Errno> {
+        let obj = self.object_at(dirfd, path, flags)?;
+        if obj.ro {
+            return Err(EROFS);
+        }
+        if fstat_fd(obj.raw()).is_ok_and(|s| is_link(s.st_mode)) {
+            return Err(EOPNOTSUPP);
+        }
+        let p = obj.proc_path();
+        // SAFETY: valid path.
+        ck32(unsafe { libc::chmod(p.as_ptr(), mode) })
+    }
+
+    pub fn chown(
+        &self,
+        dirfd: i32,
+        path: &CStr,
+        uid: u32,
+        gid: u32,
+        flags: i32,
+    ) -> Result<i64, Errno> {
+        if flags & !(libc::AT_SYMLINK_NOFOLLOW | libc::AT_EMPTY_PATH) != 0 {
+            return Err(EINVAL);
+        }
+        let obj = self.object_at(dirfd, path, flags)?;
+        if obj.ro {
+            return Err(EROFS);
+        }
+        // SAFETY: "" with AT_EMPTY_PATH names the object (a symlink itself if it is one).
+        ck32(unsafe { libc::fchownat(obj.raw(), c"".as_ptr(), uid, gid, libc::AT_EMPTY_PATH) })
+    }
+
+    pub fn utimens(
+        &self,
+        dirfd: i32,
+        path: &CStr,
+        times: Option<[libc::timespec; 2]>,
+        flags: i32,
+    ) -> Result<i64, Errno> {
+        let times = times.as_ref().map_or(std::ptr::null(), |t| t.as_ptr());
+        if flags & !(libc::AT_SYMLINK_NOFOLLOW | libc::AT_EMPTY_PATH) != 0 {
+            return Err(EINVAL);
+        }
+        let obj = self.object_at(dirfd, path, flags)?;
+        if obj.ro {
+            return Err(EROFS);
+        }
+        if fstat_fd(obj.raw()).is_ok_and(|s| is_link(s.st_mode)) {
+            // A symlink's own times: through its parent, never followed.
+            let loc = self.resolve(dirfd, path)?;
+            // SAFETY: times is NULL or two host timespecs.
+            return ck32(unsafe {
+                libc::utimensat(
+                    loc.dir.raw(),
+                    loc.name.as_ptr(),
+                    times,
+                    libc::AT_SYMLINK_NOFOLLOW,
+                )
+            });
+        }
+        let p = obj.proc_path();
+        // SAFETY: as above.
+        ck32(unsafe { libc::utimensat(libc::AT_FDCWD, p.as_ptr(), times, 0) })
+    }
+
+    pub fn truncate(&self, path: &CStr, len: i64) -> Result<i64, Errno> {
+        let obj = self.object(libc::AT_FDCWD, path, true)?;
+        if obj.ro {
+            return Err(EROFS);
+        }
+        let p = obj.proc_path();
+        // SAFETY: valid path.
+        ck32(unsafe { libc::truncate(p.as_ptr(), len) })
+    }
+
+    /// `statfs` and the like: `call(host_path)` on the followed object.
+    pub fn via_proc(
+        &self,
+        path: &CStr,
+        follow: bool,
+        call: impl FnOnce(&CStr) -> Result<i64, Errno>,
+    ) -> Result<i64, Errno> {
+        let obj = self.object(libc::AT_FDCWD, path, follow)?;
+        call(&obj.proc_path())
+    }
+
+    /// Creating calls (mkdir, mknod, symlink, bind): `call(dirfd, name)`.
+    pub fn create(
+        &self,
+        dirfd: i32,
+        path: &CStr,
+        call: impl FnOnce(RawFd, &CStr) -> Result<i64, Errno>,
+    ) -> Result<i64, Errno> {
+        let loc = self.resolve(dirfd, path)?;
+        if loc.name.is_empty() {
+            return Err(EEXIST);
+        }
+        if loc.ro {
+            return Err(EROFS);
+        }
+        call(loc.dir.raw(), &loc.name)
+    }
+
+    pub fn unlink(&self, dirfd: i32, path: &CStr, flags: i32) -> Result<i64, Errno> {
+        if flags & !libc::AT_REMOVEDIR != 0 {
+            return Err(EINVAL);
+        }
+        let loc = self.resolve(dirfd, path)?;
+        if loc.name.is_empty() {
+            // As Linux: rmdir of `.` is EINVAL, of `..` ENOTEMPTY; unlink of a directory
+            // EISDIR; a mount point is busy.
+            return Err(match (flags & libc::AT_REMOVEDIR != 0, loc.dots) {
+                (true, 1) => EINVAL,
+                (true, 2) => ENOTEMPTY,
+                (false, 1 | 2) => EISDIR,
+                _ => EBUSY,
+            });
+        }
+        if loc.ro {
+            return Err(EROFS);
+        }
+        if loc.must_dir && flags & libc::AT_REMOVEDIR == 0 {
+            return Err(if self.lstat_mode(&loc).is_ok_and(is_dir) {
+                EISDIR
+            } else {
+                ENOTDIR
+            });
+        }
+        // SAFETY: valid name.
+        ck32(unsafe { libc::unlinkat(loc.dir.raw(), loc.name.as_ptr(), flags) })
+    }
+
+    pub fn rename(&self, od: i32, op: &CStr, nd: i32, np: &CStr, flags: u32) -> Result<i64, Errno> {
+        let (a, b) = (self.resolve(od, op)?, self.resolve(nd, np)?);
+        if a.name.is_empty() || b.name.is_empty() {
+            return Err(EBUSY);
+        }
+        if a.ro || b.ro {
+            return Err(EROFS);
+        }
+        if a.mount != b.mount {
+            return Err(EXDEV);
+        }
+        // SAFETY: valid names.
+        ck(unsafe {
+            libc::syscall(
+                libc::SYS_renameat2,
+                a.dir.raw(),
+                a.name.as_ptr(),
+                b.dir.raw(),
+                b.name.as_ptr(),
+                flags,
+            )
+        })
+    }
+
+    pub fn link(&self, od: i32, op: &CStr, nd: i32, np: &CStr, flags: i32) -> Result<i64, Errno> {
+        if flags & !(libc::AT_SYMLINK_FOLLOW | libc::AT_EMPTY_PATH) != 0 {
+            return Err(EINVAL);
+        }
+        let src = self.object_at(
+            od,
+            op,
+            if flags & libc::AT_SYMLINK_FOLLOW != 0 {
+                flags & libc::AT_EMPTY_PATH
+            } else {
+                flags | libc::AT_SYMLINK_NOFOLLOW
+            },
+        )?;
+        let dst = self.resolve(nd, np)?;
+        if dst.name.is_empty() {
+            return Err(EEXIST);
+        }
+        if dst.ro {
+            return Err(EROFS);
+        }
+        // A link may not carry a file out of its mount (nor out of a read-only one).
+        if src.ro || src.mount.is_some_and(|m| Some(m) != dst.mount) {
+            return Err(EXDEV);
+        }
+        if src.mount.is_none() {
+            // A descriptor the guest held (AT_EMPTY_PATH): only within the same mount.
+            let host = fd_host_path(src.raw())?;
+            let g = self.host_to_guest(&host).ok_or(EXDEV)?;
+            let same = self
+                .mounts
+                .iter()
+                .position(|m| starts_with_comps(&components(&g), &m.guest));
+            if same != dst.mount {
+                return Err(EXDEV);
+            }
+        }
+        let p = src.proc_path();
+        // SAFETY: valid paths; the kernel follows the runtime's own magic link.
+        ck32(unsafe {
+            libc::linkat(
+                libc::AT_FDCWD,
+                p.as_ptr(),
+                dst.dir.raw(),
+                dst.name.as_ptr(),
+                libc::AT_SYMLINK_FOLLOW,
+            )
+        })
+    }
+
+    pub fn chdir(&self, path: &CStr) -> Result<i64, Errno> {
+        let abs = self.absolute(libc::AT_FDCWD, path.to_bytes())?;
+        let obj = self.object(libc::AT_FDCWD, path, true)?;
+        if !is_dir(fstat_fd(obj.raw())?.st_mode) {
+            return Err(ENOTDIR);
+        }
+        let guest = if obj.virt {
+            // A stand-in: its guest path is the path as resolved lexically.
+            let mut st: Vec<Vec<u8>> = Vec::new();
+            for c in components(&abs) {
+                match c.as_slice() {
+                    b"." => {}
+                    b".." => {
+                        st.pop();
+                    }
+                    _ => st.push(c),
+                }
+            }
+            join(&st)
+        } else {
+            let host = fd_host_path(obj.raw())?;
+            self.host_to_guest(&host).ok_or(EACCES)?
+        };
+        self.set_cwd(&obj, guest)
+    }
+
+    fn set_cwd(&self, obj: &Obj, guest: Vec<u8>) -> Result<i64, Errno> {
+        // The host's cwd follows, for programs the guest may run.
+        let p = obj.proc_path();
+        // SAFETY: valid path.
+        unsafe { libc::chdir(p.as_ptr()) };
+        *self.cwd.write().unwrap_or_else(|e| e.into_inner()) = guest;
+        Ok(0)
+    }
+
+    pub fn fchdir(&self, fd: RawFd) -> Result<i64, Errno> {
+        let guest = self.fd_guest_path(fd)?;
+        let st = fstat_fd(fd)?;
+        if !is_dir(st.st_mode) {
+            return Err(ENOTDIR);
+        }
+        let obj = self.guest_fd_obj(fd)?;
+        self.set_cwd(&obj, guest)
+    }
+
+    /// The guest's working directory for `getcwd`, NUL included.
+    pub fn getcwd(&self) -> Vec<u8> {
+        let mut c = self.cwd();
+        c.push(0);
+        c
+    }
+
+    /// The host file an `execve` runs (symlinks followed in the guest's namespace).
+    pub fn exec_file(&self, path: &CStr) -> Result<CString, Errno> {
+        let obj = self.object(libc::AT_FDCWD, path, true)?;
+        if obj.virt {
+            return Err(EACCES);
+        }
+        let host = fd_host_path(obj.raw())?;
+        CString::new(host).map_err(|_| EINVAL)
+    }
+
+    /// A `sockaddr_un` path for `bind` (creating it) or `connect`: the host path the
+    /// kernel should use, through the runtime's own descriptor. The returned object must
+    /// live until the call is made.
+    pub fn unix_path(&self, path: &CStr, create: bool) -> Result<(Obj<'_>, CString), Errno> {
+        if create {
+            let loc = self.resolve(libc::AT_FDCWD, path)?;
+            if loc.name.is_empty() {
+                return Err(EADDRINUSE);
+            }
+            if loc.ro {
+                return Err(EROFS);
+            }
+            let mut p = proc_fd(loc.dir.raw()).into_bytes();
+            p.push(b'/');
+            p.extend_from_slice(loc.name.to_bytes());
+            // getsockname and friends report the path bound: give the guest its own.
+            let mut g = self.fd_guest_path(loc.dir.raw()).unwrap_or_default();
+            if !g.ends_with(b"/") {
+                g.push(b'/');
+            }
+            g.extend_from_slice(loc.name.to_bytes());
+            let as_given = path.to_bytes();
+            let shown = if as_given.first() == Some(&b'/') {
+                g
+            } else {
+                as_given.to_vec()
+            };
+            self.unix_names
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(p.clone(), shown);
+            let obj = Obj {
+                fd: loc.dir,
+                ro: false,
+                virt: loc.virt,
+                mount: loc.mount,
+            };
+            return Ok((obj, CString::new(p).map_err(|_| EINVAL)?));
+        }
+        let obj = self.object(libc::AT_FDCWD, path, true)?;
+        let p = obj.proc_path();
+        Ok((obj, p))
+    }
+}
+
+impl Vfs {
+    /// The guest's name for a unix socket path the kernel reports, if it is one the
+    /// runtime bound for it.
+    pub fn unix_name(&self, host: &[u8]) -> Option<Vec<u8>> {
+        if !host.starts_with(b"/proc/self/fd/") {
+            return None;
+        }
+        self.unix_names
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(host)
+            .cloned()
+    }
+}
+
+/// An empty directory to stand in for directories above mount points: one per user,
+/// reused across runs, made read-only.
+fn empty_dir() -> Result<(OwnedFd, Vec<u8>), String> {
+    let base = std::env::var_os("XDG_RUNTIME_DIR")
+        .map(PathBuf::from)
+        .filter(|p| p.is_dir())
+        .unwrap_or_else(std::env::temp_dir);
+    // SAFETY: getuid has no preconditions.
+    let uid = unsafe { libc::getuid() };
+    let dir = base.join(format!(".wali-run-empty-{uid}"));
+    let _ = std::fs::create_dir(&dir);
+    let ok = std::fs::symlink_metadata(&dir).is_ok_and(|m| {
+        use std::os::unix::fs::MetadataExt;
+        m.is_dir() && m.uid() == uid
+    }) && std::fs::read_dir(&dir).is_ok_and(|mut r| r.next().is_none());
+    let dir = if ok {
+        dir
+    } else {
+        // Somebody else's or not empty: a private one for this run.
+        let t = base.join(format!(".wali-run-empty-{uid}-{}", std::process::id()));
+        std::fs::create_dir_all(&t).map_err(|e| format!("cannot make {}: {e}", t.display()))?;
+        t
+    };
+    let _ = std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o555));
+    let canon = std::fs::canonicalize(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let c =
+        CString::new(canon.as_os_str().as_bytes()).map_err(|_| "NUL in temp dir".to_string())?;
+    // SAFETY: valid path.
+    let fd = unsafe {
+        libc::open(
+            c.as_ptr(),
+            libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC,
+        )
+    };
+    let fd = ck32(fd)
+        .map(own)
+        .map(keep_high)
+        .map_err(|e| format!("cannot open {}: {}", dir.display(), message(e.0)))?;
+    Ok((fd, canon.as_os_str().as_bytes().to_vec()))
+}
+
+/// For messages: the path as the guest wrote it.
+pub fn show(p: &Path) -> String {
+    p.display().to_string()
+}
