@@ -251,6 +251,15 @@ fn main() {
         exact: cli.policy_exact,
     };
     let built = policy::build(&flags, &manifest.needs, &module_path).unwrap_or_else(|e| fail(2, e));
+    if let Some((_, guest)) = &built.tmp {
+        // Temporary files go to the run's private directory.
+        set_env(
+            &mut env,
+            "TMPDIR",
+            &format!("TMPDIR={}", guest.display()),
+            "the private /tmp",
+        );
+    }
     for kv in &cli.env {
         let Some((k, _)) = kv.split_once('=') else {
             fail(2, format!("--env wants KEY=VALUE, got {kv:?}"))

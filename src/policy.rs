@@ -47,6 +47,8 @@ struct File {
 #[serde(deny_unknown_fields)]
 struct FsSection {
     cwd: Option<bool>,
+    /// A private temporary directory for the run (default true).
+    tmp: Option<bool>,
     #[serde(default)]
     dirs: Vec<DirEntry>,
 }
@@ -110,6 +112,8 @@ const DEFAULT_FILES: &[(&str, bool)] = &[
 pub struct Built {
     pub policy: Policy,
     pub exec_flags: Vec<String>,
+    /// The run's private temporary directory: (host path, guest path).
+    pub tmp: Option<(PathBuf, PathBuf)>,
 }
 
 pub fn build(flags: &Flags, needs: &Needs, module: &Path) -> Result<Built, String> {
@@ -122,6 +126,7 @@ pub fn build(flags: &Flags, needs: &Needs, module: &Path) -> Result<Built, Strin
         return Ok(Built {
             policy: p,
             exec_flags,
+            tmp: None,
         });
     }
     let (file, fname, fdir) = match &flags.policy {
@@ -165,6 +170,32 @@ pub fn build(flags: &Flags, needs: &Needs, module: &Path) -> Result<Built, Strin
             ro: false,
             origin: "the current directory".into(),
         });
+    }
+
+    // A private temporary directory, at /tmp where that is free in the guest's view.
+    let mut tmp = None;
+    let tmp_granted = mounts.iter().any(|m| m.guest == Path::new("/tmp"));
+    if !flags.exact && file.fs.tmp.unwrap_or(true) && !tmp_granted {
+        let host = private_tmp()?;
+        let at_tmp = MountSpec {
+            host: host.clone(),
+            guest: "/tmp".into(),
+            ro: false,
+            origin: "the private /tmp".into(),
+        };
+        let guest = if overlaps(&mounts, &at_tmp) || overlaps(&implicit, &at_tmp) {
+            host.clone()
+        } else {
+            PathBuf::from("/tmp")
+        };
+        implicit.insert(
+            0,
+            MountSpec {
+                guest: guest.clone(),
+                ..at_tmp
+            },
+        );
+        tmp = Some((host, guest));
     }
 
     // Network.
@@ -337,7 +368,48 @@ pub fn build(flags: &Flags, needs: &Needs, module: &Path) -> Result<Built, Strin
             tree: None,
         },
         exec_flags,
+        tmp,
     })
+}
+
+/// A fresh directory for the run's temporary files, removed when the run ends.
+fn private_tmp() -> Result<PathBuf, String> {
+    use std::os::unix::fs::DirBuilderExt;
+    let base = std::env::temp_dir();
+    for i in 0..100u32 {
+        let d = base.join(format!("wali-run-tmp-{}-{i}", std::process::id()));
+        match std::fs::DirBuilder::new().mode(0o700).create(&d) {
+            Ok(()) => {
+                let d = std::fs::canonicalize(&d).unwrap_or(d);
+                let _ = TMP.set((std::process::id(), d.clone()));
+                // SAFETY: a plain function pointer, run at exit.
+                unsafe { libc::atexit(remove_tmp) };
+                return Ok(d);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => {
+                return Err(format!(
+                    "cannot make a private temporary directory in {}: {e}",
+                    base.display()
+                ))
+            }
+        }
+    }
+    Err(format!(
+        "cannot make a private temporary directory in {}",
+        base.display()
+    ))
+}
+
+static TMP: std::sync::OnceLock<(u32, PathBuf)> = std::sync::OnceLock::new();
+
+/// At exit of the process that made it (not of forked children).
+extern "C" fn remove_tmp() {
+    if let Some((pid, d)) = TMP.get() {
+        if *pid == std::process::id() {
+            let _ = std::fs::remove_dir_all(d);
+        }
+    }
 }
 
 fn show_rule(r: &NetRule) -> String {

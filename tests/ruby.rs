@@ -24,14 +24,47 @@ fn ruby_native() -> PathBuf {
     r
 }
 
-/// `wali-run ruby.wasm ARGS` from a scratch directory, as a user runs it: no flags.
+/// `wali-run ruby.wasm ARGS` from a scratch directory, as a user runs it: no flags, so
+/// under the default policy (the scratch directory, Ruby's own library, nothing else).
 fn wasm_cmd(args: &[&str], cwd: &std::path::Path) -> Command {
+    wasm_cmd_with(&[], args, cwd)
+}
+
+fn wasm_cmd_with(flags: &[&str], args: &[&str], cwd: &std::path::Path) -> Command {
     let mut c = Command::new("timeout");
     c.args(["-k", "5", "300", bin()])
+        .args(flags)
         .arg(ruby_wasm())
         .args(args)
         .current_dir(cwd);
     c
+}
+
+/// Ruby's own test suites write to /tmp, spawn Ruby through a shell script and signal
+/// their children: they run with the sandbox off, through a wrapper like build/bin's.
+fn ruby_wasm_unsandboxed(dir: &std::path::Path) -> PathBuf {
+    let w = dir.join("ruby-wasm-allow-all");
+    std::fs::write(
+        &w,
+        format!(
+            "#!/bin/sh\nexec {} --allow-all --argv0 ruby {} \"$@\"\n",
+            bin(),
+            ruby_wasm().display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&w, std::fs::Permissions::from_mode(0o755)).unwrap();
+    w
+}
+
+/// A port nobody listens on now.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn native_cmd(args: &[&str], cwd: &std::path::Path) -> Command {
@@ -52,13 +85,32 @@ fn show(o: &Output) -> String {
     )
 }
 
-/// Run a script under both and require the same stdout and exit status.
+/// Run a script under both and require the same stdout and exit status. The script is
+/// copied into a scratch directory and run from there, as a user runs a script of their
+/// own: under the default policy, which grants that directory and nothing else.
 fn same_as_native(script: &str) -> String {
+    same_as_native_with(script, |_| (vec![], vec![]))
+}
+
+/// As `same_as_native`, with wasm-side flags and script arguments made per side
+/// (`wasm` is false for the native run).
+fn same_as_native_with(
+    script: &str,
+    per_side: impl Fn(bool) -> (Vec<String>, Vec<String>),
+) -> String {
     let t = TempDir::new("ruby");
     let path = repo().join(script);
-    let p = path.to_str().unwrap();
-    let n = native_cmd(&[p], t.path()).output().unwrap();
-    let w = wasm_cmd(&[p], t.path()).output().unwrap();
+    let name = path.file_name().unwrap().to_str().unwrap().to_string();
+    std::fs::copy(&path, t.path().join(&name)).unwrap();
+    let (_, nargs) = per_side(false);
+    let mut na = vec![name.as_str()];
+    na.extend(nargs.iter().map(String::as_str));
+    let n = native_cmd(&na, t.path()).output().unwrap();
+    let (wflags, wargs) = per_side(true);
+    let mut wa = vec![name.as_str()];
+    wa.extend(wargs.iter().map(String::as_str));
+    let wf: Vec<&str> = wflags.iter().map(String::as_str).collect();
+    let w = wasm_cmd_with(&wf, &wa, t.path()).output().unwrap();
     assert!(n.status.success(), "native failed: {}", show(&n));
     assert_eq!(
         (String::from_utf8_lossy(&w.stdout), w.status.code()),
@@ -71,7 +123,16 @@ fn same_as_native(script: &str) -> String {
 
 #[test]
 fn tcp_server_answers_50_concurrent_clients() {
-    let out = same_as_native("examples/ruby/tcp_server.rb");
+    // The policy grants exactly the server's address, nothing more.
+    let out = same_as_native_with("examples/ruby/tcp_server.rb", |wasm| {
+        let port = free_port().to_string();
+        let flags = if wasm {
+            vec![format!("--allow-net=127.0.0.1:{port}")]
+        } else {
+            vec![]
+        };
+        (flags, vec![port])
+    });
     assert!(
         out.contains("served 50 concurrent clients, 150 replies, all correct: true"),
         "{out}"
@@ -104,7 +165,15 @@ fn gc_stress_with_threads_and_fibers() {
 
 #[test]
 fn thread_kill_and_raise_in_blocking_calls_then_prompt_exit() {
-    let out = same_as_native("tests/ruby/thread_blocked.rb");
+    // Its server binds any free port on the loopback address: grant that address.
+    let out = same_as_native_with("tests/ruby/thread_blocked.rb", |wasm| {
+        let flags = if wasm {
+            vec!["--allow-net=127.0.0.1".to_string()]
+        } else {
+            vec![]
+        };
+        (flags, vec![])
+    });
     assert!(
         out.contains("reader rescued RuntimeError: wake up"),
         "{out}"
@@ -173,7 +242,8 @@ fn command_line_stdin_argv_env_exit_status_and_require_relative() {
 #[test]
 fn sigint_raises_interrupt() {
     let t = TempDir::new("ruby-int");
-    let script = repo().join("tests/ruby/interrupt.rb");
+    let script = t.path().join("interrupt.rb");
+    std::fs::copy(repo().join("tests/ruby/interrupt.rb"), &script).unwrap();
     let mut c = Command::new(bin())
         .arg(ruby_wasm())
         .arg(&script)
@@ -217,7 +287,8 @@ fn bootstrap_tests_pass_as_natively() {
     let tree = repo().join("build/ruby/build");
     let runner = tree.join("bootstraptest/runner.rb");
     assert!(runner.exists(), "{} is missing", runner.display());
-    let wrapper = repo().join("build/bin/ruby-wasm");
+    let wd = TempDir::new("bootstrap-wrapper");
+    let wrapper = ruby_wasm_unsandboxed(wd.path());
     // The failing tests, as "file.rb:line", and the closing line.
     let run = |target: &PathBuf| {
         let t = TempDir::new("bootstrap");
@@ -304,7 +375,8 @@ fn counts(log: &str) -> Option<(u64, u64, u64)> {
 #[test]
 fn selected_ruby_test_files_pass_as_natively() {
     let tree = repo().join("build/ruby/build");
-    let wrapper = repo().join("build/bin/ruby-wasm");
+    let wd = TempDir::new("test-all-wrapper");
+    let wrapper = ruby_wasm_unsandboxed(wd.path());
     let run = |ruby: &PathBuf, file: &str, exclude: &str| {
         let o = Command::new("timeout")
             .args(["-k", "5", "300"])

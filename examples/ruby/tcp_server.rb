@@ -1,8 +1,10 @@
 # A TCPServer that serves each client in its own Thread, and 50 client threads talking to
 # it at once. Prints what a user checks: every client got its own answer back.
+# Usage: tcp_server.rb [PORT] (default: any free port). Under wali-run's sandbox, grant
+# the address: wali-run --allow-net=127.0.0.1:8080 ruby.wasm tcp_server.rb 8080
 require "socket"
 
-server = TCPServer.new("127.0.0.1", 0)
+server = TCPServer.new("127.0.0.1", Integer(ARGV.fetch(0, "0")))
 port = server.addr[1]
 acceptor = Thread.new do
   loop do
