@@ -153,7 +153,11 @@ pub fn build(flags: &Flags, needs: &Needs, module: &Path) -> Result<Built, Strin
         )?);
     }
     for d in &flags.dirs {
-        explicit.push(parse_dir_flag(d)?);
+        let m = parse_dir_flag(d)?;
+        if flags.exact {
+            adopt(&m.host);
+        }
+        explicit.push(m);
     }
     let mut mounts: Vec<MountSpec> = Vec::new();
     for m in explicit {
@@ -176,7 +180,7 @@ pub fn build(flags: &Flags, needs: &Needs, module: &Path) -> Result<Built, Strin
     let mut tmp = None;
     let tmp_granted = mounts.iter().any(|m| m.guest == Path::new("/tmp"));
     if !flags.exact && file.fs.tmp.unwrap_or(true) && !tmp_granted {
-        let host = private_tmp()?;
+        let host = private_dir("tmp")?;
         let at_tmp = MountSpec {
             host: host.clone(),
             guest: "/tmp".into(),
@@ -247,7 +251,9 @@ pub fn build(flags: &Flags, needs: &Needs, module: &Path) -> Result<Built, Strin
         });
     }
     for d in &needs.dirs {
-        let host = PathBuf::from(&d.host);
+        // Resolved first: `{dir}/../..` or a symlink must not pass for "inside".
+        let host = std::fs::canonicalize(&d.host)
+            .map_err(|e| format!("{mname}: asks for {}: {}", d.host, e.kind()))?;
         let inside = needs
             .module_dir
             .as_ref()
@@ -305,12 +311,37 @@ pub fn build(flags: &Flags, needs: &Needs, module: &Path) -> Result<Built, Strin
             }
         }
     }
-    for m in implicit {
+    for mut m in implicit {
+        // Compared as the kernel will see them (/etc/localtime is a symlink into /usr).
+        let Ok(host) = std::fs::canonicalize(&m.host) else {
+            continue;
+        };
+        m.host = host;
         if !overlaps(&mounts, &m) {
             mounts.push(m);
         }
     }
-    let vfs = Vfs::new(&mounts)?;
+    // The compiled-code cache is native code the runtime will load: never the guest's.
+    let hidden: Vec<PathBuf> = crate::engine::cache_dir()
+        .and_then(|d| {
+            // Made now if missing: it must be hidden before the first compile fills it.
+            let _ = std::fs::create_dir_all(&d);
+            std::fs::canonicalize(d).ok()
+        })
+        .into_iter()
+        .collect();
+    let skeleton = match &tmp {
+        Some((host, _)) => {
+            let s = host.with_file_name(format!(
+                "{}-root",
+                host.file_name().unwrap_or_default().to_string_lossy()
+            ));
+            cleanup_at_exit(&s);
+            s
+        }
+        None => private_dir("root")?,
+    };
+    let vfs = Vfs::new(&mounts, &hidden, &skeleton)?;
 
     let limits = parse_limits(&file.limits, &flags.limits)?;
     let actions = parse_actions(&file.syscalls, &fname)?;
@@ -372,18 +403,17 @@ pub fn build(flags: &Flags, needs: &Needs, module: &Path) -> Result<Built, Strin
     })
 }
 
-/// A fresh directory for the run's temporary files, removed when the run ends.
-fn private_tmp() -> Result<PathBuf, String> {
+/// A fresh directory of the run's (its private /tmp, the skeleton of its file system),
+/// removed when the run ends.
+fn private_dir(what: &str) -> Result<PathBuf, String> {
     use std::os::unix::fs::DirBuilderExt;
     let base = std::env::temp_dir();
     for i in 0..100u32 {
-        let d = base.join(format!("wali-run-tmp-{}-{i}", std::process::id()));
+        let d = base.join(format!("wali-run-{what}-{}-{i}", std::process::id()));
         match std::fs::DirBuilder::new().mode(0o700).create(&d) {
             Ok(()) => {
                 let d = std::fs::canonicalize(&d).unwrap_or(d);
-                let _ = TMP.set((std::process::id(), d.clone()));
-                // SAFETY: a plain function pointer, run at exit.
-                unsafe { libc::atexit(remove_tmp) };
+                cleanup_at_exit(&d);
                 return Ok(d);
             }
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
@@ -401,11 +431,39 @@ fn private_tmp() -> Result<PathBuf, String> {
     ))
 }
 
-static TMP: std::sync::OnceLock<(u32, PathBuf)> = std::sync::OnceLock::new();
+/// After an execve, the runtime that made this process's private directories is gone
+/// (execve runs no exit hooks): the new one removes them at exit.
+fn adopt(host: &Path) {
+    let mine = format!("wali-run-tmp-{}-", std::process::id());
+    if host
+        .file_name()
+        .is_some_and(|n| n.to_string_lossy().starts_with(&mine))
+    {
+        let root = host.with_file_name(format!(
+            "{}-root",
+            host.file_name().unwrap_or_default().to_string_lossy()
+        ));
+        cleanup_at_exit(host);
+        cleanup_at_exit(&root);
+    }
+}
 
-/// At exit of the process that made it (not of forked children).
+/// Remove `d` when this process exits (not when a forked child does).
+fn cleanup_at_exit(d: &Path) {
+    let mut v = TMP.lock().unwrap_or_else(|e| e.into_inner());
+    if v.is_empty() {
+        // SAFETY: a plain function pointer, run at exit.
+        unsafe { libc::atexit(remove_tmp) };
+    }
+    v.push((std::process::id(), d.to_path_buf()));
+}
+
+static TMP: std::sync::Mutex<Vec<(u32, PathBuf)>> = std::sync::Mutex::new(Vec::new());
+
+/// At exit of the process that made them (not of forked children).
 extern "C" fn remove_tmp() {
-    if let Some((pid, d)) = TMP.get() {
+    let v = TMP.lock().unwrap_or_else(|e| e.into_inner());
+    for (pid, d) in v.iter() {
         if *pid == std::process::id() {
             let _ = std::fs::remove_dir_all(d);
         }

@@ -162,8 +162,24 @@ pub fn run(
                 }
                 None => ty.clone(),
             };
+            let max = ty.maximum();
             let m = SharedMemory::new(engine, ty)
                 .map_err(|e| format!("cannot create memory: {}", one_line(&e)))?;
+            if let (Some(limit), Some(max)) = (cfg.policy.limits.memory, max) {
+                // The guest grows its memory itself (memory.grow), so no call fails where
+                // the runtime sees it: a watcher (and the exit) says when it got there.
+                let w = m.clone();
+                let top = max as usize * 65536;
+                let _ = MEMORY_WATCH.set((m.clone(), top, limit));
+                let _ = std::thread::Builder::new()
+                    .name("wali-memory-limit".into())
+                    .spawn(move || loop {
+                        std::thread::sleep(std::time::Duration::from_millis(50));
+                        if memory_near_limit(&w, top, limit) {
+                            return;
+                        }
+                    });
+            }
             GuestMem::new(m)
         }
         None => GuestMem::none(),
@@ -206,5 +222,24 @@ pub fn run(
             }
         }
     }
+    if let Some((m, top, limit)) = MEMORY_WATCH.get() {
+        memory_near_limit(m, *top, *limit);
+    }
     Ok(classify(outcome))
+}
+
+static MEMORY_WATCH: std::sync::OnceLock<(SharedMemory, usize, u64)> = std::sync::OnceLock::new();
+
+/// Near the top the next large grow fails: say so once.
+fn memory_near_limit(m: &SharedMemory, top: usize, limit: u64) -> bool {
+    if m.data().len() + (top / 8).max(1 << 20) >= top {
+        wali_syscalls::policy::limit_reached(&wali_syscalls::policy::MEMORY_LIMIT_SAID, || {
+            format!(
+                "the guest reached its memory limit of {} MiB (limits.memory); allocations fail",
+                limit >> 20
+            )
+        });
+        return true;
+    }
+    false
 }

@@ -1,7 +1,8 @@
 //! C programs built twice, natively against musl (`musl-gcc`) and for wasm (`wali-cc`),
 //! run in fresh directories: same stdout, same exit status. Linux is the ground truth.
 //!
-//! A program's first lines may say `// args: ...` (shell-like words) and `// env: K=V`.
+//! A program's first lines may say `// args: ...` (shell-like words), `// env: K=V` and
+//! `// wali-run: FLAGS` (what the policy must grant it).
 
 mod common;
 use common::*;
@@ -99,8 +100,10 @@ fn differential_status(name: &str) -> (String, std::process::ExitStatus) {
     };
     let n = run_in("n", timed().arg(&native).args(&args));
     let mut wc = timed();
+    // `// wali-run: FLAGS`: what the policy must grant the program (the network...).
     wc.env("WALI_CACHE_DIR", t.path().join("cache"))
         .arg(bin())
+        .args(header(&text, "wali-run"))
         .arg(&wasm)
         .args(&args);
     let w = run_in("w", &mut wc);
@@ -403,6 +406,7 @@ fn net_wasm_server_native_client() {
     let t = TempDir::new("net_server");
     let wasm = net_peer_module(&t);
     let mut child = Command::new(bin())
+        .arg("--allow-net=127.0.0.1")
         .arg(&wasm)
         .arg("server")
         .env("WALI_CACHE_DIR", t.path().join("cache"))
@@ -437,6 +441,7 @@ fn net_wasm_client_native_server() {
         line
     });
     let o = Command::new(bin())
+        .arg(format!("--allow-net=127.0.0.1:{port}"))
         .arg(&wasm)
         .args(["client", &port.to_string()])
         .env("WALI_CACHE_DIR", t.path().join("cache"))
@@ -458,6 +463,7 @@ fn strace_decodes_sockets_and_epoll() {
     let o = Command::new(bin())
         .arg("--strace-file")
         .arg(&trace)
+        .arg("--allow-net")
         .arg(&wasm)
         .env("WALI_CACHE_DIR", t.path().join("cache"))
         .output()

@@ -1,6 +1,8 @@
 // attack: the classic chroot break: chroot into a subdirectory while keeping the cwd
 // outside it, chdir .. up to the real root, chroot(".") and read the outside secret
-// grant: --allow-all
+// (grant none: chroot is never passed to the kernel, not even under --allow-all: it
+// would change the root of the whole runtime process)
+// grant: none
 #include "escape.h"
 int main(int argc, char **argv) {
     setup(argc, argv);

@@ -1,5 +1,7 @@
 // attack: hard-link OUTSIDE/secret into the cwd (link), then read the new name
-// grant: --dir {outside}
+// (granted with --allow-all: across two --dir grants the runtime may answer EXDEV, as
+// between two mounts)
+// grant: --allow-all
 #include "escape.h"
 int main(int argc, char **argv) {
     setup(argc, argv);

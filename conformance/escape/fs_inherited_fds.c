@@ -1,7 +1,9 @@
 // attack: use file descriptors the guest never opened (the runtime's own: module file,
-// granted directories, caches) as a base for openat/fchdir with ../../.. to OUTSIDE
+// granted directories, the environment file, caches; any fd below RLIMIT_NOFILE) as a
+// base for openat/fchdir with ../../.. to OUTSIDE
 // grant: none
 #include "escape.h"
+#include <sys/resource.h>
 int main(int argc, char **argv) {
     setup(argc, argv);
     char up[PATH_MAX] = "";
@@ -10,7 +12,9 @@ int main(int argc, char **argv) {
     snprintf(p, sizeof p, "%s%s/secret", up, OUT + 1);
     int seen = 0;
     char list[256] = "";
-    for (int fd = 3; fd < 1024; fd++) {
+    struct rlimit rl;
+    int top = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 65536 ? (int)rl.rlim_cur : 65536;
+    for (int fd = 3; fd < top; fd++) {
         if (fcntl(fd, F_GETFD) < 0) continue;
         seen++;
         if (strlen(list) < 200) snprintf(list + strlen(list), sizeof list - strlen(list), " %d", fd);

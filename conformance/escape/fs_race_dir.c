@@ -3,6 +3,7 @@
 // grant: --dir {outside}
 #include "escape.h"
 #include <pthread.h>
+#include <sched.h>
 #define RENAME_EXCHANGE 2
 static volatile int stop;
 static int xchg(const char *a, const char *b) {
@@ -31,7 +32,8 @@ int main(int argc, char **argv) {
     pthread_t t;
     if (pthread_create(&t, NULL, flipper, NULL)) broken("pthread_create");
     int tries, last = 0;
-    for (tries = 0; tries < 4000; tries++) {
+    for (tries = 0; tries < 20000; tries++) {
+        if (tries % 64 == 63) sched_yield();
         if (read_secret("d/secret")) {
             stop = 1;
             pthread_join(t, NULL);

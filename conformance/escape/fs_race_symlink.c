@@ -1,9 +1,10 @@
 // attack: a second thread keeps swapping ./link between a regular file and a symlink to
-// OUTSIDE/secret while the main thread opens ./link a few thousand times (a check-then-
+// OUTSIDE/secret while the main thread opens ./link up to 20000 times (a check-then-
 // open sandbox loses the race)
 // grant: --dir {outside}
 #include "escape.h"
 #include <pthread.h>
+#include <sched.h>
 static volatile int stop;
 static void *flipper(void *arg) {
     (void)arg;
@@ -24,7 +25,8 @@ int main(int argc, char **argv) {
     pthread_t t;
     if (pthread_create(&t, NULL, flipper, NULL)) broken("pthread_create");
     int tries, last = 0;
-    for (tries = 0; tries < 4000; tries++) {
+    for (tries = 0; tries < 20000; tries++) {
+        if (tries % 64 == 63) sched_yield();
         if (read_secret("link")) {
             stop = 1;
             pthread_join(t, NULL);

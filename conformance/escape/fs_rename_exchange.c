@@ -1,5 +1,7 @@
 // attack: renameat2(RENAME_EXCHANGE) a file of the cwd with OUTSIDE/secret
-// grant: --dir {outside}
+// (granted with --allow-all: across two --dir grants the runtime may answer EXDEV, as
+// between two mounts)
+// grant: --allow-all
 #include "escape.h"
 #define RENAME_EXCHANGE 2
 int main(int argc, char **argv) {

@@ -1,5 +1,7 @@
 // attack: rename OUTSIDE/secret into the cwd (steal it)
-// grant: --dir {outside}
+// (granted with --allow-all: across two --dir grants the runtime may answer EXDEV, as
+// between two mounts)
+// grant: --allow-all
 #include "escape.h"
 int main(int argc, char **argv) {
     setup(argc, argv);

@@ -1,5 +1,6 @@
 // attack: prlimit64 on the parent's pid (read its limits; with a new limit, change them)
-// grant: --allow-all
+// (grant none: the runtime's prlimit64 only ever acts on its own process)
+// grant: none
 #include "escape.h"
 #include <sys/resource.h>
 int main(int argc, char **argv) {

@@ -49,7 +49,7 @@ os.makedirs(cache, exist_ok=True)
 def headers(src):
     h = {}
     for line in open(src):
-        m = re.match(r"//\s*(attack|grant|flags|stderr|status):\s*(.*)", line)
+        m = re.match(r"//\s*(attack|grant|flags|stderr|status|cache):\s*(.*)", line)
         if m:
             k, v = m.group(1), m.group(2).strip()
             h[k] = (h[k] + " " + v) if k in h and k == "attack" else v
@@ -285,6 +285,8 @@ def run_mode(name, wasm, h, mode):
         cmd = [args.wali_run] + flags + [wasm, outside, str(PORT), str(PORT2), str(FREEPORT), str(UDPPORT)]
         env = {"PATH": "/usr/bin:/bin", "HOME": inside, "LANG": "C",
                "WALI_CACHE_DIR": os.path.join(cache, "modules")}
+        if h.get("cache") == "inside":
+            env["WALI_CACHE_DIR"] = os.path.join(inside, ".cache", "wali-run")
         t0 = time.time()
         p = subprocess.Popen(cmd, cwd=inside, env=env, stdin=subprocess.DEVNULL,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)

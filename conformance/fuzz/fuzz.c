@@ -174,7 +174,7 @@ static struct {
 
 static u32 zone_lo;  /* forbidden: [zone_lo, BUF) and [BUFEND, heap0) */
 static u32 heap0;    /* the break at start: everything above is fair game */
-static u32 grown_end; /* end of the last page the fuzzer grew itself (its to write) */
+static u32 grown_end; /* end of the last page the fuzzer grew (for end-of-memory strings) */
 
 static u32 memsize(void) {
     u64 s = (u64)__builtin_wasm_memory_size(0) * 65536;
@@ -435,6 +435,16 @@ static u32 put_path(u32 p, u32 room) {
             if (!c[i])
                 c[i] = 'z';
         break;
+    case 2: case 3: { /* a name that exists */
+        static const char *names[] = {"f0", "f1", "d0", "d0/a", "d0/b", "d0/s", "ln", "fifo",
+                                      "sock", "fz.in", ".", "x", "d0/x", "y"};
+        const char *w = names[below(sizeof names / sizeof names[0])];
+        n = strlen(w);
+        if (n > cap)
+            n = cap;
+        memcpy(c, w, n);
+        break;
+    }
     default: { /* components */
         int parts = 1 + below(6);
         if (chance(6) && n < cap)
@@ -461,7 +471,12 @@ static void put_iovecs(u32 p, int cnt, int written) {
     for (int i = 0; i < cnt; i++) {
         u32 len;
         if (written) {
-            v[2 * i] = gen_safe_wptr(&len, 1 << 16);
+            if (chance(8))
+                v[2 * i] = gen_safe_wptr(&len, 1 << 16);
+            else { /* a good one: 64 KiB slots in the buffer, or the heap region */
+                v[2 * i] = BUF + below(BUFSZ / 65536) * 65536 + below(4096);
+                len = below(65536 - 4096);
+            }
         } else {
             v[2 * i] = gen_ptr(0);
             len = chance(2) ? below(4096) : gen_len();
@@ -473,7 +488,7 @@ static void put_iovecs(u32 p, int cnt, int written) {
 /* A (pointer, length) pair the call may write in full. */
 static u32 gen_safe_wptr(u32 *len, u32 maxlen) {
     u32 m = memsize();
-    switch (below(12)) {
+    switch (below(24)) {
     case 0: *len = gen_len(); return 0xffffffffu - below(4096);
     case 1: *len = gen_len(); return m + below(1 << 16);
     case 2: { /* crossing the end of memory */
@@ -546,7 +561,7 @@ static void put_content(u32 p, u32 room) {
 
 /* ---- the calls ---------------------------------------------------------------------- */
 
-static int no_paths;
+static int no_paths, no_shared_maps, self_test;
 static u32 enabled[512];
 static int nenabled;
 
@@ -634,9 +649,9 @@ static void fixup(const struct sc *s, u64 *a) {
             a[i] = gen_safe_wptr(&len, 1 << 20);
             a[i + 1] = len;
         } else if (k == K_BUF && (k1 == K_LEN || k1 == K_UINT)) {
-            if (mine((u32)a[i], 128) && chance(2)) {
+            if (mine((u32)a[i], 128) && !chance(4)) {
                 put_content((u32)a[i], BUFEND - (u32)a[i]);
-                a[i + 1] = chance(2) ? below(BUFEND - (u32)a[i] + 1) : gen_len();
+                a[i + 1] = chance(8) ? gen_len() : below(chance(2) ? 256 : BUFEND - (u32)a[i] + 1);
             }
         }
     }
@@ -696,11 +711,22 @@ static void fixup(const struct sc *s, u64 *a) {
     if (!strcmp(n, "mmap") || !strcmp(n, "munmap") || !strcmp(n, "madvise") ||
         !strcmp(n, "mprotect") || !strcmp(n, "msync") || !strcmp(n, "mlock") ||
         !strcmp(n, "munlock") || !strcmp(n, "mincore") || !strcmp(n, "mremap")) {
+        if (nr == 9 && !chance(4)) { /* mostly well-formed flags */
+            static const u32 fl[] = {0x22, 0x21, 0x2, 0x1, 0x3};
+            a[3] = fl[below(5)] | (chance(3) ? 0x10 : 0) | (chance(8) ? 0x100000 : 0) |
+                   (chance(8) ? (u32)rnd() & 0x7ff00 : 0);
+            a[2] = below(8);
+            a[5] = chance(2) ? 0 : PAGE * below(16);
+            if (a[3] & 0x20)
+                a[4] = chance(2) ? (u32)-1 : a[4];
+        }
         int fixed = nr == 9 && (a[3] & (0x10 | 0x100000));
         if (nr != 9 || fixed || chance(2))
             gen_range(&a[0], &a[1]);
         if (nr == 9 && fixed && (u32)a[0] >= BUF && (u32)a[0] < BUFEND && !(a[3] & 0x20))
             a[3] = (a[3] & ~0xfULL) | 2; /* a file map over the buffer: private (a copy) */
+        if (nr == 9 && no_shared_maps && !(a[3] & 0x20) && (a[3] & 0xf) != 2)
+            a[3] = (a[3] & ~0xfULL) | 2; /* --no-shared-maps: file maps are copies */
         if (nr == 9 && !(a[3] & 0x20) && chance(2))
             a[4] = npool ? (u32)pool[below(npool)] : 3;
         if (nr == 25) { /* mremap: the new place, for MREMAP_FIXED */
@@ -983,7 +1009,6 @@ static void fixup(const struct sc *s, u64 *a) {
     case 217: /* getdents64: fixed with its count above (Ptr, Len) */
         break;
     }
-    (void)n;
 }
 
 /* ---- setup -------------------------------------------------------------------------- */
@@ -1079,13 +1104,17 @@ int main(int argc, char **argv) {
             verbose = 1;
         else if (!strcmp(argv[i], "--no-paths"))
             no_paths = 1;
+        else if (!strcmp(argv[i], "--self-test"))
+            self_test = 1; /* one call that writes into a guard: must end in exit 3 */
+        else if (!strcmp(argv[i], "--no-shared-maps"))
+            no_shared_maps = 1;
         else if (!strcmp(argv[i], "--allow-root"))
             allow_root = 1;
         else if (npos < 2)
             pos[npos++] = argv[i];
     }
     if (npos != 2) {
-        fprintf(stderr, "usage: fuzz.wasm [-v] [--no-paths] [--allow-root] SEED ITERATIONS\n");
+        fprintf(stderr, "usage: fuzz.wasm [-v] [--no-paths] [--no-shared-maps] [--allow-root] SEED ITERATIONS\n");
         return 2;
     }
     if (getuid() == 0 && !no_paths && !allow_root) {
@@ -1150,6 +1179,9 @@ int main(int argc, char **argv) {
     set_guards();
     fill_random(BUF, BUFSZ);
 
+    if (verbose)
+        say(ERR, "layout: stack %#x, forbidden %#x-%#x, buffer %#x-%#x, heap %#x, memory %#x\n",
+            sp, zone_lo, heap0, BUF, BUFEND, heap0, memsize());
     long done = 0, ok = 0;
     for (long it_ = 0; it_ < iters; it_++) {
         if (it_ && it_ % 4000 == 0) { /* fresh fds now and then: back home, close, reopen */
@@ -1157,12 +1189,20 @@ int main(int argc, char **argv) {
             syscall(SYS_close_range, 3, OUT - 1, 0);
             make_fds();
         }
+        if (it_ % 64 == 0)
+            syscall(SYS_fchdir, ROOTDIR); /* back home: most names are relative to it */
         if (it_ % 256 == 0) {
             u32 off = below(BUFSZ / 65536) * 65536;
             fill_random(BUF + off, 65536);
         }
         const struct sc *s = &table[enabled[below(nenabled)]];
         u64 a[6] = {0, 0, 0, 0, 0, 0};
+        if (self_test) {
+            static const struct sc getrandom_ = {"getrandom", 318, 3, {K_OBUF, K_LEN, K_UINT}};
+            s = &getrandom_;
+            a[0] = BUFEND + 100, a[1] = 8;
+            goto call;
+        }
         for (int i = 0; i < s->nargs; i++)
             a[i] = gen_arg(s->k[i], 1);
         for (int i = 0; i < s->nargs; i++) {
@@ -1177,6 +1217,7 @@ int main(int argc, char **argv) {
                 a[i] = clean32((u32)a[i]);
         }
         fixup(s, a);
+    call:
         if (verbose) {
             say(ERR, "%ld %s(", it_, s->name);
             for (int i = 0; i < s->nargs; i++)

@@ -112,6 +112,13 @@ pub fn preadv(cx: &mut Ctx, fd: Fd, iov: Ptr, cnt: Int, lo: Off, hi: Off) -> Sys
 pub fn mknodat(cx: &mut Ctx, dir: DirFd, path: Path, mode: Mode, dev: UInt) -> SysResult {
     let p = cx.mem.path(path.0)?;
     if let Some(v) = crate::fs::vfs(cx) {
+        // Files, fifos and sockets only: a device node would open the host's devices.
+        let kind = mode.0 & libc::S_IFMT;
+        if kind == libc::S_IFCHR || kind == libc::S_IFBLK {
+            return Err(
+                crate::policy::denied("device nodes are never created in the sandbox").into(),
+            );
+        }
         return Ok(v.create(dir.0, &p, |d, n| {
             sys!(SYS_mknodat, d, n.as_ptr(), mode.0, dev.0).map_err(crate::fs::errno_of)
         })?);
@@ -220,8 +227,30 @@ pub fn getpriority(_cx: &mut Ctx, which: Int, who: Int) -> SysResult {
     sys!(SYS_getpriority, which.0, who.0)
 }
 
-pub fn setpriority(_cx: &mut Ctx, which: Int, who: Int, prio: Int) -> SysResult {
+pub fn setpriority(cx: &mut Ctx, which: Int, who: Int, prio: Int) -> SysResult {
+    if which.0 != libc::PRIO_PROCESS as i32 && !cx.proc.policy.signals {
+        // A process group or a user reaches outside the sandbox.
+        return Err(crate::policy::denied(
+            "other processes need process.signals / --allow-signals",
+        )
+        .into());
+    }
+    if which.0 == libc::PRIO_PROCESS as i32 {
+        may_touch(cx, who.0)?;
+    }
     sys!(SYS_setpriority, which.0, who.0, prio.0)
+}
+
+/// Scheduling changes reach only this process, its threads and its children unless the
+/// policy grants `process.signals`.
+fn may_touch(cx: &Ctx, pid: i32) -> Result<(), Errno> {
+    if pid == 0 || cx.proc.policy.signals {
+        return Ok(());
+    }
+    if std::path::Path::new(&format!("/proc/self/task/{pid}")).exists() {
+        return Ok(());
+    }
+    crate::signal::may_signal(cx, pid)
 }
 
 pub fn getresuid(cx: &mut Ctx, r: Ptr, e: Ptr, s: Ptr) -> SysResult {
@@ -249,6 +278,7 @@ pub fn sched_getparam(cx: &mut Ctx, pid: Pid, param: Ptr) -> SysResult {
 
 pub fn sched_setparam(cx: &mut Ctx, pid: Pid, param: Ptr) -> SysResult {
     let p = cx.mem.host(param.0, 4)?;
+    may_touch(cx, pid.0)?;
     sys!(SYS_sched_setparam, pid.0, p)
 }
 
@@ -258,6 +288,7 @@ pub fn sched_getscheduler(_cx: &mut Ctx, pid: Pid) -> SysResult {
 
 pub fn sched_setscheduler(cx: &mut Ctx, pid: Pid, policy: Int, param: Ptr) -> SysResult {
     let p = cx.mem.host(param.0, 4)?;
+    may_touch(cx, pid.0)?;
     sys!(SYS_sched_setscheduler, pid.0, policy.0, p)
 }
 
@@ -276,6 +307,7 @@ pub fn sched_rr_get_interval(cx: &mut Ctx, pid: Pid, ts: Ptr) -> SysResult {
 
 pub fn sched_setaffinity(cx: &mut Ctx, pid: Pid, size: Len, mask: Ptr) -> SysResult {
     let m = cx.mem.host(mask.0, size.0 as usize)?;
+    may_touch(cx, pid.0)?;
     sys!(SYS_sched_setaffinity, pid.0, size.0 as usize, m)
 }
 

@@ -157,7 +157,23 @@ pub fn connect(cx: &mut Ctx, fd: Fd, addr: SockAddr, len: UInt) -> SysResult {
     sys!(SYS_connect, fd.0, a, len.0)
 }
 
-pub fn listen(_cx: &mut Ctx, fd: Fd, backlog: Int) -> SysResult {
+pub fn listen(cx: &mut Ctx, fd: Fd, backlog: Int) -> SysResult {
+    if cx.proc.policy.bind.is_some() {
+        // listen on an unbound IP socket binds it to a free port on every address:
+        // the policy must grant that bind.
+        let mut a = [0u8; 128];
+        let mut len = a.len() as u32;
+        sys!(SYS_getsockname, fd.0, a.as_mut_ptr(), &mut len as *mut u32)?;
+        let family = u16::from_ne_bytes([a[0], a[1]]) as i32;
+        if (family == libc::AF_INET || family == libc::AF_INET6) && a[2] == 0 && a[3] == 0 {
+            let any = if family == libc::AF_INET {
+                std::net::SocketAddr::from(([0u8; 4], 0))
+            } else {
+                std::net::SocketAddr::from(([0u16; 8], 0))
+            };
+            cx.proc.policy.may_bind(&any)?;
+        }
+    }
     sys!(SYS_listen, fd.0, backlog.0)
 }
 

@@ -7,6 +7,7 @@ use crate::args::*;
 use crate::ctx::{Ctx, Exit, Stop, SysResult};
 use crate::errno::*;
 use std::ffi::CString;
+use std::os::unix::ffi::OsStrExt;
 use std::sync::atomic::Ordering;
 
 /// Limits on execve's argument and environment vectors (Linux: MAX_ARG_STRINGS).
@@ -64,6 +65,18 @@ extern "C" fn leave_tree() {
     }
 }
 
+/// The runtime's own environment (the host's, as it started).
+fn host_env() -> Vec<CString> {
+    std::env::vars_os()
+        .filter_map(|(k, v)| {
+            let mut kv = k.as_bytes().to_vec();
+            kv.push(b'=');
+            kv.extend_from_slice(v.as_bytes());
+            CString::new(kv).ok()
+        })
+        .collect()
+}
+
 /// A NULL-terminated guest array of string pointers.
 fn strings(cx: &Ctx, mut ptr: u32, total: &mut usize) -> Result<Vec<CString>, Errno> {
     let mut out = Vec::new();
@@ -87,7 +100,6 @@ fn strings(cx: &Ctx, mut ptr: u32, total: &mut usize) -> Result<Vec<CString>, Er
 
 fn is_wasm(path: &CString) -> Result<bool, Errno> {
     use std::io::Read;
-    use std::os::unix::ffi::OsStrExt;
     let p = std::path::Path::new(std::ffi::OsStr::from_bytes(path.as_bytes()));
     let mut f = std::fs::File::open(p).map_err(|e| Errno(e.raw_os_error().unwrap_or(libc::EIO)))?;
     let mut magic = [0u8; 4];
@@ -104,7 +116,17 @@ fn ptrs(v: &[CString]) -> Vec<*const libc::c_char> {
 pub fn execve(cx: &mut Ctx, path: Path, argv: Ptr, envp: Ptr) -> SysResult {
     let mut file = cx.mem.path(path.0)?;
     if let Some(v) = crate::fs::vfs(cx) {
-        file = v.exec_file(&file)?;
+        file = match v.exec_file(&file) {
+            Ok(f) => f,
+            // Host programs (granted) are found on the host: /bin/sh for system().
+            Err(e) if cx.proc.policy.exec && file.as_bytes().first() == Some(&b'/') => {
+                if is_wasm(&file).unwrap_or(true) {
+                    return Err(e.into());
+                }
+                file
+            }
+            Err(e) => return Err(e.into()),
+        };
     }
     let mut total = 0;
     let args = strings(cx, argv.0, &mut total)?;
@@ -115,28 +137,45 @@ pub fn execve(cx: &mut Ctx, path: Path, argv: Ptr, envp: Ptr) -> SysResult {
     if unsafe { libc::access(c, libc::X_OK) } < 0 {
         return Err(Errno::last().into());
     }
-    let (prog, full_args) = if is_wasm(&file)? {
+    // Linux: only regular files run (a directory is EACCES), before any policy applies.
+    if !std::fs::metadata(std::ffi::OsStr::from_bytes(file.as_bytes())).is_ok_and(|m| m.is_file()) {
+        return Err(EACCES.into());
+    }
+    let (prog, full_args, env) = if is_wasm(&file)? {
         // The runtime again, on the module: `<runtime...> --argv0 ARGV0 -- FILE ARGS...`.
         let rt = &cx.proc.exec_runtime;
         let Some(exe) = rt.first() else {
             return Err(ENOEXEC.into());
         };
         let mut a: Vec<CString> = rt.clone();
+        // The guest's environment goes to the new guest as flags; the runtime itself
+        // runs with the host's (LD_PRELOAD or WALI_CACHE_DIR from a guest must never
+        // reach the host loader or the runtime).
+        a.push(c"--env-clear".into());
+        for e in &env {
+            let b = e.as_bytes();
+            if b.iter().position(|&c| c == b'=').is_some_and(|i| i > 0) {
+                let mut f = b"--env=".to_vec();
+                f.extend_from_slice(b);
+                a.push(CString::new(f).map_err(|_| EINVAL)?);
+            }
+        }
         if let Some(a0) = args.first() {
-            a.push(c"--argv0".into());
-            a.push(a0.clone());
+            let mut f = b"--argv0=".to_vec();
+            f.extend_from_slice(a0.as_bytes());
+            a.push(CString::new(f).map_err(|_| EINVAL)?);
         }
         a.push(c"--".into());
         a.push(file.clone());
         a.extend(args.iter().skip(1).cloned());
-        (exe.clone(), a)
+        (exe.clone(), a, host_env())
     } else {
         if !cx.proc.policy.exec {
             return Err(
                 crate::policy::denied("host programs need process.exec / --allow-exec").into(),
             );
         }
-        (file.clone(), args)
+        (file.clone(), args, env)
     };
     let (av, ev) = (ptrs(&full_args), ptrs(&env));
     if let Some(t) = &cx.trace {

@@ -7,7 +7,8 @@
 //! popped from the walk's own stack. The final component is then acted on with
 //! `*_NOFOLLOW` calls relative to that directory, so a symlink planted mid-run is seen and
 //! followed here, never by the kernel. Guest paths are host paths unless a mount says
-//! otherwise; directories above mount points are read-only stand-ins (an empty directory).
+//! otherwise; directories above mount points are read-only stand-ins: a skeleton tree
+//! made for the run, which holds just the names of the mount points below it.
 
 use crate::errno::*;
 use std::collections::HashMap;
@@ -54,15 +55,16 @@ struct Mount {
 pub struct Vfs {
     mounts: Vec<Mount>,
     /// Stands in for directories above mount points (`/`, `/home`...).
-    empty: OwnedFd,
-    empty_host: Vec<u8>,
+    /// The skeleton's root (guest `/` when nothing is mounted there).
+    root: OwnedFd,
+    root_host: Vec<Vec<u8>>,
     cwd: RwLock<Vec<u8>>,
-    /// Guest paths of descriptors open on stand-in directories.
-    virt_fds: Mutex<HashMap<i32, Vec<u8>>>,
     /// Some mount reaches procfs: opens are checked against it.
     proc_reachable: bool,
     /// Unix socket paths as bound through the runtime's descriptors -> the guest's.
     unix_names: Mutex<HashMap<Vec<u8>, Vec<u8>>>,
+    /// Host directories inside mounts the guest must never reach (the runtime's cache).
+    hidden: Vec<Vec<Vec<u8>>>,
 }
 
 /// A directory handle: a mount's root (kept by the Vfs) or one opened for this call.
@@ -213,7 +215,8 @@ fn starts_with_comps(long: &[Vec<u8>], prefix: &[Vec<u8>]) -> bool {
 impl Vfs {
     /// Open every mount; a missing directory, a mount of /proc, or two mounts that overlap
     /// (on the guest side or the host side) is an error naming the grant.
-    pub fn new(specs: &[MountSpec]) -> Result<Vfs, String> {
+    /// `skeleton`: an empty directory of the runtime's own, where the stand-ins are made.
+    pub fn new(specs: &[MountSpec], hidden: &[PathBuf], skeleton: &Path) -> Result<Vfs, String> {
         let mut mounts: Vec<Mount> = Vec::new();
         for s in specs {
             let host = std::fs::canonicalize(&s.host).map_err(|e| {
@@ -289,16 +292,26 @@ impl Vfs {
                 dir,
             });
         }
-        let (empty, empty_host) = empty_dir()?;
+        let (root, root_host) = make_skeleton(skeleton, &mounts)?;
         let proc_reachable = mounts.iter().any(|m| m.host == b"/");
+        // Only the hidden paths some mount reaches need checking.
+        let hidden: Vec<Vec<Vec<u8>>> = hidden
+            .iter()
+            .map(|h| components(h.as_os_str().as_bytes()))
+            .filter(|h| {
+                mounts
+                    .iter()
+                    .any(|m| starts_with_comps(h, &components(&m.host)))
+            })
+            .collect();
         let vfs = Vfs {
             mounts,
-            empty,
-            empty_host,
+            root,
+            root_host: components(&root_host),
             cwd: RwLock::new(b"/".to_vec()),
-            virt_fds: Mutex::new(HashMap::new()),
             proc_reachable,
             unix_names: Mutex::new(HashMap::new()),
+            hidden,
         };
         // The guest starts where the host is, if that is granted; else at the root.
         if let Ok(cwd) = std::env::current_dir() {
@@ -342,14 +355,36 @@ impl Vfs {
     /// The guest path of directory descriptor `fd`.
     fn fd_guest_path(&self, fd: RawFd) -> Result<Vec<u8>, Errno> {
         let host = fd_host_path(fd)?;
-        if host == self.empty_host {
-            let v = self.virt_fds.lock().unwrap_or_else(|e| e.into_inner());
-            return Ok(v.get(&fd).cloned().unwrap_or_else(|| b"/".to_vec()));
+        if let Some(g) = self.stand_in_guest(&host) {
+            return Ok(g);
         }
         if !host.starts_with(b"/") {
             return Err(ENOTDIR); // a pipe, socket, anonymous inode
         }
         self.host_to_guest(&host).ok_or(EACCES)
+    }
+
+    /// The guest path of a stand-in, from its host path.
+    fn stand_in_guest(&self, host: &[u8]) -> Option<Vec<u8>> {
+        let hc = components(host);
+        starts_with_comps(&hc, &self.root_host).then(|| join(&hc[self.root_host.len()..]))
+    }
+
+    /// The stand-in for guest directory `g` (which lies above a mount point).
+    fn stand_in(&self, g: &[Vec<u8>]) -> Result<Dir<'_>, Errno> {
+        if g.is_empty() {
+            return Ok(Dir::Borrowed(&self.root));
+        }
+        let rel = CString::new(join(g)[1..].to_vec()).map_err(|_| EINVAL)?;
+        // SAFETY: a valid relative path inside the runtime's own skeleton.
+        ck32(unsafe {
+            libc::openat(
+                self.root.as_raw_fd(),
+                rel.as_ptr(),
+                libc::O_PATH | libc::O_DIRECTORY | libc::O_NOFOLLOW | libc::O_CLOEXEC,
+            )
+        })
+        .map(|fd| Dir::Owned(own(fd)))
     }
 
     /// The absolute guest path `path` names, relative to `dirfd` (or the cwd).
@@ -378,6 +413,21 @@ impl Vfs {
     }
 
     fn resolve_abs(&self, abs: &[u8], links: u32) -> Result<Loc<'_>, Errno> {
+        let loc = self.resolve_inner(abs, links)?;
+        if !self.hidden.is_empty() {
+            let mut host = components(&fd_host_path(loc.dir.raw())?);
+            if !loc.name.is_empty() {
+                host.push(loc.name.to_bytes().to_vec());
+            }
+            if self.hidden.iter().any(|h| starts_with_comps(&host, h)) {
+                crate::policy::refuse("the runtime's cache is never visible to the guest");
+                return Err(EACCES);
+            }
+        }
+        Ok(loc)
+    }
+
+    fn resolve_inner(&self, abs: &[u8], links: u32) -> Result<Loc<'_>, Errno> {
         if abs.len() >= libc::PATH_MAX as usize {
             return Err(ENAMETOOLONG);
         }
@@ -419,10 +469,33 @@ impl Vfs {
             return Ok(l);
         }
         if self.is_above_mount(&comps) {
-            return Ok(obj(Dir::Borrowed(&self.empty), true, true, None, links));
+            return Ok(obj(self.stand_in(&comps)?, true, true, None, links));
         }
         comps.pop();
         let (dir, m, virt) = self.walk(&comps, links)?;
+        if virt && comps.iter().any(|c| c == b"..") {
+            // The walk ended in a stand-in: the name may be a mount point after all
+            // (`/dev/../etc/passwd`). Stand-ins hold no symlinks, so `..` is lexical here.
+            let mut g: Vec<Vec<u8>> = Vec::new();
+            for c in comps.iter().chain(std::iter::once(&last)) {
+                match c.as_slice() {
+                    b"." => {}
+                    b".." => {
+                        g.pop();
+                    }
+                    _ => g.push(c.clone()),
+                }
+            }
+            if g.iter().all(|c| c != b"..") && comps.len() < 64 {
+                let mut p = join(&g);
+                if must_dir {
+                    p.push(b'/');
+                }
+                if self.mount_at(&g).is_some() || self.is_above_mount(&g) {
+                    return self.resolve_inner(&p, links);
+                }
+            }
+        }
         Ok(Loc {
             dir,
             dots: 0,
@@ -479,7 +552,7 @@ impl Vfs {
                     Err(e) => return Err(e),
                 }
             } else if comps.is_empty() || self.is_above_mount(comps) {
-                return Ok((Dir::Borrowed(&self.empty), None, true));
+                return Ok((self.stand_in(comps)?, None, true));
             } else {
                 return Err(ENOENT);
             }
@@ -505,7 +578,7 @@ impl Vfs {
                 guest: vec![],
             },
             None => Node {
-                dir: Dir::Borrowed(&self.empty),
+                dir: Dir::Borrowed(&self.root),
                 mount: None,
                 guest: vec![],
             },
@@ -539,7 +612,7 @@ impl Vfs {
             if top.mount.is_none() {
                 if self.is_above_mount(&g) {
                     stack.push(Node {
-                        dir: Dir::Borrowed(&self.empty),
+                        dir: self.stand_in(&g)?,
                         mount: None,
                         guest: g,
                     });
@@ -593,7 +666,10 @@ impl Vfs {
         if links > MAX_LINKS {
             return Err(ELOOP);
         }
-        let mut target = read_link(loc.dir.raw(), &loc.name)?;
+        // EINVAL: no longer a symlink (replaced meanwhile): as if it had gone.
+        let mut target =
+            read_link(loc.dir.raw(), &loc.name)
+                .map_err(|e| if e == EINVAL { ENOENT } else { e })?;
         if target.is_empty() {
             return Err(ENOENT);
         }
@@ -656,7 +732,7 @@ impl Vfs {
         if !host.starts_with(b"/") {
             return Ok(());
         }
-        if host == self.empty_host {
+        if self.stand_in_guest(&host).is_some() {
             return Err(EROFS);
         }
         let hc = components(&host);
@@ -687,12 +763,7 @@ impl Vfs {
                 }
                 let p = proc_fd(loc.dir.raw());
                 // SAFETY: valid path; the runtime's own descriptor names the object.
-                let fd = ck32(unsafe { libc::open(p.as_ptr(), flags & !libc::O_NOFOLLOW, mode) })?;
-                if loc.virt {
-                    let mut v = self.virt_fds.lock().unwrap_or_else(|e| e.into_inner());
-                    v.insert(fd as i32, self.absolute(dirfd, path.to_bytes())?);
-                }
-                fd
+                ck32(unsafe { libc::open(p.as_ptr(), flags & !libc::O_NOFOLLOW, mode) })?
             } else {
                 let f = flags | libc::O_NOFOLLOW | if loc.must_dir { libc::O_DIRECTORY } else { 0 };
                 // SAFETY: valid name; the kernel does not follow a final symlink.
@@ -1193,33 +1264,34 @@ impl Vfs {
     }
 }
 
-/// An empty directory to stand in for directories above mount points: one per user,
-/// reused across runs, made read-only.
-fn empty_dir() -> Result<(OwnedFd, Vec<u8>), String> {
-    let base = std::env::var_os("XDG_RUNTIME_DIR")
-        .map(PathBuf::from)
-        .filter(|p| p.is_dir())
-        .unwrap_or_else(std::env::temp_dir);
-    // SAFETY: getuid has no preconditions.
-    let uid = unsafe { libc::getuid() };
-    let dir = base.join(format!(".wali-run-empty-{uid}"));
-    let _ = std::fs::create_dir(&dir);
-    let ok = std::fs::symlink_metadata(&dir).is_ok_and(|m| {
-        use std::os::unix::fs::MetadataExt;
-        m.is_dir() && m.uid() == uid
-    }) && std::fs::read_dir(&dir).is_ok_and(|mut r| r.next().is_none());
-    let dir = if ok {
-        dir
-    } else {
-        // Somebody else's or not empty: a private one for this run.
-        let t = base.join(format!(".wali-run-empty-{uid}-{}", std::process::id()));
-        std::fs::create_dir_all(&t).map_err(|e| format!("cannot make {}: {e}", t.display()))?;
-        t
-    };
-    let _ = std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o555));
-    let canon = std::fs::canonicalize(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let c =
-        CString::new(canon.as_os_str().as_bytes()).map_err(|_| "NUL in temp dir".to_string())?;
+/// The skeleton: a directory for each stand-in (each directory above a mount point),
+/// holding an entry named after each mount point below it, so listings show them.
+fn make_skeleton(dir: &Path, mounts: &[Mount]) -> Result<(OwnedFd, Vec<u8>), String> {
+    let err = |p: &Path, e: std::io::Error| format!("cannot make {}: {e}", p.display());
+    std::fs::create_dir_all(dir).map_err(|e| err(dir, e))?;
+    for m in mounts {
+        let Some((last, parents)) = m.guest.split_last() else {
+            continue;
+        };
+        let mut p = dir.to_path_buf();
+        for c in parents {
+            p.push(std::ffi::OsStr::from_bytes(c));
+        }
+        std::fs::create_dir_all(&p).map_err(|e| err(&p, e))?;
+        p.push(std::ffi::OsStr::from_bytes(last));
+        let r = if m.dir {
+            std::fs::create_dir(&p)
+        } else {
+            std::fs::File::create(&p).map(drop)
+        };
+        if let Err(e) = r {
+            if e.kind() != std::io::ErrorKind::AlreadyExists {
+                return Err(err(&p, e));
+            }
+        }
+    }
+    let canon = std::fs::canonicalize(dir).map_err(|e| err(dir, e))?;
+    let c = CString::new(canon.as_os_str().as_bytes()).map_err(|_| "NUL in path".to_string())?;
     // SAFETY: valid path.
     let fd = unsafe {
         libc::open(

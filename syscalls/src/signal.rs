@@ -239,18 +239,17 @@ pub fn tgkill(cx: &mut Ctx, tgid: Pid, tid: Pid, sig: Int) -> SysResult {
     sys!(SYS_tgkill, tgid.0, tid.0, sig.0)
 }
 
-/// Without `process.signals`, a guest signals only itself, its children, and its own
-/// process group when it leads it.
-fn may_signal(cx: &Ctx, pid: i32) -> Result<(), Errno> {
+/// Without `process.signals`, a guest signals (or renices, reschedules) only itself
+/// and its children.
+pub(crate) fn may_signal(cx: &Ctx, pid: i32) -> Result<(), Errno> {
     if cx.proc.policy.signals {
         return Ok(());
     }
     // SAFETY: no preconditions.
-    let (me, group) = unsafe { (libc::getpid(), libc::getpgrp()) };
+    let me = unsafe { libc::getpid() };
+    // Process groups (0, -pgid) may hold processes outside the sandbox: refused.
     let ok = match pid {
         p if p == me => true,
-        0 => group == me,
-        p if p < -1 => -p == me && group == me,
         p if p > 0 => parent_of(p) == Some(me),
         _ => false,
     };

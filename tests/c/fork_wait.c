@@ -1,3 +1,4 @@
+// wali-run: --allow-exec
 // fork + wait4/waitpid/waitid: exit statuses, death by signal, the child's copy of
 // memory, and pipes between parent and child; vfork, system() and popen().
 #define _GNU_SOURCE

@@ -1,3 +1,4 @@
+// wali-run: --allow-net
 // A non-blocking epoll server (edge-triggered accept, level-triggered reads) handling
 // 200 concurrent clients that connect non-blocking (EINPROGRESS) from another thread.
 #define _GNU_SOURCE

@@ -1,3 +1,4 @@
+// wali-run: --allow-net
 // TCP echo server thread and client in one process over IPv4 and IPv6 loopback; UDP
 // round trip; ECONNREFUSED on a closed port; poll timeouts; getaddrinfo offline;
 // socket options; shutdown.

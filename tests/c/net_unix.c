@@ -1,3 +1,4 @@
+// wali-run: --allow-net
 // Unix sockets: a stream pair passing a file descriptor with SCM_RIGHTS; sendmsg and
 // recvmsg with several iovecs; a named socket bound in the current directory; datagrams.
 #define _GNU_SOURCE

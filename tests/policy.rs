@@ -1,0 +1,425 @@
+//! The policy: what flags, policy files and a module's own table grant, and how bad ones
+//! are refused (one line naming the fault, exit status 2, nothing started, nothing left
+//! behind). The attacks themselves are in conformance/escape (tests/escape.rs).
+
+mod common;
+use common::*;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// Build a C program with wali-cc into `dir`.
+fn build(dir: &Path, name: &str, src: &str) -> PathBuf {
+    let c = dir.join(format!("{name}.c"));
+    std::fs::write(&c, src).unwrap();
+    let out = dir.join(format!("{name}.wasm"));
+    let o = Command::new(repo().join("toolchain/wali-cc"))
+        .args(["-O1", "-o"])
+        .arg(&out)
+        .arg(&c)
+        .output()
+        .expect("wali-cc (run ./build.sh first)");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    out
+}
+
+/// Run wali-run in `cwd` with its temporary files under `tmp` (to check what is left).
+fn run_in(cwd: &Path, tmp: &Path, args: &[&str]) -> Output {
+    Command::new(bin())
+        .args(args)
+        .current_dir(cwd)
+        .env("TMPDIR", tmp)
+        .env("WALI_CACHE_DIR", tmp.join("cache"))
+        .output()
+        .unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// A program that creates a file, so a refused start can be seen to have done nothing.
+const TOUCH: &str = r#"
+#include <fcntl.h>
+#include <stdio.h>
+int main(void) { int fd = open("touched", O_CREAT | O_WRONLY, 0644); printf("fd %d\n", fd >= 0); return 0; }
+"#;
+
+struct Bad<'a> {
+    args: Vec<String>,
+    policy: Option<&'a str>,
+    /// Words the one-line message must hold.
+    says: &'a [&'a str],
+}
+
+#[test]
+fn bad_policies_and_flags_are_one_line_errors_and_start_nothing() {
+    let t = TempDir::new("policy-bad");
+    let wasm = build(t.path(), "touch", TOUCH);
+    let w = wasm.to_str().unwrap().to_string();
+    let work = t.path().join("work");
+    let tmp = t.path().join("tmp");
+    std::fs::create_dir_all(work.join("a/b")).unwrap();
+    std::fs::create_dir_all(&tmp).unwrap();
+    let a = work.join("a").display().to_string();
+    let cases = [
+        Bad {
+            args: vec![],
+            policy: Some("[fs]\ndirs = [ { host = \"a\", ro = true }\n"),
+            says: &["line", "policy.toml"],
+        },
+        Bad {
+            args: vec![],
+            policy: Some("[fs]\nrw = true\n"),
+            says: &["policy.toml", "unknown field", "rw"],
+        },
+        Bad {
+            args: vec![],
+            policy: Some("[limits]\nthreads = \"many\"\n"),
+            says: &["policy.toml", "line 2"],
+        },
+        Bad {
+            args: vec![],
+            policy: Some("[syscalls]\nfrobnicate = \"deny\"\n"),
+            says: &["unknown syscall", "frobnicate"],
+        },
+        Bad {
+            args: vec![],
+            policy: Some("[syscalls]\nkill = \"maybe\"\n"),
+            says: &["kill", "allow, deny"],
+        },
+        Bad {
+            args: vec![],
+            policy: Some("[syscalls]\nkill = \"deny:EWHAT\"\n"),
+            says: &["kill", "deny:ERRNO"],
+        },
+        Bad {
+            args: vec![],
+            policy: Some("[net]\nconnect = [\"127.0.0.1:99999\"]\n"),
+            says: &["127.0.0.1:99999", "port"],
+        },
+        Bad {
+            args: vec![format!("--dir={a}"), format!("--dir={a}/b:ro")],
+            policy: None,
+            says: &["overlaps", "nest"],
+        },
+        Bad {
+            args: vec![format!("--dir={a}:/x"), format!("--dir={a}/b:/y")],
+            policy: None,
+            says: &["overlaps"],
+        },
+        Bad {
+            args: vec!["--dir=/no/such/dir".into()],
+            policy: None,
+            says: &["/no/such/dir", "no such file"],
+        },
+        Bad {
+            args: vec!["--dir=/proc".into()],
+            policy: None,
+            says: &["/proc", "never granted"],
+        },
+        Bad {
+            args: vec![format!("--dir={a}:relative")],
+            policy: None,
+            says: &["relative", "absolute"],
+        },
+        Bad {
+            args: vec!["--limit=threads".into()],
+            policy: None,
+            says: &["--limit", "KEY=VALUE"],
+        },
+        Bad {
+            args: vec!["--limit=memory=lots".into()],
+            policy: None,
+            says: &["memory", "bad size"],
+        },
+        Bad {
+            args: vec!["--limit=disk=1".into()],
+            policy: None,
+            says: &["unknown limit", "disk"],
+        },
+        Bad {
+            args: vec!["--allow-net=127.0.0.1:http".into()],
+            policy: None,
+            says: &["--allow-net", "port"],
+        },
+        Bad {
+            args: vec!["--policy=/no/such/policy.toml".into()],
+            policy: None,
+            says: &["/no/such/policy.toml"],
+        },
+    ];
+    for (i, c) in cases.iter().enumerate() {
+        let mut args = c.args.clone();
+        if let Some(p) = c.policy {
+            let f = work.join("policy.toml");
+            std::fs::write(&f, p).unwrap();
+            args.push(format!("--policy={}", f.display()));
+        }
+        args.push(w.clone());
+        let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+        let o = run_in(&work, &tmp, &argv);
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "case {i} {args:?}: {err}");
+        assert_eq!(
+            err.trim_end().lines().count(),
+            1,
+            "case {i}: not one line: {err}"
+        );
+        assert!(err.starts_with("wali-run: "), "case {i}: {err}");
+        for w in c.says {
+            assert!(err.contains(w), "case {i}: {err:?} does not say {w:?}");
+        }
+        assert!(
+            !o.stderr.is_empty() && o.stdout.is_empty(),
+            "case {i}: the module ran"
+        );
+        assert!(!work.join("touched").exists(), "case {i}: the module ran");
+        // Nothing half-made: no private directories left behind.
+        let left: Vec<_> = std::fs::read_dir(&tmp)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with("wali-run-"))
+            .collect();
+        assert!(left.is_empty(), "case {i}: left behind {left:?}");
+    }
+    // And the same module with a good policy does run (the cases failed for their faults).
+    let o = run_in(&work, &tmp, &[&w]);
+    assert_eq!(text(&o.stdout), "fd 1\n", "{}", text(&o.stderr));
+    assert!(work.join("touched").exists());
+}
+
+const PROBE: &str = r#"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+int main(int argc, char **argv) {
+    char buf[256];
+    long r = syscall(SYS_getppid);
+    printf("getppid: %s\n", r < 0 ? strerror(errno) : "ok");
+    for (int i = 1; i < argc; i++) {
+        int fd = open(argv[i], O_RDONLY);
+        int n = fd < 0 ? -1 : (int)read(fd, buf, sizeof buf - 1);
+        if (n >= 0) buf[n] = 0;
+        printf("read %s: %s\n", argv[i], n < 0 ? strerror(errno) : buf);
+        int w = open(argv[i], O_WRONLY | O_APPEND);
+        printf("write %s: %s\n", argv[i], w < 0 ? strerror(errno) : "ok");
+    }
+    printf("cwd: %s\n", getcwd(buf, sizeof buf) ? buf : strerror(errno));
+    return 0;
+}
+"#;
+
+#[test]
+fn dirs_are_granted_where_and_how_the_policy_says() {
+    let t = TempDir::new("policy-dirs");
+    let wasm = build(t.path(), "probe", PROBE);
+    let w = wasm.to_str().unwrap();
+    let work = t.path().join("work");
+    let data = t.path().join("data");
+    let tmp = t.path().join("tmp");
+    for d in [&work, &data, &tmp] {
+        std::fs::create_dir_all(d).unwrap();
+    }
+    std::fs::write(data.join("x"), "data-x").unwrap();
+    std::fs::write(work.join("here"), "here").unwrap();
+    let x = data.join("x").display().to_string();
+
+    // Default: the working directory only.
+    let o = run_in(&work, &tmp, &[w, "here", &x]);
+    let out = text(&o.stdout);
+    assert!(out.contains("read here: here\nwrite here: ok\n"), "{out}");
+    assert!(
+        out.contains(&format!("read {x}: No such file or directory")),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "cwd: {}",
+            std::fs::canonicalize(&work).unwrap().display()
+        )),
+        "{out}"
+    );
+
+    // --dir HOST:GUEST:ro shows it at GUEST, read-only.
+    let flag = format!("--dir={}:/data:ro", data.display());
+    let o = run_in(&work, &tmp, &[&flag, w, "/data/x", &x]);
+    let out = text(&o.stdout);
+    assert!(
+        out.contains("read /data/x: data-x\nwrite /data/x: Read-only file system\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("read {x}: No such file or directory")),
+        "{out}"
+    );
+
+    // The same from a policy file (host paths relative to the file), read-write.
+    let pf = t.path().join("app.toml");
+    std::fs::write(
+        &pf,
+        "[fs]\ndirs = [ { host = \"data\", guest = \"/data\" } ]\n",
+    )
+    .unwrap();
+    let pflag = format!("--policy={}", pf.display());
+    let o = run_in(&work, &tmp, &[&pflag, w, "/data/x"]);
+    assert!(
+        text(&o.stdout).contains("read /data/x: data-x\nwrite /data/x: ok\n"),
+        "{}",
+        text(&o.stdout)
+    );
+
+    // `cwd = false`: not even the working directory.
+    std::fs::write(&pf, "[fs]\ncwd = false\n").unwrap();
+    let o = run_in(&work, &tmp, &[&pflag, w, "here"]);
+    assert!(
+        text(&o.stdout).contains("read here: No such file or directory"),
+        "{}",
+        text(&o.stdout)
+    );
+}
+
+#[test]
+fn the_syscall_table_denies_logs_and_traps_with_the_rule_named() {
+    let t = TempDir::new("policy-actions");
+    let wasm = build(t.path(), "probe", PROBE);
+    let w = wasm.to_str().unwrap();
+    let work = t.path().join("work");
+    let tmp = t.path().join("tmp");
+    std::fs::create_dir_all(&work).unwrap();
+    std::fs::create_dir_all(&tmp).unwrap();
+    let pf = t.path().join("p.toml");
+    let pflag = format!("--policy={}", pf.display());
+
+    // Not named: allowed.
+    let o = run_in(&work, &tmp, &[w]);
+    assert!(
+        text(&o.stdout).contains("getppid: ok"),
+        "{}",
+        text(&o.stdout)
+    );
+
+    std::fs::write(&pf, "[syscalls]\ngetppid = \"deny:ENOSYS\"\n").unwrap();
+    let o = run_in(&work, &tmp, &["--strace", &pflag, w]);
+    assert!(
+        text(&o.stdout).contains("getppid: Function not implemented"),
+        "{}",
+        text(&o.stdout)
+    );
+    assert!(
+        text(&o.stderr).contains("getppid() = -1 ENOSYS (Function not implemented) [policy: denied by the policy's syscall table]"),
+        "{}",
+        text(&o.stderr)
+    );
+
+    // A category, and a single syscall overriding it.
+    std::fs::write(&pf, "[syscalls]\nsystem = \"deny\"\ngetppid = \"allow\"\n").unwrap();
+    let o = run_in(&work, &tmp, &[&pflag, w]);
+    assert!(
+        text(&o.stdout).contains("getppid: ok"),
+        "{}",
+        text(&o.stdout)
+    );
+    std::fs::write(&pf, "[syscalls]\nsystem = \"deny\"\n").unwrap();
+    let o = run_in(&work, &tmp, &[&pflag, w]);
+    assert!(
+        text(&o.stdout).contains("getppid: Operation not permitted"),
+        "{}",
+        text(&o.stdout)
+    );
+
+    std::fs::write(&pf, "[syscalls]\ngetppid = \"log\"\n").unwrap();
+    let o = run_in(&work, &tmp, &[&pflag, w]);
+    assert!(text(&o.stdout).contains("getppid: ok"));
+    assert!(
+        text(&o.stderr).contains("wali-run: policy log: getppid"),
+        "{}",
+        text(&o.stderr)
+    );
+
+    std::fs::write(&pf, "[syscalls]\ngetppid = \"trap\"\n").unwrap();
+    let o = run_in(&work, &tmp, &[&pflag, w]);
+    assert_eq!(o.status.code(), Some(134));
+    assert!(
+        text(&o.stderr)
+            .contains("syscall getppid refused by the policy (syscalls.getppid = \"trap\")"),
+        "{}",
+        text(&o.stderr)
+    );
+    assert!(!text(&o.stdout).contains("getppid:"));
+}
+
+#[test]
+fn a_module_table_asks_and_the_operator_grants_or_refuses() {
+    let t = TempDir::new("policy-needs");
+    let wasm = build(t.path(), "probe", PROBE);
+    let w = wasm.to_str().unwrap();
+    let work = t.path().join("work");
+    let tmp = t.path().join("tmp");
+    let lib = t.path().join("lib");
+    for d in [&work, &tmp, &lib] {
+        std::fs::create_dir_all(d).unwrap();
+    }
+    std::fs::write(lib.join("l"), "lib-l").unwrap();
+    let manifest = t.path().join("probe.wasm.toml");
+    let l = lib.join("l").display().to_string();
+
+    // A read-only directory beside the module: granted by default.
+    std::fs::write(
+        &manifest,
+        "[needs]\ndirs = [ { host = \"{dir}/lib\", ro = true } ]\n",
+    )
+    .unwrap();
+    let o = run_in(&work, &tmp, &[w, &l]);
+    assert!(
+        text(&o.stdout).contains(&format!(
+            "read {l}: lib-l\nwrite {l}: Read-only file system"
+        )),
+        "{}",
+        text(&o.stdout)
+    );
+
+    // Escaping its directory through `..` is not "beside the module".
+    std::fs::write(
+        &manifest,
+        "[needs]\ndirs = [ { host = \"{dir}/lib/../..\", ro = true } ]\n",
+    )
+    .unwrap();
+    let o = run_in(&work, &tmp, &[w]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("which the policy does not grant (add --dir"),
+        "{}",
+        text(&o.stderr)
+    );
+
+    // Network and host programs: only when the operator grants them.
+    std::fs::write(&manifest, "[needs]\nnet = true\n").unwrap();
+    let o = run_in(&work, &tmp, &[w]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr)
+            .contains("asks for the network, which the policy does not grant (add --allow-net)"),
+        "{}",
+        text(&o.stderr)
+    );
+    let o = run_in(&work, &tmp, &["--allow-net=127.0.0.1:80", w]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    std::fs::write(&manifest, "[needs]\nexec = true\n").unwrap();
+    let o = run_in(&work, &tmp, &[w]);
+    assert!(
+        text(&o.stderr).contains("(add --allow-exec)"),
+        "{}",
+        text(&o.stderr)
+    );
+    std::fs::write(&manifest, "[needs]\nnetwork = true\n").unwrap();
+    let o = run_in(&work, &tmp, &[w]);
+    assert!(
+        text(&o.stderr).contains("unknown field"),
+        "{}",
+        text(&o.stderr)
+    );
+}
