@@ -36,6 +36,9 @@ if [ $quiet = 0 ]; then
   "$here/build/bin/wali-run" "$here/build/hello.wasm" from wali-run
 fi
 if [ $quiet = 0 ] && [ $ruby = 1 ]; then
-  echo "== example: wali-run build/ruby/ruby.wasm examples/ruby/tcp_server.rb"
-  "$here/build/bin/wali-run" "$here/build/ruby/ruby.wasm" "$here/examples/ruby/tcp_server.rb"
+  # Under the default sandbox: its own directory, and exactly the server's address.
+  port=$((20000 + RANDOM % 20000))
+  echo "== example: cd examples/ruby && wali-run --allow-net=127.0.0.1:$port ../../build/ruby/ruby.wasm tcp_server.rb $port"
+  (cd "$here/examples/ruby" && "$here/build/bin/wali-run" --allow-net="127.0.0.1:$port" \
+    "$here/build/ruby/ruby.wasm" tcp_server.rb "$port")
 fi

@@ -8,7 +8,54 @@
 
 use crate::errno::{Errno, EFAULT, ENAMETOOLONG};
 use std::ffi::CString;
+use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 use wasmtime::SharedMemory;
+
+static GUARDED: AtomicUsize = AtomicUsize::new(0);
+static GUARDED_LEN: AtomicUsize = AtomicUsize::new(0);
+static OLD_BUS: AtomicPtr<libc::sigaction> = AtomicPtr::new(std::ptr::null_mut());
+static BUS_HANDLER: std::sync::Once = std::sync::Once::new();
+
+/// SIGBUS inside guest memory: back the page with zeros and retry the access. Anything
+/// else goes to the handler that was there before (wasmtime's).
+extern "C" fn on_bus(sig: i32, info: *mut libc::siginfo_t, ctx: *mut libc::c_void) {
+    // SAFETY: the kernel hands a valid siginfo to an SA_SIGINFO handler.
+    let addr = unsafe { (*info).si_addr() } as usize;
+    let (base, len) = (
+        GUARDED.load(Ordering::SeqCst),
+        GUARDED_LEN.load(Ordering::SeqCst),
+    );
+    if base != 0 && addr >= base && addr - base < len {
+        let page = addr & !4095;
+        // SAFETY: a page inside the guest memory reservation, replaced in place (mmap is
+        // async-signal-safe).
+        let r = unsafe {
+            libc::mmap(
+                page as *mut libc::c_void,
+                4096,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED,
+                -1,
+                0,
+            )
+        };
+        if r != libc::MAP_FAILED {
+            return;
+        }
+    }
+    let old = OLD_BUS.load(Ordering::SeqCst);
+    // SAFETY: `old` was saved by sigaction and is never freed.
+    unsafe {
+        if !old.is_null() && (*old).sa_flags & libc::SA_SIGINFO != 0 && (*old).sa_sigaction > 1 {
+            let f: extern "C" fn(i32, *mut libc::siginfo_t, *mut libc::c_void) =
+                std::mem::transmute((*old).sa_sigaction);
+            f(sig, info, ctx);
+        } else {
+            libc::signal(sig, libc::SIG_DFL);
+            libc::raise(sig);
+        }
+    }
+}
 
 /// Longest path the kernel accepts, terminator included (PATH_MAX).
 pub const PATH_MAX: usize = 4096;
@@ -222,21 +269,57 @@ impl GuestMem {
             return Err(crate::errno::EINVAL);
         }
         let d = self.host(ptr, len)?;
-        // SAFETY: a page-aligned range inside the guest memory mapping, replaced in place.
-        let r = unsafe {
-            libc::mmap(
-                d.cast(),
-                len,
-                prot,
-                libc::MAP_SHARED | libc::MAP_FIXED,
-                fd,
-                off,
-            )
+        let _ = prot;
+        // Read-write on the host whatever the guest asked: wasm has no page protection,
+        // and the runtime itself writes results into guest memory. A descriptor not open
+        // for writing gets a private map (its stores stay in this process).
+        let map = |flags| {
+            // SAFETY: a page-aligned range inside the guest memory mapping, replaced in place.
+            unsafe {
+                libc::mmap(
+                    d.cast(),
+                    len,
+                    libc::PROT_READ | libc::PROT_WRITE,
+                    flags | libc::MAP_FIXED,
+                    fd,
+                    off,
+                )
+            }
         };
+        let mut r = map(libc::MAP_SHARED);
+        if r == libc::MAP_FAILED && Errno::last() == crate::errno::EACCES {
+            r = map(libc::MAP_PRIVATE);
+        }
         if r == libc::MAP_FAILED {
             return Err(Errno::last());
         }
+        self.catch_bus_errors();
         Ok(())
+    }
+
+    /// Pages of a file map past the file's end (or cut off by a truncate, at any time)
+    /// raise SIGBUS when touched, by the guest or by the runtime copying for a syscall.
+    /// Linux would answer the syscall EFAULT; here the page becomes a zero page instead,
+    /// so no guest can crash the runtime that way.
+    fn catch_bus_errors(&self) {
+        let Some(m) = &self.mem else { return };
+        let base = m.data().as_ptr() as usize;
+        let span = m.ty().maximum().map_or(1 << 32, |p| p as usize * 65536);
+        GUARDED.store(base, Ordering::SeqCst);
+        GUARDED_LEN.store(span, Ordering::SeqCst);
+        BUS_HANDLER.call_once(|| {
+            // SAFETY: installing a handler; the previous one is kept and chained to.
+            unsafe {
+                let mut sa: libc::sigaction = std::mem::zeroed();
+                sa.sa_sigaction = on_bus as *const () as usize;
+                sa.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK | libc::SA_NODEFER;
+                libc::sigemptyset(&mut sa.sa_mask);
+                let mut old: libc::sigaction = std::mem::zeroed();
+                if libc::sigaction(libc::SIGBUS, &sa, &mut old) == 0 {
+                    OLD_BUS.store(Box::into_raw(Box::new(old)), Ordering::SeqCst);
+                }
+            }
+        });
     }
 
     /// `msync` of a guest range (shared file maps write back; anonymous pages ignore it).

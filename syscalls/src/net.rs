@@ -298,6 +298,30 @@ pub fn recvfrom(
 
 pub fn setsockopt(cx: &mut Ctx, fd: Fd, level: Int, name: Int, val: Ptr, len: UInt) -> SysResult {
     let v = cx.mem.host_opt(val.0, len.0 as usize)?;
+    if level.0 == libc::SOL_SOCKET
+        && (name.0 == libc::SO_ATTACH_FILTER || name.0 == libc::SO_ATTACH_REUSEPORT_CBPF)
+    {
+        // struct sock_fprog holds a pointer: the guest's (u16 len, u32 filter) becomes
+        // the host's, the filter array checked in guest memory.
+        if len.0 < 8 {
+            return Err(EINVAL.into());
+        }
+        let n: u16 = cx.mem.read(val.0)?;
+        let filter: u32 = cx.mem.read(val.0 + 4)?;
+        let f = cx.mem.host(filter, n as usize * 8)?;
+        let prog = libc::sock_fprog {
+            len: n,
+            filter: f.cast(),
+        };
+        return sys!(
+            SYS_setsockopt,
+            fd.0,
+            level.0,
+            name.0,
+            &prog as *const libc::sock_fprog,
+            std::mem::size_of::<libc::sock_fprog>()
+        );
+    }
     sys!(SYS_setsockopt, fd.0, level.0, name.0, v, len.0)
 }
 
