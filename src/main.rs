@@ -26,7 +26,7 @@ enum ListFormat {
 #[command(
     name = "wali-run",
     version,
-    after_help = "Examples:\n  wali-run hello.wasm world            run with argv = [hello.wasm, world]\n  wali-run --env-clear --env LANG=C prog.wasm\n  wali-run --strace prog.wasm          trace every syscall to stderr\n  wali-run --list-syscalls             show the syscall table and support levels\n\nLogs: WALI_LOG=debug. Compiled modules are cached in $WALI_CACHE_DIR or ~/.cache/wali-run."
+    after_help = "Examples:\n  wali-run hello.wasm world            run with argv = [hello.wasm, world]\n  wali-run --env-clear --env LANG=C prog.wasm\n  wali-run --strace prog.wasm          trace every syscall to stderr\n  wali-run -c prog.wasm                count calls, errors and time per syscall (strace -c)\n  wali-run --strace -T prog.wasm       each call with the time it took\n  wali-run --dir /srv/data:/data:ro prog.wasm   grant a host directory at /data, read-only\n  wali-run --allow-net=127.0.0.1:8080 server.wasm   the network, only this address\n  wali-run --policy app.toml prog.wasm  a policy file ([fs] [net] [process] [limits] [syscalls])\n  wali-run --list-syscalls             show the syscall table and support levels\n\nLogs: WALI_LOG=debug. Compiled modules are cached in $WALI_CACHE_DIR or ~/.cache/wali-run."
 )]
 struct Cli {
     /// Add KEY=VALUE to the guest's environment (repeatable), e.g. --env LANG=C.
@@ -38,6 +38,13 @@ struct Cli {
     /// Print every syscall the guest makes, strace-style, to stderr.
     #[arg(long)]
     strace: bool,
+    /// With --strace: the time spent in each call, e.g. `read(...) = 5 <0.000012>`.
+    #[arg(short = 'T', long = "strace-time")]
+    strace_time: bool,
+    /// Count calls, errors and time per syscall; print the table at exit (strace -c).
+    /// With --strace, the calls are printed as well.
+    #[arg(short = 'c', long = "strace-summary")]
+    strace_summary: bool,
     /// With --strace: write the trace to FILE instead of stderr.
     #[arg(long, value_name = "FILE")]
     strace_file: Option<PathBuf>,
@@ -272,7 +279,8 @@ fn main() {
         }
         set_env(&mut env, k, kv, "--env");
     }
-    let tracer = if cli.strace || cli.strace_file.is_some() {
+    let tracer = if cli.strace || cli.strace_file.is_some() || cli.strace_summary || cli.strace_time
+    {
         let out: Box<dyn Write + Send> = match &cli.strace_file {
             Some(p) => Box::new(std::fs::File::create(p).unwrap_or_else(|e| {
                 fail(
@@ -282,7 +290,21 @@ fn main() {
             })),
             None => Box::new(std::io::stderr()),
         };
-        Some(Arc::new(Tracer::new(out)))
+        let lines =
+            cli.strace || cli.strace_file.is_some() || cli.strace_time || !cli.strace_summary;
+        let t = Arc::new(Tracer::with(
+            out,
+            lines,
+            cli.strace_time,
+            cli.strace_summary,
+        ));
+        if cli.strace_summary {
+            // Printed however the process ends (exit from any thread runs exit hooks).
+            let _ = SUMMARY.set(t.clone());
+            // SAFETY: a plain function pointer, run at exit.
+            unsafe { libc::atexit(print_summary) };
+        }
+        Some(t)
     } else {
         None
     };
@@ -475,5 +497,13 @@ fn apply_limits(
                 }
             })
             .unwrap_or_else(|e| fail(70, format!("cannot start the CPU watchdog: {e}")));
+    }
+}
+
+static SUMMARY: std::sync::OnceLock<Arc<Tracer>> = std::sync::OnceLock::new();
+
+extern "C" fn print_summary() {
+    if let Some(t) = SUMMARY.get() {
+        t.print_summary();
     }
 }

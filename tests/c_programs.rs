@@ -133,6 +133,66 @@ fn hello_argv_env() {
     assert!(out.contains("WALI_GREETING=hello-from-env"), "{out}");
 }
 
+/// `-c` counts calls, errors and time per syscall, as `strace -c` lays it out; `-T` puts
+/// each call's duration after it.
+#[test]
+fn strace_summary_and_timing() {
+    let t = TempDir::new("strace_c");
+    let wasm = t.path().join("files.wasm");
+    build(&wali_cc(), &repo().join("tests/c/files.c"), &wasm, &[]);
+    let run = |flags: &[&str]| {
+        let o = Command::new(bin())
+            .args(flags)
+            .arg(&wasm)
+            .current_dir(t.path())
+            .env("WALI_CACHE_DIR", t.path().join("cache"))
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", stderr(&o));
+        (String::from_utf8_lossy(&o.stdout).into_owned(), stderr(&o))
+    };
+    let (plain, _) = run(&[]);
+    let (out, err) = run(&["-c"]);
+    assert_eq!(out, plain, "-c changes nothing the program sees");
+    let lines: Vec<&str> = err.lines().collect();
+    let head = lines
+        .iter()
+        .position(|l| *l == "% time     seconds  usecs/call     calls    errors syscall")
+        .unwrap_or_else(|| panic!("no summary header in {err}"));
+    let total = lines.last().unwrap();
+    assert!(
+        total.starts_with("100.00 ") && total.ends_with(" total"),
+        "{total}"
+    );
+    let rows: Vec<Vec<&str>> = lines[head + 2..lines.len() - 2]
+        .iter()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    let calls = |name: &str| -> u64 {
+        rows.iter()
+            .find(|r| r.last() == Some(&name))
+            .map(|r| r[3].parse().unwrap())
+            .unwrap_or(0)
+    };
+    assert!(calls("open") + calls("openat") >= 2, "{err}");
+    let sum: u64 = rows.iter().map(|r| r[3].parse::<u64>().unwrap()).sum();
+    let listed: u64 = total.split_whitespace().nth(3).unwrap().parse().unwrap();
+    assert_eq!(sum, listed, "the total counts every row: {err}");
+    // No per-call lines with -c alone.
+    assert!(!err.contains(") = "), "{err}");
+
+    let (_, err) = run(&["--strace", "-T"]);
+    let calls: Vec<&str> = err.lines().filter(|l| l.contains(") = ")).collect();
+    assert!(calls.len() > 10, "{err}");
+    for l in calls {
+        let d = l.rsplit_once(" <").map(|x| x.1).unwrap_or("");
+        assert!(
+            d.ends_with('>') && d.trim_end_matches('>').parse::<f64>().is_ok(),
+            "no duration on {l:?}"
+        );
+    }
+}
+
 #[test]
 fn files() {
     let out = differential("files");
