@@ -89,6 +89,18 @@ pub fn load(engine: &Engine, path: &Path, use_cache: bool) -> Result<Loaded, Loa
         },
         message: format!("{shown}: {}", io_msg(&e)),
     })?;
+    if wasm.starts_with(b"\x7fELF") {
+        // A module compiled ahead of time (`wali-run compile`): mapped, not compiled.
+        // SAFETY: a .cwasm is native code; wasmtime checks it was made by this engine
+        // configuration. Running one is running a program, as with any executable.
+        let module = unsafe { Module::deserialize_file(engine, path) }.map_err(|e| {
+            bad(format!(
+                "{shown}: not a module compiled by this wali-run: {}",
+                one_line(&e)
+            ))
+        })?;
+        return finish(module, path, false, 0.0);
+    }
     if wasm.len() < 8 || &wasm[0..4] != b"\0asm" {
         return Err(bad(format!(
             "{shown}: not a WebAssembly module (no \\0asm header)"
@@ -296,4 +308,22 @@ pub fn one_line(e: &wasmtime::Error) -> String {
         }
     }
     parts.join(": ")
+}
+
+/// `wali-run compile MODULE -o OUT`: check, rewrite and compile MODULE, and write the
+/// native code to OUT (a `.cwasm` that `wali-run OUT` runs without compiling).
+pub fn compile_to(engine: &Engine, path: &Path, out: &Path) -> Result<usize, LoadError> {
+    let loaded = load(engine, path, false)?;
+    let bytes = loaded.module.serialize().map_err(|e| {
+        bad(format!(
+            "{}: cannot serialize: {}",
+            path.display(),
+            one_line(&e)
+        ))
+    })?;
+    std::fs::write(out, &bytes).map_err(|e| LoadError {
+        status: 1,
+        message: format!("{}: {}", out.display(), io_msg(&e)),
+    })?;
+    Ok(bytes.len())
 }

@@ -26,7 +26,7 @@ enum ListFormat {
 #[command(
     name = "wali-run",
     version,
-    after_help = "Examples:\n  wali-run hello.wasm world            run with argv = [hello.wasm, world]\n  wali-run --env-clear --env LANG=C prog.wasm\n  wali-run --strace prog.wasm          trace every syscall to stderr\n  wali-run -c prog.wasm                count calls, errors and time per syscall (strace -c)\n  wali-run --strace -T prog.wasm       each call with the time it took\n  wali-run --dir /srv/data:/data:ro prog.wasm   grant a host directory at /data, read-only\n  wali-run --allow-net=127.0.0.1:8080 server.wasm   the network, only this address\n  wali-run --policy app.toml prog.wasm  a policy file ([fs] [net] [process] [limits] [syscalls])\n  wali-run --list-syscalls             show the syscall table and support levels\n\nLogs: WALI_LOG=debug. Compiled modules are cached in $WALI_CACHE_DIR or ~/.cache/wali-run."
+    after_help = "Examples:\n  wali-run hello.wasm world            run with argv = [hello.wasm, world]\n  wali-run --env-clear --env LANG=C prog.wasm\n  wali-run --strace prog.wasm          trace every syscall to stderr\n  wali-run -c prog.wasm                count calls, errors and time per syscall (strace -c)\n  wali-run --strace -T prog.wasm       each call with the time it took\n  wali-run --dir /srv/data:/data:ro prog.wasm   grant a host directory at /data, read-only\n  wali-run --allow-net=127.0.0.1:8080 server.wasm   the network, only this address\n  wali-run --policy app.toml prog.wasm  a policy file ([fs] [net] [process] [limits] [syscalls])\n  wali-run --list-syscalls             show the syscall table and support levels\n  wali-run compile prog.wasm -o prog.cwasm   compile ahead of time; run prog.cwasm directly\n\nLogs: WALI_LOG=debug. Compiled modules are cached in $WALI_CACHE_DIR or ~/.cache/wali-run."
 )]
 struct Cli {
     /// Add KEY=VALUE to the guest's environment (repeatable), e.g. --env LANG=C.
@@ -201,6 +201,9 @@ fn list(format: ListFormat) {
 fn main() {
     // First, before any thread exists: helper threads must inherit "all blocked".
     let (initial_mask, ignored_signals) = wali_syscalls::deliver::init_host();
+    if std::env::args_os().nth(1).is_some_and(|a| a == "compile") {
+        compile_command();
+    }
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -505,5 +508,48 @@ static SUMMARY: std::sync::OnceLock<Arc<Tracer>> = std::sync::OnceLock::new();
 extern "C" fn print_summary() {
     if let Some(t) = SUMMARY.get() {
         t.print_summary();
+    }
+}
+
+/// Compile a module ahead of time.
+#[derive(Parser)]
+#[command(
+    name = "wali-run compile",
+    after_help = "Example:\n  wali-run compile ruby.wasm -o ruby.cwasm && wali-run ruby.cwasm -e 'puts 1'\n\nA .cwasm is native code for this wali-run and this machine: run only your own."
+)]
+struct CompileCli {
+    /// The module to compile (a .wasm file).
+    #[arg(value_name = "MODULE")]
+    module: PathBuf,
+    /// Where to write the compiled module (default: MODULE with the extension .cwasm).
+    #[arg(short = 'o', value_name = "OUT")]
+    out: Option<PathBuf>,
+}
+
+fn compile_command() -> ! {
+    let c = CompileCli::parse_from(std::env::args_os().skip(1));
+    let out = c
+        .out
+        .clone()
+        .unwrap_or_else(|| c.module.with_extension("cwasm"));
+    let engine = engine::engine().unwrap_or_else(|e| {
+        fail(
+            70,
+            format!("cannot start the engine: {}", engine::one_line(&e)),
+        )
+    });
+    let t = std::time::Instant::now();
+    match engine::compile_to(&engine, &c.module, &out) {
+        Ok(n) => {
+            eprintln!(
+                "wali-run: compiled {} to {} ({:.1} MB) in {:.1} s",
+                c.module.display(),
+                out.display(),
+                n as f64 / 1e6,
+                t.elapsed().as_secs_f64()
+            );
+            std::process::exit(0)
+        }
+        Err(e) => fail(e.status, e.message),
     }
 }

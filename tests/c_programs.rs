@@ -193,6 +193,48 @@ fn strace_summary_and_timing() {
     }
 }
 
+/// `wali-run compile` writes native code that `wali-run` runs without compiling.
+#[test]
+fn compile_ahead_of_time_then_run_the_cwasm() {
+    let t = TempDir::new("aot");
+    let wasm = t.path().join("files.wasm");
+    build(&wali_cc(), &repo().join("tests/c/files.c"), &wasm, &[]);
+    let cw = t.path().join("out.cwasm");
+    let o = Command::new(bin())
+        .arg("compile")
+        .arg(&wasm)
+        .arg("-o")
+        .arg(&cw)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("compiled"), "{}", stderr(&o));
+    let run = |m: &Path| {
+        let d = t.path().join(m.file_name().unwrap()).with_extension("dir");
+        std::fs::create_dir_all(&d).unwrap();
+        Command::new(bin())
+            .arg(m)
+            .current_dir(&d)
+            .env("WALI_CACHE_DIR", t.path().join("cache"))
+            .output()
+            .unwrap()
+    };
+    let (a, b) = (run(&wasm), run(&cw));
+    assert!(b.status.success(), "{}", stderr(&b));
+    assert_eq!(a.stdout, b.stdout);
+    // Not a module of this wali-run: one line, 126.
+    let junk = t.path().join("junk.cwasm");
+    std::fs::write(&junk, b"\x7fELF not really").unwrap();
+    let o = run(&junk);
+    assert_eq!(o.status.code(), Some(126));
+    assert!(
+        stderr(&o).contains("not a module compiled by this wali-run"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(stderr(&o).trim_end().lines().count(), 1);
+}
+
 #[test]
 fn files() {
     let out = differential("files");
