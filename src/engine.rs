@@ -93,7 +93,7 @@ pub fn load(engine: &Engine, path: &Path, use_cache: bool) -> Result<Loaded, Loa
         // A module compiled ahead of time (`wali-run compile`): mapped, not compiled.
         // SAFETY: a .cwasm is native code; wasmtime checks it was made by this engine
         // configuration. Running one is running a program, as with any executable.
-        let module = unsafe { Module::deserialize_file(engine, path) }.map_err(|e| {
+        let module = unsafe { deserialize_high(engine, path) }.map_err(|e| {
             bad(format!(
                 "{shown}: not a module compiled by this wali-run: {}",
                 one_line(&e)
@@ -115,7 +115,7 @@ pub fn load(engine: &Engine, path: &Path, use_cache: bool) -> Result<Loaded, Loa
         if cp.exists() {
             // SAFETY: the file was written by `Module::serialize` of this same engine
             // configuration (the key includes its compatibility hash) into the user's cache.
-            if let Ok(module) = unsafe { Module::deserialize_file(engine, cp) } {
+            if let Ok(module) = unsafe { deserialize_high(engine, cp) } {
                 return finish(module, path, false, 0.0);
             }
         }
@@ -326,4 +326,25 @@ pub fn compile_to(engine: &Engine, path: &Path, out: &Path) -> Result<usize, Loa
         message: format!("{}: {}", out.display(), io_msg(&e)),
     })?;
     Ok(bytes.len())
+}
+
+/// `Module::deserialize_file`, with the descriptor wasmtime keeps for the mapping moved
+/// out of the guest's way: the guest expects the lowest free numbers to be its own (a
+/// program that closes fd 6 on exec must find it closed in the new program).
+///
+/// # Safety
+/// As `Module::deserialize_file`: the file must be a module this engine serialized.
+unsafe fn deserialize_high(engine: &Engine, path: &Path) -> wasmtime::Result<Module> {
+    use std::os::fd::{AsRawFd, FromRawFd};
+    let f = std::fs::File::open(path)?;
+    // SAFETY: duplicating a descriptor we own; the copy is owned by the new File.
+    let high = unsafe { libc::fcntl(f.as_raw_fd(), libc::F_DUPFD_CLOEXEC, 1024) };
+    let f = if high >= 0 {
+        // SAFETY: `high` is a fresh descriptor nobody else owns.
+        unsafe { std::fs::File::from_raw_fd(high) }
+    } else {
+        f
+    };
+    // SAFETY: the caller's promise.
+    unsafe { Module::deserialize_open_file(engine, f) }
 }

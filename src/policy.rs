@@ -192,13 +192,12 @@ pub fn build(flags: &Flags, needs: &Needs, module: &Path) -> Result<Built, Strin
         } else {
             PathBuf::from("/tmp")
         };
-        implicit.insert(
-            0,
-            MountSpec {
-                guest: guest.clone(),
-                ..at_tmp
-            },
-        );
+        // After the current directory: when the directory is inside it (run from /tmp),
+        // the grant of the current directory shows it already.
+        implicit.push(MountSpec {
+            guest: guest.clone(),
+            ..at_tmp
+        });
         tmp = Some((host, guest));
     }
 
@@ -319,6 +318,10 @@ pub fn build(flags: &Flags, needs: &Needs, module: &Path) -> Result<Built, Strin
         m.host = host;
         if !overlaps(&mounts, &m) {
             mounts.push(m);
+        } else if m.origin == "the current directory" {
+            eprintln!(
+                "wali-run: note: the current directory is not granted: a --dir grant lies inside or around it (grants may not nest)"
+            );
         }
     }
     // The compiled-code cache is native code the runtime will load: never the guest's.
