@@ -310,6 +310,7 @@ pub fn build(flags: &Flags, needs: &Needs, module: &Path) -> Result<Built, Strin
             }
         }
     }
+    let mut cwd_note = false;
     for mut m in implicit {
         // Compared as the kernel will see them (/etc/localtime is a symlink into /usr).
         let Ok(host) = std::fs::canonicalize(&m.host) else {
@@ -319,9 +320,7 @@ pub fn build(flags: &Flags, needs: &Needs, module: &Path) -> Result<Built, Strin
         if !overlaps(&mounts, &m) {
             mounts.push(m);
         } else if m.origin == "the current directory" {
-            eprintln!(
-                "wali-run: note: the current directory is not granted: a --dir grant lies inside or around it (grants may not nest)"
-            );
+            cwd_note = true;
         }
     }
     // The compiled-code cache is native code the runtime will load: never the guest's.
@@ -345,6 +344,10 @@ pub fn build(flags: &Flags, needs: &Needs, module: &Path) -> Result<Built, Strin
         None => private_dir("root")?,
     };
     let vfs = Vfs::new(&mounts, &hidden, &skeleton)?;
+    if cwd_note {
+        // Only once the policy stands: an error is the one line printed.
+        eprintln!("wali-run: note: the current directory is not granted: a --dir grant lies inside or around it (grants may not nest)");
+    }
 
     let limits = parse_limits(&file.limits, &flags.limits)?;
     let actions = parse_actions(&file.syscalls, &fname)?;

@@ -115,6 +115,12 @@ impl Obj<'_> {
     }
 }
 
+/// EROFS, with the reason for `--strace`.
+fn ro_refused() -> Errno {
+    crate::policy::refuse("a read-only grant, or a directory above the grants");
+    EROFS
+}
+
 fn proc_fd(fd: RawFd) -> CString {
     CString::new(format!("/proc/self/fd/{fd}")).expect("no NUL")
 }
@@ -554,6 +560,7 @@ impl Vfs {
             } else if comps.is_empty() || self.is_above_mount(comps) {
                 return Ok((self.stand_in(comps)?, None, true));
             } else {
+                crate::policy::refuse("outside the granted directories (--dir, [fs] dirs)");
                 return Err(ENOENT);
             }
         }
@@ -618,6 +625,7 @@ impl Vfs {
                     });
                     continue;
                 }
+                crate::policy::refuse("outside the granted directories (--dir, [fs] dirs)");
                 return Err(ENOENT);
             }
             let name = CString::new(c).map_err(|_| EINVAL)?;
@@ -733,12 +741,12 @@ impl Vfs {
             return Ok(());
         }
         if self.stand_in_guest(&host).is_some() {
-            return Err(EROFS);
+            return Err(ro_refused());
         }
         let hc = components(&host);
         for m in &self.mounts {
             if starts_with_comps(&hc, &components(&m.host)) {
-                return if m.ro { Err(EROFS) } else { Ok(()) };
+                return if m.ro { Err(ro_refused()) } else { Ok(()) };
             }
         }
         Err(EPERM)
@@ -753,7 +761,7 @@ impl Vfs {
         let mut loc = self.resolve(dirfd, path)?;
         loop {
             if loc.ro && write {
-                return Err(EROFS);
+                return Err(ro_refused());
             }
             let fd = if loc.name.is_empty() {
                 if flags & (libc::O_CREAT | libc::O_EXCL) == libc::O_CREAT | libc::O_EXCL
@@ -876,7 +884,7 @@ impl Vfs {
         }
         let obj = self.object_at(dirfd, path, flags)?;
         if mode & libc::W_OK != 0 && obj.ro {
-            return Err(EROFS);
+            return Err(ro_refused());
         }
         let keep = flags & libc::AT_EACCESS;
         // SAFETY: "" with AT_EMPTY_PATH names the object.
@@ -940,7 +948,7 @@ impl Vfs {
     pub fn chmod(&self, dirfd: i32, path: &CStr, mode: u32, flags: i32) -> Result<i64, Errno> {
         let obj = self.object_at(dirfd, path, flags)?;
         if obj.ro {
-            return Err(EROFS);
+            return Err(ro_refused());
         }
         if fstat_fd(obj.raw()).is_ok_and(|s| is_link(s.st_mode)) {
             return Err(EOPNOTSUPP);
@@ -963,7 +971,7 @@ impl Vfs {
         }
         let obj = self.object_at(dirfd, path, flags)?;
         if obj.ro {
-            return Err(EROFS);
+            return Err(ro_refused());
         }
         // SAFETY: "" with AT_EMPTY_PATH names the object (a symlink itself if it is one).
         ck32(unsafe { libc::fchownat(obj.raw(), c"".as_ptr(), uid, gid, libc::AT_EMPTY_PATH) })
@@ -982,7 +990,7 @@ impl Vfs {
         }
         let obj = self.object_at(dirfd, path, flags)?;
         if obj.ro {
-            return Err(EROFS);
+            return Err(ro_refused());
         }
         if fstat_fd(obj.raw()).is_ok_and(|s| is_link(s.st_mode)) {
             // A symlink's own times: through its parent, never followed.
@@ -1005,7 +1013,7 @@ impl Vfs {
     pub fn truncate(&self, path: &CStr, len: i64) -> Result<i64, Errno> {
         let obj = self.object(libc::AT_FDCWD, path, true)?;
         if obj.ro {
-            return Err(EROFS);
+            return Err(ro_refused());
         }
         let p = obj.proc_path();
         // SAFETY: valid path.
@@ -1035,7 +1043,7 @@ impl Vfs {
             return Err(EEXIST);
         }
         if loc.ro {
-            return Err(EROFS);
+            return Err(ro_refused());
         }
         call(loc.dir.raw(), &loc.name)
     }
@@ -1056,7 +1064,7 @@ impl Vfs {
             });
         }
         if loc.ro {
-            return Err(EROFS);
+            return Err(ro_refused());
         }
         if loc.must_dir && flags & libc::AT_REMOVEDIR == 0 {
             return Err(if self.lstat_mode(&loc).is_ok_and(is_dir) {
@@ -1075,7 +1083,7 @@ impl Vfs {
             return Err(EBUSY);
         }
         if a.ro || b.ro {
-            return Err(EROFS);
+            return Err(ro_refused());
         }
         if a.mount != b.mount {
             return Err(EXDEV);
@@ -1111,7 +1119,7 @@ impl Vfs {
             return Err(EEXIST);
         }
         if dst.ro {
-            return Err(EROFS);
+            return Err(ro_refused());
         }
         // A link may not carry a file out of its mount (nor out of a read-only one).
         if src.ro || src.mount.is_some_and(|m| Some(m) != dst.mount) {
@@ -1214,7 +1222,7 @@ impl Vfs {
                 return Err(EADDRINUSE);
             }
             if loc.ro {
-                return Err(EROFS);
+                return Err(ro_refused());
             }
             let mut p = proc_fd(loc.dir.raw()).into_bytes();
             p.push(b'/');
