@@ -43,7 +43,16 @@ fn wasm_cmd_with(flags: &[&str], args: &[&str], cwd: &std::path::Path) -> Comman
 /// Ruby's own test suites write to /tmp, spawn Ruby through a shell script and signal
 /// their children: they run with the sandbox off, through a wrapper like build/bin's.
 fn ruby_wasm_unsandboxed(dir: &std::path::Path) -> PathBuf {
-    let w = dir.join("ruby-wasm-allow-all");
+    // Ruby's runners hand the path to sh unquoted: no parentheses (TempDir names have
+    // them), so a directory of its own named by pid and purpose.
+    let tag = dir
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .replace(['(', ')'], "-");
+    let d = std::env::temp_dir().join(format!("{tag}-sh"));
+    std::fs::create_dir_all(&d).unwrap();
+    let w = d.join("ruby-wasm-allow-all");
     std::fs::write(
         &w,
         format!(
@@ -318,6 +327,7 @@ fn bootstrap_tests_pass_as_natively() {
     };
     let (nsum, nfailed, _) = run(&ruby_native());
     let (wsum, wfailed, wtext) = run(&wrapper);
+    let _ = std::fs::remove_dir_all(wrapper.parent().unwrap());
     assert!(
         nsum.contains("PASS all"),
         "native bootstrap tests: {nsum} {nfailed:?}"
@@ -414,6 +424,7 @@ fn selected_ruby_test_files_pass_as_natively() {
             &w[w.len().saturating_sub(6000)..]
         );
     }
+    let _ = std::fs::remove_dir_all(wrapper.parent().unwrap());
     eprintln!("{}", report.join("\n"));
 }
 
