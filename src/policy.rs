@@ -414,6 +414,7 @@ pub fn build(flags: &Flags, needs: &Needs, module: &Path) -> Result<Built, Strin
 fn private_dir(what: &str) -> Result<PathBuf, String> {
     use std::os::unix::fs::DirBuilderExt;
     let base = std::env::temp_dir();
+    sweep(&base);
     for i in 0..100u32 {
         let d = base.join(format!("wali-run-{what}-{}-{i}", std::process::id()));
         match std::fs::DirBuilder::new().mode(0o700).create(&d) {
@@ -462,6 +463,35 @@ fn cleanup_at_exit(d: &Path) {
         unsafe { libc::atexit(remove_tmp) };
     }
     v.push((std::process::id(), d.to_path_buf()));
+}
+
+/// Remove private directories whose runs are gone without their exit hooks (killed by a
+/// signal): their names carry the pid.
+fn sweep(base: &Path) {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let Ok(rd) = std::fs::read_dir(base) else {
+            return;
+        };
+        for e in rd.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let Some(rest) = name
+                .strip_prefix("wali-run-tmp-")
+                .or_else(|| name.strip_prefix("wali-run-root-"))
+            else {
+                continue;
+            };
+            let Some(pid) = rest.split('-').next().and_then(|p| p.parse::<i32>().ok()) else {
+                continue;
+            };
+            // SAFETY: signal 0 only asks whether the process exists.
+            let gone = unsafe { libc::kill(pid, 0) } != 0
+                && std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH);
+            if gone {
+                let _ = std::fs::remove_dir_all(e.path());
+            }
+        }
+    });
 }
 
 static TMP: std::sync::Mutex<Vec<(u32, PathBuf)>> = std::sync::Mutex::new(Vec::new());
