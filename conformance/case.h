@@ -6,20 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *errname(int e) {
-    switch (e) {
-#define E(x) case x: return #x;
-    E(EPERM) E(ENOENT) E(ESRCH) E(EINTR) E(EIO) E(ENXIO) E(E2BIG) E(ENOEXEC) E(EBADF)
-    E(ECHILD) E(EAGAIN) E(ENOMEM) E(EACCES) E(EFAULT) E(EBUSY) E(EEXIST) E(EXDEV)
-    E(ENODEV) E(ENOTDIR) E(EISDIR) E(EINVAL) E(ENFILE) E(EMFILE) E(ENOTTY) E(EFBIG)
-    E(ENOSPC) E(ESPIPE) E(EROFS) E(EMLINK) E(EPIPE) E(ERANGE) E(EDEADLK) E(ENAMETOOLONG)
-    E(ENOLCK) E(ENOSYS) E(ENOTEMPTY) E(ELOOP) E(ENOTSOCK) E(EOPNOTSUPP) E(EOVERFLOW)
-    E(ENOTCONN) E(ETIMEDOUT) E(ECONNREFUSED) E(EINPROGRESS) E(EALREADY) E(EDESTADDRREQ)
-    E(EAFNOSUPPORT) E(EADDRINUSE) E(EPROTONOSUPPORT) E(ENOPROTOOPT) E(ENODATA)
-#undef E
-    default: return "E?";
-    }
-}
+#include "errname.h"
 
 /* An address outside wasm memory, and unmapped natively. */
 #define BAD ((void *)(unsigned long)0xfffff000u)

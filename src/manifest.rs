@@ -53,15 +53,9 @@ pub fn path_for(module: &Path) -> PathBuf {
     PathBuf::from(p)
 }
 
-/// Read the manifest beside `module`, if there is one, with `{dir}` expanded.
-pub fn load(module: &Path) -> Result<Manifest, String> {
-    let path = path_for(module);
-    let text = match std::fs::read_to_string(&path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Manifest::default()),
-        Err(e) => return Err(format!("{}: {}", path.display(), e)),
-    };
-    let mut m: Manifest = toml::from_str(&text).map_err(|e| {
+/// TOML from `path` into `T`; an error is one line naming the file and line.
+pub fn parse_toml<T: serde::de::DeserializeOwned>(text: &str, path: &Path) -> Result<T, String> {
+    toml::from_str(text).map_err(|e| {
         let first = e
             .message()
             .lines()
@@ -75,7 +69,18 @@ pub fn load(module: &Path) -> Result<Manifest, String> {
             }
             None => format!("{}: {first}", path.display()),
         }
-    })?;
+    })
+}
+
+/// Read the manifest beside `module`, if there is one, with `{dir}` expanded.
+pub fn load(module: &Path) -> Result<Manifest, String> {
+    let path = path_for(module);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Manifest::default()),
+        Err(e) => return Err(format!("{}: {}", path.display(), e)),
+    };
+    let mut m: Manifest = parse_toml(&text, &path)?;
     let dir = std::fs::canonicalize(module)
         .ok()
         .and_then(|p| p.parent().map(Path::to_path_buf))

@@ -133,7 +133,7 @@ pub fn build(flags: &Flags, needs: &Needs, module: &Path) -> Result<Built, Strin
         Some(p) => {
             let text = std::fs::read_to_string(p)
                 .map_err(|e| format!("--policy {}: {}", p.display(), e.kind()))?;
-            let f: File = parse_toml(&text, p)?;
+            let f: File = crate::manifest::parse_toml(&text, p)?;
             let dir = p.parent().map(Path::to_path_buf).unwrap_or_default();
             (f, p.display().to_string(), dir)
         }
@@ -520,24 +520,6 @@ fn show_rule(r: &NetRule) -> String {
         format!("{}-{}", r.ports.0, r.ports.1)
     };
     format!("{ip}:{port}")
-}
-
-fn parse_toml<T: serde::de::DeserializeOwned>(text: &str, path: &Path) -> Result<T, String> {
-    toml::from_str(text).map_err(|e| {
-        let first = e
-            .message()
-            .lines()
-            .next()
-            .unwrap_or("invalid TOML")
-            .to_string();
-        match e.span() {
-            Some(s) => {
-                let line = text[..s.start].matches('\n').count() + 1;
-                format!("{} line {line}: {first}", path.display())
-            }
-            None => format!("{}: {first}", path.display()),
-        }
-    })
 }
 
 fn spec(host: &Path, guest: Option<&str>, ro: bool, origin: &str) -> Result<MountSpec, String> {

@@ -32,23 +32,7 @@
 /* What the harness writes into OUTSIDE/secret. */
 #define SECRET "WALI-ESCAPE-SECRET-7f3a9c"
 
-static const char *errname(int e) {
-    switch (e) {
-#define E(x) case x: return #x;
-    E(EPERM) E(ENOENT) E(ESRCH) E(EINTR) E(EIO) E(ENXIO) E(E2BIG) E(ENOEXEC) E(EBADF)
-    E(ECHILD) E(EAGAIN) E(ENOMEM) E(EACCES) E(EFAULT) E(EBUSY) E(EEXIST) E(EXDEV)
-    E(ENODEV) E(ENOTDIR) E(EISDIR) E(EINVAL) E(ENFILE) E(EMFILE) E(ENOTTY) E(EFBIG)
-    E(ENOSPC) E(ESPIPE) E(EROFS) E(EMLINK) E(EPIPE) E(ERANGE) E(EDEADLK) E(ENAMETOOLONG)
-    E(ENOLCK) E(ENOSYS) E(ENOTEMPTY) E(ELOOP) E(ENOTSOCK) E(EOPNOTSUPP) E(EOVERFLOW)
-    E(ENOTCONN) E(ETIMEDOUT) E(ECONNREFUSED) E(EINPROGRESS) E(EALREADY) E(EDESTADDRREQ)
-    E(EAFNOSUPPORT) E(EADDRINUSE) E(EPROTONOSUPPORT) E(ENOPROTOOPT) E(ENODATA)
-    E(EADDRNOTAVAIL) E(ENETUNREACH) E(ECONNRESET) E(EMSGSIZE) E(ENOBUFS) E(ESOCKTNOSUPPORT)
-    E(EPROTOTYPE) E(EISCONN)
-#undef E
-    case 0: return "OK";
-    default: return "E?";
-    }
-}
+#include "../errname.h"
 
 static const char *OUT;        /* argv[1] */
 static char CWD[PATH_MAX];     /* getcwd() at start */

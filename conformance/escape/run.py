@@ -74,7 +74,7 @@ def toolchain_id():
 
 
 TOOLCHAIN = toolchain_id()
-HEADER = open(os.path.join(here, "escape.h"), "rb").read()
+HEADER = b"".join(open(os.path.join(here, f), "rb").read() for f in ("escape.h", "../errname.h"))
 
 
 def build(src):
