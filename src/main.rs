@@ -417,7 +417,7 @@ fn apply_limits(
             );
         }
     };
-    if let Some(n) = l.processes {
+    if l.processes.is_some() {
         let fd = match tree_fd {
             Some(fd) => fd,
             None => {
@@ -471,8 +471,6 @@ fn apply_limits(
         if tree_fd.is_none() {
             tree.store(1, std::sync::atomic::Ordering::SeqCst);
         }
-        let _ = n;
-        pol.tree = Some(tree);
         let _ = wali_syscalls::process::TREE.set(tree);
         exec_runtime.push(cstring(
             std::ffi::OsStr::new(&format!("--tree-fd={fd}")),

@@ -143,7 +143,8 @@ pub fn build(flags: &Flags, needs: &Needs, module: &Path) -> Result<Built, Strin
     // Mounts: explicit grants first (they may not overlap), then the current
     // directory, the module's own, and the defaults, each skipped where already covered.
     let mut explicit: Vec<MountSpec> = Vec::new();
-    for d in &file.fs.dirs {
+    // Under --policy-exact the file's directories come as --dir flags already.
+    for d in file.fs.dirs.iter().filter(|_| !flags.exact) {
         let host = fdir.join(&d.host);
         explicit.push(spec(
             &host,
@@ -352,45 +353,33 @@ pub fn build(flags: &Flags, needs: &Needs, module: &Path) -> Result<Built, Strin
     let limits = parse_limits(&file.limits, &flags.limits)?;
     let actions = parse_actions(&file.syscalls, &fname)?;
 
-    // An execve'd module runs under exactly this policy.
+    // An execve'd module runs under exactly this policy: the same file and flags, and
+    // the mounts as they stand (the file's directories among them).
     let mut exec_flags = vec!["--policy-exact".to_string()];
+    if let Some(p) = &flags.policy {
+        let p = std::fs::canonicalize(p).unwrap_or_else(|_| p.clone());
+        exec_flags.push(format!("--policy={}", p.display()));
+    }
     for m in &mounts {
-        let host = std::fs::canonicalize(&m.host).unwrap_or_else(|_| m.host.clone());
         exec_flags.push(format!(
             "--dir={}:{}{}",
-            host.display(),
+            m.host.display(),
             m.guest.display(),
             if m.ro { ":ro" } else { "" }
         ));
     }
-    match (&connect, &bind) {
-        (None, None) => exec_flags.push("--allow-net".into()),
-        _ => {
-            // Rules as addresses: the same on both sides is what the flags can say;
-            // a split policy goes through a policy file.
-            let rules: Vec<String> = connect.iter().flatten().map(show_rule).collect();
-            if !rules.is_empty() {
-                exec_flags.push(format!("--allow-net={}", rules.join(",")));
-            }
-        }
+    match &flags.allow_net {
+        Some(v) if v.is_empty() => exec_flags.push("--allow-net".into()),
+        Some(v) => exec_flags.push(format!("--allow-net={}", v.join(","))),
+        None => {}
     }
-    if exec {
+    if flags.allow_exec {
         exec_flags.push("--allow-exec".into());
     }
-    if signals {
+    if flags.allow_signals {
         exec_flags.push("--allow-signals".into());
     }
-    for (k, v) in [
-        ("threads", limits.threads.map(u64::from)),
-        ("fds", limits.fds),
-        ("memory", limits.memory),
-        ("processes", limits.processes.map(u64::from)),
-        ("cpu", limits.cpu),
-    ] {
-        if let Some(v) = v {
-            exec_flags.push(format!("--limit={k}={v}"));
-        }
-    }
+    exec_flags.extend(flags.limits.iter().map(|l| format!("--limit={l}")));
 
     Ok(Built {
         policy: Policy {
@@ -402,7 +391,6 @@ pub fn build(flags: &Flags, needs: &Needs, module: &Path) -> Result<Built, Strin
             fork,
             signals,
             limits,
-            tree: None,
         },
         exec_flags,
         tmp,
@@ -504,22 +492,6 @@ extern "C" fn remove_tmp() {
             let _ = std::fs::remove_dir_all(d);
         }
     }
-}
-
-fn show_rule(r: &NetRule) -> String {
-    let ip = match r.ip {
-        None => "*".to_string(),
-        Some(IpAddr::V6(v6)) => format!("[{v6}]"),
-        Some(v4) => v4.to_string(),
-    };
-    let port = if r.ports == (0, u16::MAX) {
-        "*".to_string()
-    } else if r.ports.0 == r.ports.1 {
-        r.ports.0.to_string()
-    } else {
-        format!("{}-{}", r.ports.0, r.ports.1)
-    };
-    format!("{ip}:{port}")
 }
 
 fn spec(host: &Path, guest: Option<&str>, ro: bool, origin: &str) -> Result<MountSpec, String> {

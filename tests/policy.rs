@@ -423,3 +423,60 @@ fn a_module_table_asks_and_the_operator_grants_or_refuses() {
         text(&o.stderr)
     );
 }
+
+const EXEC_SELF: &str = r#"
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+int main(int argc, char **argv) {
+    if (argc == 1) {
+        char *av[] = {argv[0], "child", 0};
+        execv(argv[0], av);
+        printf("execv: %s\n", strerror(errno));
+        return 1;
+    }
+    long r = syscall(SYS_getppid);
+    printf("child getppid: %s\n", r < 0 ? strerror(errno) : "ok");
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(9)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    printf("child bind: %s\n", bind(s, (struct sockaddr *)&a, sizeof a) < 0 ? strerror(errno) : "ok");
+    return 0;
+}
+"#;
+
+/// An execve'd module runs under the same policy: the syscall table and a policy that
+/// grants connect but not bind stay as they were (not widened into flags).
+#[test]
+fn an_execved_module_keeps_the_policy() {
+    let t = TempDir::new("policy-exec");
+    let wasm = build(t.path(), "exec_self", EXEC_SELF);
+    let w = wasm.to_str().unwrap();
+    let work = t.path().join("work");
+    let tmp = t.path().join("tmp");
+    std::fs::create_dir_all(&work).unwrap();
+    std::fs::create_dir_all(&tmp).unwrap();
+    let pf = t.path().join("p.toml");
+    std::fs::write(
+        &pf,
+        "[syscalls]\ngetppid = \"deny:ENOSYS\"\n[net]\nconnect = [\"127.0.0.1:9\"]\n",
+    )
+    .unwrap();
+    let o = run_in(&work, &tmp, &[&format!("--policy={}", pf.display()), w]);
+    let out = text(&o.stdout);
+    assert!(
+        out.contains("child getppid: Function not implemented"),
+        "{out}{}",
+        text(&o.stderr)
+    );
+    assert!(
+        out.contains("child bind: Permission denied"),
+        "{out}{}",
+        text(&o.stderr)
+    );
+}

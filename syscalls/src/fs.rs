@@ -627,24 +627,7 @@ pub fn utimensat(cx: &mut Ctx, dir: DirFd, path: Path, times: Ptr, flags: AtFlag
                 v.fd_writable(dir.0)?;
                 sys!(SYS_utimensat, dir.0, std::ptr::null::<u8>(), t, flags.0)
             }
-            Some(p) => {
-                let ts = if times.0 == 0 {
-                    None
-                } else {
-                    let w: [i64; 4] = cx.mem.read(times.0)?;
-                    Some([
-                        libc::timespec {
-                            tv_sec: w[0],
-                            tv_nsec: w[1],
-                        },
-                        libc::timespec {
-                            tv_sec: w[2],
-                            tv_nsec: w[3],
-                        },
-                    ])
-                };
-                Ok(v.utimens(dir.0, p, ts, flags.0)?)
-            }
+            Some(p) => Ok(v.utimens(dir.0, p, time_pair(cx, times.0, false)?, flags.0)?),
         };
     }
     let pp = p.as_ref().map_or(std::ptr::null(), |c| c.as_ptr());
@@ -659,7 +642,7 @@ pub fn futimesat(cx: &mut Ctx, dir: DirFd, path: Path, times: Ptr) -> SysResult 
     };
     let t = cx.mem.host_opt(times.0, TIMESPEC_PAIR)?;
     if let Some(v) = vfs(cx) {
-        let ts = timevals_to_timespecs(cx, times.0)?;
+        let ts = time_pair(cx, times.0, true)?;
         let tp = ts.as_ref().map_or(std::ptr::null(), |x| x.as_ptr());
         return match &p {
             None => {
@@ -677,7 +660,7 @@ pub fn utimes(cx: &mut Ctx, path: Path, times: Ptr) -> SysResult {
     let p = cx.mem.path(path.0)?;
     let t = cx.mem.host_opt(times.0, TIMESPEC_PAIR)?;
     if let Some(v) = vfs(cx) {
-        let ts = timevals_to_timespecs(cx, times.0)?;
+        let ts = time_pair(cx, times.0, true)?;
         return Ok(v.utimens(libc::AT_FDCWD, &p, ts, 0)?);
     }
     sys!(SYS_utimes, p.as_ptr(), t)
@@ -691,23 +674,20 @@ pub fn eventfd2(_cx: &mut Ctx, init: UInt, flags: Int) -> SysResult {
     sys!(SYS_eventfd2, init.0, flags.0)
 }
 
-/// `struct timeval[2]` (16 bytes each) as `timespec[2]`, for utimes through the sandbox.
-fn timevals_to_timespecs(cx: &Ctx, p: u32) -> Result<Option<[libc::timespec; 2]>, Errno> {
+/// Two times from guest memory as host `timespec`s: `timespec[2]`, or with `micro`
+/// `timeval[2]` (16 bytes each, microseconds checked as utimes does). NULL is `None`.
+fn time_pair(cx: &Ctx, p: u32, micro: bool) -> Result<Option<[libc::timespec; 2]>, Errno> {
     if p == 0 {
         return Ok(None);
     }
-    let tv: [i64; 4] = cx.mem.read(p)?;
-    if !(0..1_000_000).contains(&tv[1]) || !(0..1_000_000).contains(&tv[3]) {
+    let w: [i64; 4] = cx.mem.read(p)?;
+    let scale = if micro { 1000 } else { 1 };
+    if micro && (!(0..1_000_000).contains(&w[1]) || !(0..1_000_000).contains(&w[3])) {
         return Err(EINVAL);
     }
-    Ok(Some([
-        libc::timespec {
-            tv_sec: tv[0],
-            tv_nsec: tv[1] * 1000,
-        },
-        libc::timespec {
-            tv_sec: tv[2],
-            tv_nsec: tv[3] * 1000,
-        },
-    ]))
+    let ts = |s: i64, f: i64| libc::timespec {
+        tv_sec: s,
+        tv_nsec: f * scale,
+    };
+    Ok(Some([ts(w[0], w[1]), ts(w[2], w[3])]))
 }

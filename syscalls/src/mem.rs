@@ -257,19 +257,11 @@ impl GuestMem {
 
     /// Map `fd` shared over the page-aligned guest range `[ptr, ptr+len)`, so stores
     /// reach the file and other processes' maps (`MAP_SHARED`). `zero_pages` undoes it.
-    pub fn map_file_shared(
-        &self,
-        ptr: u32,
-        len: usize,
-        prot: i32,
-        fd: i32,
-        off: i64,
-    ) -> Result<(), Errno> {
+    pub fn map_file_shared(&self, ptr: u32, len: usize, fd: i32, off: i64) -> Result<(), Errno> {
         if !ptr.is_multiple_of(4096) || !len.is_multiple_of(4096) {
             return Err(crate::errno::EINVAL);
         }
         let d = self.host(ptr, len)?;
-        let _ = prot;
         // Read-write on the host whatever the guest asked: wasm has no page protection,
         // and the runtime itself writes results into guest memory. A descriptor not open
         // for writing gets a private map (its stores stay in this process).

@@ -22,16 +22,24 @@ fn back(cx: &Ctx, p: &Placed) -> Result<(), Errno> {
     let have = cx.mem.len() as u64;
     if p.need_top > have {
         let mem = cx.mem.shared().ok_or(ENOMEM)?;
-        mem.grow((p.need_top - have) / 65536).map_err(|_| {
-            if let Some(n) = cx.proc.policy.limits.memory {
-                crate::policy::limit_reached(&crate::policy::MEMORY_LIMIT_SAID, || {
-                    format!("the guest reached its memory limit of {} MiB (limits.memory); allocations answer ENOMEM", n >> 20)
-                });
-            }
-            ENOMEM
-        })?;
+        mem.grow((p.need_top - have) / 65536)
+            .map_err(|_| full(cx))?;
     }
     Ok(())
+}
+
+/// The address space is full: ENOMEM, and under a memory limit a word on stderr (the
+/// limit is the memory's maximum).
+fn full(cx: &Ctx) -> Errno {
+    if let Some(n) = cx.proc.policy.limits.memory {
+        crate::policy::limit_reached(&crate::policy::MEMORY_LIMIT_SAID, || {
+            format!(
+                "the guest reached its memory limit of {} MiB (limits.memory); allocations fail",
+                n >> 20
+            )
+        });
+    }
+    ENOMEM
 }
 
 pub fn brk(cx: &mut Ctx, addr: Ptr) -> SysResult {
@@ -99,7 +107,7 @@ pub fn mmap(
         }
         s.map_fixed(a, len).ok_or(ENOMEM)?
     } else {
-        s.map_anywhere(len).ok_or(ENOMEM)?
+        s.map_anywhere(len).ok_or_else(|| full(cx))?
     };
     back(cx, &placed)?;
     drop(s);
@@ -113,8 +121,7 @@ pub fn mmap(
             fill_from_file(cx, a, length.0 as usize, fd.0, off.0)
         } else {
             // The host maps the file into linear memory itself: stores reach the file.
-            let p = prot.0 & (libc::PROT_READ | libc::PROT_WRITE);
-            cx.mem.map_file_shared(a, len as usize, p, fd.0, off.0)
+            cx.mem.map_file_shared(a, len as usize, fd.0, off.0)
         };
         if let Err(e) = r {
             release(cx, a, len);
@@ -228,7 +235,7 @@ pub fn mremap(
     if f & MREMAP_MAYMOVE == 0 {
         return Err(ENOMEM.into());
     }
-    let p = s.map_anywhere(nl).ok_or(ENOMEM)?;
+    let p = s.map_anywhere(nl).ok_or_else(|| full(cx))?;
     back(cx, &p)?;
     drop(s);
     cx.mem.copy_within(p.addr as u32, o as u32, ol as usize)?;

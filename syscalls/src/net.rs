@@ -183,11 +183,7 @@ pub fn accept(cx: &mut Ctx, fd: Fd, addr: OutSockAddr, lenp: Ptr) -> SysResult {
 
 pub fn accept4(cx: &mut Ctx, fd: Fd, addr: OutSockAddr, lenp: Ptr, flags: Int) -> SysResult {
     let (a, l) = addr_out(cx, addr.0, lenp.0)?;
-    let cap = if a.is_null() {
-        0
-    } else {
-        cx.mem.read::<u32>(lenp.0)?
-    };
+    let cap = unix_cap(cx, addr.0, lenp.0)?;
     let r = sys!(SYS_accept4, fd.0, a, l, flags.0)?;
     fix_unix_len(cx, addr.0, lenp.0, cap)?;
     Ok(r)
@@ -221,10 +217,17 @@ fn fix_unix(cx: &Ctx, addr: u32, cap: u32, len: u32) -> Result<Option<u32>, Errn
     Ok(Some(out.len() as u32))
 }
 
-fn fix_unix_len(cx: &Ctx, addr: u32, lenp: u32, cap: u32) -> Result<(), Errno> {
-    if addr == 0 {
-        return Ok(());
+/// Before a call that reports an address: under the sandbox, the size of the guest's
+/// buffer (the kernel overwrites `*lenp`), for `fix_unix_len` after it.
+fn unix_cap(cx: &Ctx, addr: u32, lenp: u32) -> Result<Option<u32>, Errno> {
+    if addr == 0 || crate::fs::vfs(cx).is_none() {
+        return Ok(None);
     }
+    cx.mem.read(lenp).map(Some)
+}
+
+fn fix_unix_len(cx: &Ctx, addr: u32, lenp: u32, cap: Option<u32>) -> Result<(), Errno> {
+    let Some(cap) = cap else { return Ok(()) };
     let len: u32 = cx.mem.read(lenp)?;
     if let Some(n) = fix_unix(cx, addr, cap, len)? {
         cx.mem.write(lenp, n)?;
@@ -237,7 +240,7 @@ pub fn getsockname(cx: &mut Ctx, fd: Fd, addr: OutSockAddr, lenp: Ptr) -> SysRes
     if a.is_null() {
         return Err(EFAULT.into());
     }
-    let cap: u32 = cx.mem.read(lenp.0)?;
+    let cap = unix_cap(cx, addr.0, lenp.0)?;
     let r = sys!(SYS_getsockname, fd.0, a, l)?;
     fix_unix_len(cx, addr.0, lenp.0, cap)?;
     Ok(r)
@@ -248,7 +251,7 @@ pub fn getpeername(cx: &mut Ctx, fd: Fd, addr: OutSockAddr, lenp: Ptr) -> SysRes
     if a.is_null() {
         return Err(EFAULT.into());
     }
-    let cap: u32 = cx.mem.read(lenp.0)?;
+    let cap = unix_cap(cx, addr.0, lenp.0)?;
     let r = sys!(SYS_getpeername, fd.0, a, l)?;
     fix_unix_len(cx, addr.0, lenp.0, cap)?;
     Ok(r)
@@ -286,11 +289,7 @@ pub fn recvfrom(
 ) -> SysResult {
     let b = cx.mem.host(buf.0, len.0 as usize)?;
     let (a, l) = addr_out(cx, addr.0, lenp.0)?;
-    let cap = if a.is_null() {
-        0
-    } else {
-        cx.mem.read::<u32>(lenp.0)?
-    };
+    let cap = unix_cap(cx, addr.0, lenp.0)?;
     let r = sys!(SYS_recvfrom, fd.0, b, len.0, flags.0, a, l)?;
     fix_unix_len(cx, addr.0, lenp.0, cap)?;
     Ok(r)
@@ -339,6 +338,9 @@ pub fn getsockopt(cx: &mut Ctx, fd: Fd, level: Int, name: Int, val: Ptr, lenp: P
 struct Msg {
     hdr: libc::msghdr,
     _iov: Vec<libc::iovec>,
+    /// The guest's name pointer and (capped) length, as read for `hdr`.
+    name: u32,
+    namelen: u32,
 }
 
 fn host_msg(cx: &Ctx, msg: u32) -> Result<Msg, Errno> {
@@ -360,14 +362,19 @@ fn host_msg(cx: &Ctx, msg: u32) -> Result<Msg, Errno> {
     hdr.msg_control = cx.mem.host_opt(control, controllen as usize)?.cast();
     hdr.msg_controllen = if control == 0 { 0 } else { controllen as usize };
     hdr.msg_flags = flags as i32;
-    Ok(Msg { hdr, _iov: v })
+    Ok(Msg {
+        hdr,
+        _iov: v,
+        name,
+        namelen,
+    })
 }
 
 pub fn sendmsg(cx: &mut Ctx, fd: Fd, msg: Ptr, flags: Int) -> SysResult {
     cx.mem.host(msg.0, MSGHDR)?;
     let mut m = host_msg(cx, msg.0)?;
-    let [name, namelen]: [u32; 2] = cx.mem.read(msg.0)?;
-    let h = checked_addr(cx, name, namelen.min(SOCKADDR_MAX), false)?;
+    // The name the header was built from (read once: another thread may change it).
+    let h = checked_addr(cx, m.name, m.namelen, false)?;
     if let Some(h) = &h {
         m.hdr.msg_name = h.ptr() as *mut libc::c_void;
         m.hdr.msg_namelen = h.len;
@@ -380,10 +387,7 @@ pub fn recvmsg(cx: &mut Ctx, fd: Fd, msg: Ptr, flags: Int) -> SysResult {
     let mut m = host_msg(cx, msg.0)?;
     let n = sys!(SYS_recvmsg, fd.0, &mut m.hdr as *mut libc::msghdr, flags.0)?;
     // What the kernel reports back: name length, control length, flags.
-    let name: u32 = cx.mem.read(msg.0)?;
-    let cap: u32 = cx.mem.read(msg.0 + 4)?;
-    let namelen =
-        fix_unix(cx, name, cap.min(SOCKADDR_MAX), m.hdr.msg_namelen)?.unwrap_or(m.hdr.msg_namelen);
+    let namelen = fix_unix(cx, m.name, m.namelen, m.hdr.msg_namelen)?.unwrap_or(m.hdr.msg_namelen);
     cx.mem.write(msg.0 + 4, namelen)?;
     cx.mem.write(msg.0 + 24, m.hdr.msg_controllen as u32)?;
     cx.mem.write(msg.0 + 32, m.hdr.msg_flags)?;

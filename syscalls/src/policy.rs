@@ -5,7 +5,7 @@ use crate::errno::{self, Errno, EPERM};
 use crate::sandbox::Vfs;
 use std::cell::Cell;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// What happens when the guest makes a syscall.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -17,17 +17,6 @@ pub enum Action {
     Log,
     /// Stop the guest with an error naming the syscall.
     Trap,
-}
-
-impl Action {
-    pub fn describe(self) -> String {
-        match self {
-            Action::Allow => "allow".into(),
-            Action::Deny(e) => format!("deny:{}", errno::name(e.0).unwrap_or("?")),
-            Action::Log => "log".into(),
-            Action::Trap => "trap".into(),
-        }
-    }
 }
 
 /// One address rule: an IP (or any) and a port range.
@@ -82,8 +71,6 @@ pub struct Policy {
     /// Signals to processes other than this one and its children.
     pub signals: bool,
     pub limits: Limits,
-    /// Live processes of this sandbox, shared with forked children.
-    pub tree: Option<&'static AtomicU32>,
 }
 
 impl Policy {
@@ -98,7 +85,6 @@ impl Policy {
             fork: true,
             signals: true,
             limits: Limits::default(),
-            tree: None,
         }
     }
 

@@ -25,7 +25,7 @@ pub fn fork(cx: &mut Ctx) -> SysResult {
         return Err(crate::policy::denied("fork needs process.fork").into());
     }
     // The process limit counts every live process of this sandbox (shared memory).
-    if let (Some(tree), Some(n)) = (pol.tree, pol.limits.processes) {
+    if let (Some(tree), Some(n)) = (TREE.get(), pol.limits.processes) {
         if tree.fetch_add(1, Ordering::SeqCst) >= n {
             tree.fetch_sub(1, Ordering::SeqCst);
             crate::policy::limit_reached(&crate::policy::PROCESS_LIMIT_SAID, || {
@@ -38,13 +38,13 @@ pub fn fork(cx: &mut Ctx) -> SysResult {
     // which is the only thread that runs guest code for it.
     let pid = unsafe { libc::fork() };
     if pid < 0 {
-        if let Some(t) = pol.tree {
+        if let Some(t) = TREE.get() {
             t.fetch_sub(1, Ordering::SeqCst);
         }
         return Err(Errno::last().into());
     }
     if pid == 0 {
-        if pol.tree.is_some() {
+        if TREE.get().is_some() {
             // SAFETY: a plain function pointer; it runs at exit.
             unsafe { libc::atexit(leave_tree) };
         }
@@ -55,7 +55,8 @@ pub fn fork(cx: &mut Ctx) -> SysResult {
     Ok(pid as i64)
 }
 
-/// The sandbox's live-process count, set once by the engine layer for `leave_tree`.
+/// The sandbox's live-process count (shared with forked children), set once by the
+/// engine layer when the policy limits processes.
 pub static TREE: std::sync::OnceLock<&'static std::sync::atomic::AtomicU32> =
     std::sync::OnceLock::new();
 
@@ -189,7 +190,7 @@ pub fn execve(cx: &mut Ctx, path: Path, argv: Ptr, envp: Ptr) -> SysResult {
 pub fn wait4(cx: &mut Ctx, pid: Pid, status: Ptr, options: Int, rusage: Ptr) -> SysResult {
     let s = cx.mem.host_opt(status.0, 4)?;
     let r = cx.mem.host_opt(rusage.0, RUSAGE)?;
-    let Some(tree) = cx.proc.policy.tree else {
+    let Some(tree) = TREE.get() else {
         return sys!(SYS_wait4, pid.0, s, options.0, r);
     };
     // A child killed by a signal never ran its exit hook: count it out here.

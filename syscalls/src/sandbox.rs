@@ -45,7 +45,8 @@ pub struct MountSpec {
 
 struct Mount {
     guest: Vec<Vec<u8>>,
-    host: Vec<u8>,
+    /// The host directory's path, as components (compared per call, so made once).
+    host: Vec<Vec<u8>>,
     fd: OwnedFd,
     ro: bool,
     dir: bool,
@@ -180,6 +181,22 @@ fn join(comps: &[Vec<u8>]) -> Vec<u8> {
     out
 }
 
+/// Components with `.` dropped and `..` taken back, as text (right only where no
+/// symlink can be on the way: the stand-ins).
+fn lexical<'a>(comps: impl Iterator<Item = &'a Vec<u8>>) -> Vec<Vec<u8>> {
+    let mut g = Vec::new();
+    for c in comps {
+        match c.as_slice() {
+            b"." => {}
+            b".." => {
+                g.pop();
+            }
+            _ => g.push(c.clone()),
+        }
+    }
+    g
+}
+
 fn fstat_fd(fd: RawFd) -> Result<libc::stat, Errno> {
     // SAFETY: stat is plain data; the kernel fills it.
     let mut st: libc::stat = unsafe { std::mem::zeroed() };
@@ -258,23 +275,22 @@ impl Vfs {
             let hb = host.as_os_str().as_bytes().to_vec();
             let hc = components(&hb);
             for m in &mounts {
-                let mc = components(&m.host);
                 if starts_with_comps(&guest, &m.guest)
                     || starts_with_comps(&m.guest, &guest)
-                    || starts_with_comps(&hc, &mc)
-                    || starts_with_comps(&mc, &hc)
+                    || starts_with_comps(&hc, &m.host)
+                    || starts_with_comps(&m.host, &hc)
                 {
                     return Err(format!(
                         "{}: the grant of {} at {} overlaps the grant of {} at {} (mounts may not nest)",
                         s.origin,
                         host.display(),
                         s.guest.display(),
-                        String::from_utf8_lossy(&m.host),
+                        String::from_utf8_lossy(&join(&m.host)),
                         String::from_utf8_lossy(&join(&m.guest)),
                     ));
                 }
             }
-            let c = CString::new(hb.clone()).map_err(|_| format!("{}: NUL in path", s.origin))?;
+            let c = CString::new(hb).map_err(|_| format!("{}: NUL in path", s.origin))?;
             // SAFETY: c is a NUL-terminated path.
             let fd = unsafe { libc::open(c.as_ptr(), libc::O_PATH | libc::O_CLOEXEC) };
             let fd = ck32(fd).map(own).map(keep_high).map_err(|e| {
@@ -292,23 +308,19 @@ impl Vfs {
             );
             mounts.push(Mount {
                 guest,
-                host: hb,
+                host: hc,
                 fd,
                 ro: s.ro,
                 dir,
             });
         }
         let (root, root_host) = make_skeleton(skeleton, &mounts)?;
-        let proc_reachable = mounts.iter().any(|m| m.host == b"/");
+        let proc_reachable = mounts.iter().any(|m| m.host.is_empty());
         // Only the hidden paths some mount reaches need checking.
         let hidden: Vec<Vec<Vec<u8>>> = hidden
             .iter()
             .map(|h| components(h.as_os_str().as_bytes()))
-            .filter(|h| {
-                mounts
-                    .iter()
-                    .any(|m| starts_with_comps(h, &components(&m.host)))
-            })
+            .filter(|h| mounts.iter().any(|m| starts_with_comps(h, &m.host)))
             .collect();
         let vfs = Vfs {
             mounts,
@@ -331,15 +343,17 @@ impl Vfs {
     /// The guest path of host path `host`, if a mount shows it.
     pub fn host_to_guest(&self, host: &[u8]) -> Option<Vec<u8>> {
         let hc = components(host);
-        for m in &self.mounts {
-            let mc = components(&m.host);
-            if starts_with_comps(&hc, &mc) {
-                let mut g = m.guest.clone();
-                g.extend_from_slice(&hc[mc.len()..]);
-                return Some(join(&g));
-            }
-        }
-        None
+        let m = &self.mounts[self.mount_of_host(&hc)?];
+        let mut g = m.guest.clone();
+        g.extend_from_slice(&hc[m.host.len()..]);
+        Some(join(&g))
+    }
+
+    /// The mount that shows host path `hc` (grants do not nest: at most one).
+    fn mount_of_host(&self, hc: &[Vec<u8>]) -> Option<usize> {
+        self.mounts
+            .iter()
+            .position(|m| starts_with_comps(hc, &m.host))
     }
 
     fn mount_at(&self, g: &[Vec<u8>]) -> Option<usize> {
@@ -482,24 +496,14 @@ impl Vfs {
         if virt && comps.iter().any(|c| c == b"..") {
             // The walk ended in a stand-in: the name may be a mount point after all
             // (`/dev/../etc/passwd`). Stand-ins hold no symlinks, so `..` is lexical here.
-            let mut g: Vec<Vec<u8>> = Vec::new();
-            for c in comps.iter().chain(std::iter::once(&last)) {
-                match c.as_slice() {
-                    b"." => {}
-                    b".." => {
-                        g.pop();
-                    }
-                    _ => g.push(c.clone()),
-                }
-            }
-            if g.iter().all(|c| c != b"..") && comps.len() < 64 {
+            // Reduced, the path has no `..` left: the call below cannot come back here.
+            let g = lexical(comps.iter().chain(std::iter::once(&last)));
+            if self.mount_at(&g).is_some() || self.is_above_mount(&g) {
                 let mut p = join(&g);
                 if must_dir {
                     p.push(b'/');
                 }
-                if self.mount_at(&g).is_some() || self.is_above_mount(&g) {
-                    return self.resolve_inner(&p, links);
-                }
+                return self.resolve_inner(&p, links);
             }
         }
         Ok(Loc {
@@ -743,13 +747,11 @@ impl Vfs {
         if self.stand_in_guest(&host).is_some() {
             return Err(ro_refused());
         }
-        let hc = components(&host);
-        for m in &self.mounts {
-            if starts_with_comps(&hc, &components(&m.host)) {
-                return if m.ro { Err(ro_refused()) } else { Ok(()) };
-            }
+        match self.mount_of_host(&components(&host)) {
+            Some(i) if self.mounts[i].ro => Err(ro_refused()),
+            Some(_) => Ok(()),
+            None => Err(EPERM),
         }
-        Err(EPERM)
     }
 
     // --- the calls -------------------------------------------------------------------
@@ -1127,13 +1129,8 @@ impl Vfs {
         }
         if src.mount.is_none() {
             // A descriptor the guest held (AT_EMPTY_PATH): only within the same mount.
-            let host = fd_host_path(src.raw())?;
-            let g = self.host_to_guest(&host).ok_or(EXDEV)?;
-            let same = self
-                .mounts
-                .iter()
-                .position(|m| starts_with_comps(&components(&g), &m.guest));
-            if same != dst.mount {
+            let host = components(&fd_host_path(src.raw())?);
+            if self.mount_of_host(&host) != dst.mount {
                 return Err(EXDEV);
             }
         }
@@ -1158,17 +1155,7 @@ impl Vfs {
         }
         let guest = if obj.virt {
             // A stand-in: its guest path is the path as resolved lexically.
-            let mut st: Vec<Vec<u8>> = Vec::new();
-            for c in components(&abs) {
-                match c.as_slice() {
-                    b"." => {}
-                    b".." => {
-                        st.pop();
-                    }
-                    _ => st.push(c),
-                }
-            }
-            join(&st)
+            join(&lexical(components(&abs).iter()))
         } else {
             let host = fd_host_path(obj.raw())?;
             self.host_to_guest(&host).ok_or(EACCES)?
@@ -1255,9 +1242,7 @@ impl Vfs {
         let p = obj.proc_path();
         Ok((obj, p))
     }
-}
 
-impl Vfs {
     /// The guest's name for a unix socket path the kernel reports, if it is one the
     /// runtime bound for it.
     pub fn unix_name(&self, host: &[u8]) -> Option<Vec<u8>> {
@@ -1312,9 +1297,4 @@ fn make_skeleton(dir: &Path, mounts: &[Mount]) -> Result<(OwnedFd, Vec<u8>), Str
         .map(keep_high)
         .map_err(|e| format!("cannot open {}: {}", dir.display(), message(e.0)))?;
     Ok((fd, canon.as_os_str().as_bytes().to_vec()))
-}
-
-/// For messages: the path as the guest wrote it.
-pub fn show(p: &Path) -> String {
-    p.display().to_string()
 }

@@ -131,13 +131,6 @@ fn finish(cx: &Ctx, r: SysResult) -> wasmtime::Result<i64> {
     match r {
         Ok(v) => Ok(v),
         Err(Stop::Errno(e)) => {
-            if e == crate::errno::ENOMEM {
-                if let Some(n) = cx.proc.policy.limits.memory {
-                    crate::policy::limit_reached(&crate::policy::MEMORY_LIMIT_SAID, || {
-                        format!("the guest reached its memory limit of {} MiB (limits.memory); allocations fail", n >> 20)
-                    });
-                }
-            }
             if e == crate::errno::EMFILE {
                 if let Some(n) = cx.proc.policy.limits.fds {
                     crate::policy::limit_reached(&crate::policy::FD_LIMIT_SAID, || {
