@@ -153,5 +153,44 @@ int main(void) {
     while (readdir(dp)) all++;
     CHECK("rewinddir.all_again", all);
     closedir(dp);
+    /* Names relative to a directory descriptor: the number reused for another directory,
+     * replaced by dup2, the directory renamed while held, and paths that leave it. */
+    mkdir("da", 0755);
+    mkdir("db", 0755);
+    close(open("db/only-in-b", O_CREAT | O_WRONLY, 0644));
+    int fa = open("da", O_RDONLY | O_DIRECTORY);
+    CHECK("dirfd.first_lookup", fstatat(fa, "only-in-b", &st, 0));
+    close(fa);
+    int fb = open("db", O_RDONLY | O_DIRECTORY);
+    CHECK("dirfd.same_number", fb == fa);
+    CHECK("dirfd.reused_sees_new", fstatat(fb, "only-in-b", &st, 0));
+    CHECK("dirfd.reused_creates_in_new", mkdirat(fb, "made", 0755));
+    CHECK("dirfd.made_in_b", access("db/made", F_OK));
+    CHECK("dirfd.not_in_a", access("da/made", F_OK));
+    int fa2 = open("da", O_RDONLY | O_DIRECTORY);
+    CHECK("dirfd.dup2", dup2(fa2, fb));
+    CHECK("dirfd.dup2_sees_a", fstatat(fb, "only-in-b", &st, 0));
+    CHECK("dirfd.dup2_creates_in_a", mkdirat(fb, "made2", 0755));
+    CHECK("dirfd.made2_in_a", access("da/made2", F_OK));
+    CHECK("dirfd.rename_held", rename("da", "da-moved"));
+    CHECK("dirfd.after_rename", fstatat(fb, "made2", &st, 0));
+    CHECK("dirfd.dotdot_after_rename", fstatat(fb, "../da-moved/made2", &st, 0));
+    CHECK("dirfd.dotdot_old_name", fstatat(fb, "../da/made2", &st, 0));
+    CHECK("dirfd.two_levels", mkdirat(fb, "made2/inner", 0755));
+    CHECK("dirfd.two_levels_seen", access("da-moved/made2/inner", F_OK));
+    CHECK("dirfd.trailing_slash_file", fstatat(fb, "../db/only-in-b/", &st, 0));
+    CHECK("dirfd.trailing_slash_dir", fstatat(fb, "made2/", &st, 0));
+    symlink("../db", "da-moved/to-b");
+    CHECK("dirfd.symlink_on_way", fstatat(fb, "to-b/only-in-b", &st, 0));
+    CHECK("dirfd.symlink_last_nofollow", fstatat(fb, "to-b", &st, AT_SYMLINK_NOFOLLOW));
+    CHECK("dirfd.symlink_last_is_link", S_ISLNK(st.st_mode));
+    int ff = open("db/only-in-b", O_RDONLY);
+    CHECK("dirfd.file_as_dirfd", fstatat(ff, "x", &st, 0));
+    CHECK("dirfd.still_open", fstatat(fa2, "made2", &st, 0));
+    close(fa2);
+    CHECK("dirfd.closed_twice", fstatat(fa2, "made2", &st, 0));
+    close(ff);
+    close(fb);
+    CHECK("dirfd.after_close", fstatat(fb, "made2", &st, 0));
     return 0;
 }

@@ -3,7 +3,7 @@
 //! layout in the guest, so the kernel writes them directly into guest memory.
 
 use crate::args::*;
-use crate::ctx::{Ctx, SysResult};
+use crate::ctx::{Ctx, Stop, SysResult};
 use crate::errno::*;
 use crate::host::dirfd;
 
@@ -98,8 +98,20 @@ fn fd_writable(cx: &Ctx, fd: i32) -> Result<(), Errno> {
     }
 }
 
-pub fn close(_cx: &mut Ctx, fd: Fd) -> SysResult {
-    sys!(SYS_close, fd.0)
+pub fn close(cx: &mut Ctx, fd: Fd) -> SysResult {
+    let r = sys!(SYS_close, fd.0);
+    closed(cx, fd.0, fd.0, &r);
+    r
+}
+
+/// Descriptors `first..=last` were closed or replaced (unless the call found none): the
+/// sandbox forgets what it kept about them.
+pub(crate) fn closed(cx: &Ctx, first: i32, last: i32, r: &SysResult) {
+    if !matches!(r, Err(Stop::Errno(e)) if *e == EBADF) {
+        if let Some(v) = vfs(cx) {
+            v.forget_fds(first as u32, last as u32);
+        }
+    }
 }
 
 pub fn lseek(cx: &mut Ctx, fd: Fd, off: Off, whence: Int) -> SysResult {
@@ -328,12 +340,16 @@ pub fn dup(_cx: &mut Ctx, fd: Fd) -> SysResult {
     sys!(SYS_dup, fd.0)
 }
 
-pub fn dup2(_cx: &mut Ctx, old: Fd, new: Fd) -> SysResult {
-    sys!(SYS_dup2, old.0, new.0)
+pub fn dup2(cx: &mut Ctx, old: Fd, new: Fd) -> SysResult {
+    let r = sys!(SYS_dup2, old.0, new.0);
+    closed(cx, new.0, new.0, &r);
+    r
 }
 
-pub fn dup3(_cx: &mut Ctx, old: Fd, new: Fd, flags: Int) -> SysResult {
-    sys!(SYS_dup3, old.0, new.0, flags.0)
+pub fn dup3(cx: &mut Ctx, old: Fd, new: Fd, flags: Int) -> SysResult {
+    let r = sys!(SYS_dup3, old.0, new.0, flags.0);
+    closed(cx, new.0, new.0, &r);
+    r
 }
 
 pub fn flock(_cx: &mut Ctx, fd: Fd, op: Int) -> SysResult {

@@ -73,10 +73,13 @@ pub fn memfd_create(cx: &mut Ctx, name: Path, flags: UInt) -> SysResult {
     sys!(SYS_memfd_create, n.as_ptr(), flags.0)
 }
 
-pub fn close_range(_cx: &mut Ctx, first: UInt, last: UInt, flags: UInt) -> SysResult {
+pub fn close_range(cx: &mut Ctx, first: UInt, last: UInt, flags: UInt) -> SysResult {
     // The runtime's own descriptors (the environment file) sit at the top of the range
     // and are close-on-exec; a guest closing them only loses what it already read.
-    sys!(SYS_close_range, first.0, last.0, flags.0)
+    let r = sys!(SYS_close_range, first.0, last.0, flags.0);
+    let last = last.0.min(i32::MAX as u32) as i32;
+    crate::fs::closed(cx, first.0.min(i32::MAX as u32) as i32, last, &r);
+    r
 }
 
 /// The offset comes split in two words (musl passes `(long)ofs, (long)(ofs >> 32)`,

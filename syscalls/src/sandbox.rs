@@ -16,7 +16,8 @@ use std::ffi::{CStr, CString};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, RwLock};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
 
 /// How deep symlink chains may go (Linux's MAXSYMLINKS).
 const MAX_LINKS: u32 = 40;
@@ -24,6 +25,9 @@ const RESOLVE_NO_MAGICLINKS: u64 = 0x02;
 const RESOLVE_BENEATH: u64 = 0x08;
 const O_TMPFILE: i32 = 0o20000000 | libc::O_DIRECTORY;
 const PROC_SUPER_MAGIC: i64 = 0x9fa0;
+/// How many guest directory descriptors the resolver keeps handles for (each costs the
+/// runtime one descriptor, placed high).
+const DIR_CACHE: usize = 16;
 
 /// The kernel's `struct open_how` (libc's is non-exhaustive).
 #[repr(C)]
@@ -66,12 +70,38 @@ pub struct Vfs {
     unix_names: Mutex<HashMap<Vec<u8>, Vec<u8>>>,
     /// Host directories inside mounts the guest must never reach (the runtime's cache).
     hidden: Vec<Vec<Vec<u8>>>,
+    /// Directory descriptors the guest holds, as found when first used (see `dir_handle`).
+    dirs: Mutex<DirCache>,
+    /// `dirs` holds an entry: closing descriptors must look.
+    dirs_used: AtomicBool,
+}
+
+/// The resolver's handles on guest directory descriptors: a name relative to one is looked
+/// up from the runtime's own duplicate, with the grant found when it was first used, so a
+/// call like `fstatat(dirfd, name)` costs no path read-back from /proc and no walk from the
+/// mount's root. The duplicate, not the guest's number, is what calls act on: a thread
+/// swapping the number for another directory mid-call cannot lend that directory the
+/// first one's grant. Entries go when the guest closes or replaces the number.
+#[derive(Default)]
+struct DirCache {
+    entries: Vec<(RawFd, DirEntry)>,
+    /// Bumped by every close: a handle made across one is not kept.
+    epoch: u64,
+}
+
+#[derive(Clone)]
+struct DirEntry {
+    fd: Arc<OwnedFd>,
+    mount: usize,
+    /// A hidden directory lies beneath: names here take the checked path.
+    hidden_below: bool,
 }
 
 /// A directory handle: a mount's root (kept by the Vfs) or one opened for this call.
 enum Dir<'a> {
     Borrowed(&'a OwnedFd),
     Owned(OwnedFd),
+    Shared(Arc<OwnedFd>),
 }
 
 impl Dir<'_> {
@@ -79,6 +109,7 @@ impl Dir<'_> {
         match self {
             Dir::Borrowed(f) => f.as_raw_fd(),
             Dir::Owned(f) => f.as_raw_fd(),
+            Dir::Shared(f) => f.as_raw_fd(),
         }
     }
 }
@@ -141,6 +172,11 @@ fn ck32(r: libc::c_int) -> Result<i64, Errno> {
 /// Move a descriptor the runtime keeps for the whole run out of the guest's way: the
 /// guest expects the lowest free numbers to be its own (as on Linux).
 pub fn keep_high(fd: OwnedFd) -> OwnedFd {
+    dup_high(fd.as_raw_fd()).unwrap_or(fd)
+}
+
+/// A close-on-exec duplicate of `fd` at a high number.
+fn dup_high(fd: RawFd) -> Option<OwnedFd> {
     let mut lim = libc::rlimit {
         rlim_cur: 0,
         rlim_max: 0,
@@ -148,13 +184,9 @@ pub fn keep_high(fd: OwnedFd) -> OwnedFd {
     // SAFETY: valid out-pointer.
     unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) };
     let want = (lim.rlim_cur.clamp(64, 4096) as i32 / 2).max(32);
-    // SAFETY: duplicating a descriptor we own.
-    let high = unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_DUPFD_CLOEXEC, want) };
-    if high >= 0 {
-        own(high as i64)
-    } else {
-        fd
-    }
+    // SAFETY: duplicating a descriptor; the new one is ours alone.
+    let high = unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, want) };
+    (high >= 0).then(|| own(high as i64))
 }
 
 fn own(fd: i64) -> OwnedFd {
@@ -229,6 +261,32 @@ fn fd_host_path(fd: RawFd) -> Result<Vec<u8>, Errno> {
         return Err(EBADF);
     }
     read_link(libc::AT_FDCWD, &proc_fd(fd)).map_err(|e| if e == ENOENT { EBADF } else { e })
+}
+
+/// Open directory `comps` beneath `dir`, the kernel resolving; `None` when it will not
+/// stay beneath (an absolute symlink, `..` out): the walk decides those.
+fn open_beneath(dir: RawFd, comps: &[Vec<u8>]) -> Result<Option<OwnedFd>, Errno> {
+    let rel = CString::new(join(comps)[1..].to_vec()).map_err(|_| EINVAL)?;
+    let how = OpenHow {
+        flags: (libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC) as u64,
+        mode: 0,
+        resolve: RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
+    };
+    // SAFETY: valid path and open_how for the duration of the call.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_openat2,
+            dir,
+            rel.as_ptr(),
+            &how as *const OpenHow,
+            std::mem::size_of::<OpenHow>(),
+        )
+    };
+    match ck(r) {
+        Ok(fd) => Ok(Some(own(fd))),
+        Err(e) if e == EXDEV || e == ELOOP || e == EAGAIN => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 fn starts_with_comps(long: &[Vec<u8>], prefix: &[Vec<u8>]) -> bool {
@@ -330,6 +388,8 @@ impl Vfs {
             proc_reachable,
             unix_names: Mutex::new(HashMap::new()),
             hidden,
+            dirs: Mutex::default(),
+            dirs_used: AtomicBool::new(false),
         };
         // The guest starts where the host is, if that is granted; else at the root.
         if let Ok(cwd) = std::env::current_dir() {
@@ -428,8 +488,102 @@ impl Vfs {
         if p.is_empty() {
             return Err(ENOENT);
         }
+        if dirfd != libc::AT_FDCWD && p[0] != b'/' {
+            if let Some(loc) = self.resolve_in_dir(dirfd, p)? {
+                return Ok(loc);
+            }
+        }
         let abs = self.absolute(dirfd, p)?;
         self.resolve_abs(&abs, 0)
+    }
+
+    /// `path` relative to guest directory `dirfd`, from the resolver's handle on it, when
+    /// the kernel can do it beneath that directory: `None` sends the call the long way
+    /// (`.` or `..` in the path, a stand-in, a hidden directory below, a symlink on the way).
+    fn resolve_in_dir(&self, dirfd: i32, p: &[u8]) -> Result<Option<Loc<'_>>, Errno> {
+        if p.len() >= libc::PATH_MAX as usize {
+            return Err(ENAMETOOLONG);
+        }
+        let mut comps = components(p);
+        if comps.iter().any(|c| c == b"." || c == b"..") {
+            return Ok(None);
+        }
+        let Some(e) = self.dir_handle(dirfd) else {
+            return Ok(None);
+        };
+        if e.hidden_below {
+            return Ok(None);
+        }
+        let last = comps.pop().expect("a relative path has a component");
+        let dir = if comps.is_empty() {
+            Dir::Shared(e.fd)
+        } else {
+            match open_beneath(e.fd.as_raw_fd(), &comps)? {
+                Some(d) => Dir::Owned(d),
+                None => return Ok(None),
+            }
+        };
+        Ok(Some(Loc {
+            dir,
+            name: CString::new(last).map_err(|_| EINVAL)?,
+            dots: 0,
+            ro: self.mounts[e.mount].ro,
+            virt: false,
+            must_dir: p.ends_with(b"/"),
+            mount: Some(e.mount),
+            links: 0,
+        }))
+    }
+
+    /// The resolver's handle on guest directory descriptor `fd` inside a mount, made on
+    /// first use; `None` for anything else (the long way then says what is wrong).
+    fn dir_handle(&self, fd: RawFd) -> Option<DirEntry> {
+        let epoch = {
+            let c = self.dirs.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some((_, e)) = c.entries.iter().find(|(f, _)| *f == fd) {
+                return Some(e.clone());
+            }
+            // Before the duplicate is made: a close that misses this flag came before it.
+            self.dirs_used.store(true, Ordering::SeqCst);
+            c.epoch
+        };
+        // Our own duplicate first, then its path: the guest may swap `fd`, never this.
+        let dup = dup_high(fd)?;
+        if !is_dir(fstat_fd(dup.as_raw_fd()).ok()?.st_mode) {
+            return None;
+        }
+        let host = components(&fd_host_path(dup.as_raw_fd()).ok()?);
+        if starts_with_comps(&host, &self.root_host) {
+            return None; // a stand-in
+        }
+        let mount = self.mount_of_host(&host)?;
+        if self.hidden.iter().any(|h| starts_with_comps(&host, h)) {
+            return None;
+        }
+        let e = DirEntry {
+            fd: Arc::new(dup),
+            mount,
+            hidden_below: self.hidden.iter().any(|h| starts_with_comps(h, &host)),
+        };
+        let mut c = self.dirs.lock().unwrap_or_else(|e| e.into_inner());
+        if c.epoch == epoch {
+            if c.entries.len() >= DIR_CACHE {
+                c.entries.remove(0);
+            }
+            c.entries.push((fd, e.clone()));
+        }
+        Some(e)
+    }
+
+    /// The guest closed or replaced descriptors `first..=last`: forget handles on them.
+    pub fn forget_fds(&self, first: u32, last: u32) {
+        if !self.dirs_used.load(Ordering::SeqCst) {
+            return;
+        }
+        let mut c = self.dirs.lock().unwrap_or_else(|e| e.into_inner());
+        c.epoch += 1;
+        c.entries
+            .retain(|(f, _)| !(first as i64..=last as i64).contains(&(*f as i64)));
     }
 
     fn resolve_abs(&self, abs: &[u8], links: u32) -> Result<Loc<'_>, Errno> {
@@ -539,27 +693,8 @@ impl Vfs {
                 if rest.is_empty() {
                     return Ok((Dir::Borrowed(&m.fd), Some(i), false));
                 }
-                let rel = CString::new(join(rest)[1..].to_vec()).map_err(|_| EINVAL)?;
-                let how = OpenHow {
-                    flags: (libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC) as u64,
-                    mode: 0,
-                    resolve: RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
-                };
-                // SAFETY: valid path and open_how for the duration of the call.
-                let r = unsafe {
-                    libc::syscall(
-                        libc::SYS_openat2,
-                        m.fd.as_raw_fd(),
-                        rel.as_ptr(),
-                        &how as *const OpenHow,
-                        std::mem::size_of::<OpenHow>(),
-                    )
-                };
-                match ck(r) {
-                    Ok(fd) => return Ok((Dir::Owned(own(fd)), Some(i), false)),
-                    // An absolute symlink or `..` out of the mount: the walk decides.
-                    Err(e) if e == EXDEV || e == ELOOP || e == EAGAIN => {}
-                    Err(e) => return Err(e),
+                if let Some(d) = open_beneath(m.fd.as_raw_fd(), rest)? {
+                    return Ok((Dir::Owned(d), Some(i), false));
                 }
             } else if comps.is_empty() || self.is_above_mount(comps) {
                 return Ok((self.stand_in(comps)?, None, true));
