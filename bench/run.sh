@@ -17,7 +17,7 @@ section() { # title, command...
     "$(hostname)" "$(uname -r)" "$(nproc)" "$(date -u +%Y-%m-%d)"
 } > "$out"
 section "Per-call cost (\`bench/syscalls.sh\`, ns per call, best of two interleaved medians)" "$here/bench/syscalls.sh"
-section "Files (\`bench/io.sh\`: 1 GiB copy, 100 000-file walk, Ruby's peak RSS; median of 3)" "$here/bench/io.sh"
+section "Files (\`bench/io.sh\`: 1 GiB copy, 100 000-file walk: median of 5; Ruby's peak RSS)" "$here/bench/io.sh"
 section "Start-up (\`bench/startup.sh\`, examples/hello.c)" "$here/bench/startup.sh"
 section "Threads (\`bench/threads.sh\`, pthread_create + join)" "$here/bench/threads.sh"
 section "Network (\`bench/net.sh\`)" "$here/bench/net.sh"
