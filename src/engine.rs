@@ -48,6 +48,69 @@ pub struct Loaded {
     pub memory: Option<(String, String, MemoryType)>,
     pub compiled: bool,
     pub compile_ms: f64,
+    /// The data the memory starts with, when the module's initializer leaves it to us.
+    pub image: Option<MemImage>,
+}
+
+/// A module's initial data (see `rewrite::memory_image`): the cache's image file, mapped
+/// copy-on-write, or the bytes themselves when there is no cache to keep a file in.
+pub enum MemImage {
+    File {
+        file: std::fs::File,
+        at: u32,
+        len: usize,
+    },
+    Bytes(rewrite::Image),
+}
+
+/// Image files: a page of header (magic, guest address, length), then the data, so that
+/// the data starts page-aligned in the file and maps directly.
+const IMAGE_MAGIC: &[u8; 8] = b"WALIIMG1";
+const IMAGE_HEADER: usize = 4096;
+
+fn write_image(path: &Path, image: Option<&rewrite::Image>) {
+    let mut buf = vec![0u8; IMAGE_HEADER];
+    buf[..8].copy_from_slice(IMAGE_MAGIC);
+    if let Some(img) = image {
+        buf[8..12].copy_from_slice(&img.at.to_le_bytes());
+        buf[12..20].copy_from_slice(&(img.bytes.len() as u64).to_le_bytes());
+        buf.extend_from_slice(&img.bytes);
+    }
+    write_atomically(path, &buf);
+}
+
+/// The image file beside a cached module: `Some(None)` when the module has no image,
+/// `None` when there is no usable file.
+fn read_image(path: &Path) -> Option<Option<MemImage>> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path).ok()?;
+    let mut head = [0u8; 20];
+    file.read_exact(&mut head).ok()?;
+    if &head[..8] != IMAGE_MAGIC {
+        return None;
+    }
+    let at = u32::from_le_bytes(head[8..12].try_into().ok()?);
+    let len = u64::from_le_bytes(head[12..20].try_into().ok()?) as usize;
+    if len == 0 {
+        return Some(None);
+    }
+    let size = file.metadata().ok()?.len() as usize;
+    if !at.is_multiple_of(4096) || !len.is_multiple_of(4096) || size != IMAGE_HEADER + len {
+        return None;
+    }
+    Some(Some(MemImage::File { file, at, len }))
+}
+
+/// Write then rename, so a concurrent run never maps a half-written file.
+fn write_atomically(path: &Path, bytes: &[u8]) {
+    let Some(dir) = path.parent() else { return };
+    if std::fs::create_dir_all(dir).is_err() {
+        return;
+    }
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    if std::fs::write(&tmp, bytes).is_ok() && std::fs::rename(&tmp, path).is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
 }
 
 /// The cache directory: `$WALI_CACHE_DIR`, else `$XDG_CACHE_HOME/wali-run`, else `~/.cache/wali-run`.
@@ -116,7 +179,20 @@ pub fn load(engine: &Engine, path: &Path, use_cache: bool) -> Result<Loaded, Loa
             // SAFETY: the file was written by `Module::serialize` of this same engine
             // configuration (the key includes its compatibility hash) into the user's cache.
             if let Ok(module) = unsafe { deserialize_high(engine, cp) } {
-                return finish(module, path, false, 0.0);
+                let ip = cp.with_extension("img");
+                let image = match read_image(&ip) {
+                    Some(i) => i,
+                    None => {
+                        // Written before the module; gone since: made again (the same bytes).
+                        let (_, img) = rewrite::rewrite(&wasm, true)
+                            .map_err(|e| bad(format!("{shown}: {e}")))?;
+                        write_image(&ip, img.as_ref());
+                        img.map(MemImage::Bytes)
+                    }
+                };
+                let mut l = finish(module, path, false, 0.0)?;
+                l.image = image;
+                return Ok(l);
             }
         }
     }
@@ -135,7 +211,10 @@ pub fn load(engine: &Engine, path: &Path, use_cache: bool) -> Result<Loaded, Loa
             e.offset()
         )));
     }
-    let rewritten = rewrite::rewrite(&wasm).map_err(|e| bad(format!("{shown}: {e}")))?;
+    // The memory image needs a file to live in, so only cached modules leave their data
+    // to it (a `.cwasm` made by `compile` or a `--no-cache` run copies as the module says).
+    let (rewritten, image) =
+        rewrite::rewrite(&wasm, cached.is_some()).map_err(|e| bad(format!("{shown}: {e}")))?;
     let big = wasm.len() > (4 << 20);
     let t = Instant::now();
     // A large first compile takes seconds: on a terminal, a line that counts them.
@@ -151,10 +230,25 @@ pub fn load(engine: &Engine, path: &Path, use_cache: bool) -> Result<Loaded, Loa
     }
     let module = module.map_err(|e| bad(format!("{shown}: cannot compile: {}", one_line(&e))))?;
     let ms = t.elapsed().as_secs_f64() * 1e3;
+    let mut image = image.map(MemImage::Bytes);
     if let Some(cp) = &cached {
+        // The image first: a cached module without its image file finds it made again.
+        let ip = cp.with_extension("img");
+        write_image(
+            &ip,
+            match &image {
+                Some(MemImage::Bytes(i)) => Some(i),
+                _ => None,
+            },
+        );
+        if let Some(Some(f)) = read_image(&ip) {
+            image = Some(f);
+        }
         store_in_cache(&module, cp);
     }
-    finish(module, path, true, ms)
+    let mut l = finish(module, path, true, ms)?;
+    l.image = image;
+    Ok(l)
 }
 
 /// `wali-run: <what>... 1.5 s` on stderr, redrawn until `stop`.
@@ -208,15 +302,7 @@ fn store_in_cache(module: &Module, cp: &Path) {
     let Ok(bytes) = module.serialize() else {
         return;
     };
-    let Some(dir) = cp.parent() else { return };
-    if std::fs::create_dir_all(dir).is_err() {
-        return;
-    }
-    // Write then rename, so a concurrent run never maps a half-written file.
-    let tmp = cp.with_extension(format!("tmp{}", std::process::id()));
-    if std::fs::write(&tmp, &bytes).is_ok() && std::fs::rename(&tmp, cp).is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
+    write_atomically(cp, &bytes);
     tracing::debug!(path = %cp.display(), bytes = bytes.len(), "cached compiled module");
 }
 
@@ -255,6 +341,7 @@ fn finish(
         memory,
         compiled,
         compile_ms,
+        image: None,
     })
 }
 

@@ -14,7 +14,7 @@ pub const MEMORY_NAME: &str = "memory";
 pub const TABLE_EXPORT: &str = "wali-run:table";
 pub const SP_EXPORT: &str = "wali-run:sp";
 /// Bumped whenever the rewrite changes, so cached compilations are not reused.
-pub const VERSION: u32 = 2;
+pub const VERSION: u32 = 3;
 /// The largest 32-bit memory, in wasm pages: the maximum given to memories without one.
 const MAX_PAGES: u64 = 65536;
 
@@ -30,9 +30,175 @@ fn shared(mut m: wasmparser::MemoryType) -> Result<wasmparser::MemoryType, Strin
     Ok(m)
 }
 
+/// The data a module's memory starts with: `bytes` go at guest address `at` (both
+/// page-aligned), for the runtime to map copy-on-write before the first instance runs.
+pub struct Image {
+    pub at: u32,
+    pub bytes: Vec<u8>,
+}
+
+const PAGE: u32 = 4096;
+
+/// wasm-ld gives a module with a shared memory a start function, `__wasm_init_memory`,
+/// that copies every data segment in once per process (`memory.init`, `memory.fill` for
+/// .bss), guarded by an atomic flag so that later instances (threads) skip it. When the
+/// start function is that and nothing else, its copies can come from an image instead:
+/// each `memory.init` and `memory.fill` becomes three `drop`s (the same stack effect), the
+/// flag, the TLS base and the `data.drop`s stay, and the data is returned laid out as the
+/// copies would have left it. Returns (index of the body in the code section, new body,
+/// image); `None` for any other start function (the module then copies as it always did).
+fn memory_image(wasm: &[u8]) -> Result<Option<(usize, Vec<u8>, Image)>, String> {
+    use wasmparser::{DataKind, Operator as O};
+    let err = |e: wasmparser::BinaryReaderError| e.to_string();
+    let (mut start, mut func_imports, mut min_pages) = (None, 0usize, None);
+    let mut segments: Vec<Option<&[u8]>> = vec![];
+    let mut body = None;
+    let mut code_index = 0usize;
+    for payload in Parser::new(0).parse_all(wasm) {
+        match payload.map_err(err)? {
+            Payload::ImportSection(r) => {
+                for imp in r.into_imports() {
+                    match imp.map_err(err)?.ty {
+                        TypeRef::Func(_) => func_imports += 1,
+                        TypeRef::Memory(m) => min_pages = Some(m.initial),
+                        _ => {}
+                    }
+                }
+            }
+            Payload::MemorySection(r) => {
+                for m in r {
+                    min_pages = Some(m.map_err(err)?.initial);
+                }
+            }
+            Payload::StartSection { func, .. } => start = Some(func as usize),
+            Payload::DataSection(r) => {
+                for d in r {
+                    let d = d.map_err(err)?;
+                    segments.push(matches!(d.kind, DataKind::Passive).then_some(d.data));
+                }
+            }
+            Payload::CodeSectionEntry(b) => {
+                if Some(code_index + func_imports) == start {
+                    body = Some(b);
+                }
+                code_index += 1;
+            }
+            _ => {}
+        }
+    }
+    let (Some(start), Some(body), Some(min_pages)) = (start, body, min_pages) else {
+        return Ok(None);
+    };
+    let mut ops = body.get_operators_reader().map_err(err)?;
+    let mut list = vec![];
+    while !ops.eof() {
+        list.push(ops.read_with_offset().map_err(err)?);
+    }
+    let end = body.range().end;
+    // (operator's byte range, destination, length, the segment's bytes or None for a fill)
+    type Copy<'a> = (std::ops::Range<usize>, u32, u32, Option<&'a [u8]>);
+    let mut copies: Vec<Copy> = vec![];
+    // The operand stack as far as constants go (straight-line code of known operators).
+    let mut stack: Vec<Option<u32>> = vec![];
+    for (i, (op, off)) in list.iter().enumerate() {
+        let next = list.get(i + 1).map_or(end, |(_, o)| *o);
+        let (pop, push) = match op {
+            O::I32Const { value } => {
+                stack.push(Some(*value as u32));
+                continue;
+            }
+            O::MemoryInit { data_index, mem: 0 } => {
+                let seg = segments.get(*data_index as usize).copied().flatten();
+                let n = stack.len();
+                match (seg, stack.get(n.wrapping_sub(3)..)) {
+                    (Some(seg), Some(&[Some(dst), Some(0), Some(len)]))
+                        if len as usize == seg.len() =>
+                    {
+                        copies.push((*off..next, dst, len, Some(seg)))
+                    }
+                    _ => return Ok(None),
+                }
+                (3, false)
+            }
+            O::MemoryFill { mem: 0 } => {
+                let n = stack.len();
+                match stack.get(n.wrapping_sub(3)..) {
+                    Some(&[Some(dst), Some(0), Some(len)]) => {
+                        copies.push((*off..next, dst, len, None))
+                    }
+                    _ => return Ok(None),
+                }
+                (3, false)
+            }
+            O::Block {
+                blockty: wasmparser::BlockType::Empty,
+            }
+            | O::End
+            | O::Br { .. }
+            | O::DataDrop { .. } => (0, false),
+            O::I64Const { .. } => (0, true),
+            // wasm-opt's memory packing leaves `i32.const 0 if unreachable end` (a bounds
+            // check it folded away).
+            O::Unreachable => (0, false),
+            O::If {
+                blockty: wasmparser::BlockType::Empty,
+            } => (1, false),
+            O::GlobalSet { .. } | O::Drop | O::BrTable { .. } => (1, false),
+            O::I32AtomicStore { .. } => (2, false),
+            O::MemoryAtomicNotify { .. } => (2, true),
+            O::I32AtomicRmwCmpxchg { .. } | O::MemoryAtomicWait32 { .. } => (3, true),
+            _ => return Ok(None),
+        };
+        if stack.len() < pop {
+            return Ok(None);
+        }
+        stack.truncate(stack.len() - pop);
+        if push {
+            stack.push(None);
+        }
+    }
+    if copies.iter().all(|c| c.3.is_none()) {
+        return Ok(None);
+    }
+    let lo = copies.iter().map(|c| c.1).min().unwrap_or(0) / PAGE * PAGE;
+    let hi = copies
+        .iter()
+        .map(|c| c.1 as u64 + c.2 as u64)
+        .max()
+        .unwrap_or(0)
+        .next_multiple_of(PAGE as u64);
+    if hi > min_pages * 65536 {
+        return Ok(None); // beyond the memory the module starts with
+    }
+    let mut bytes = vec![0u8; (hi - lo as u64) as usize];
+    for (_, dst, len, seg) in &copies {
+        let at = (dst - lo) as usize;
+        match seg {
+            Some(seg) => bytes[at..at + *len as usize].copy_from_slice(seg),
+            None => bytes[at..at + *len as usize].fill(0),
+        }
+    }
+    let range = body.range();
+    let mut new_body = Vec::with_capacity(range.len());
+    let mut pos = range.start;
+    for (r, ..) in &copies {
+        new_body.extend_from_slice(&wasm[pos..r.start]);
+        new_body.extend_from_slice(&[0x1a, 0x1a, 0x1a]); // drop x3
+        pos = r.end;
+    }
+    new_body.extend_from_slice(&wasm[pos..range.end]);
+    Ok(Some((
+        start - func_imports,
+        new_body,
+        Image { at: lo, bytes },
+    )))
+}
+
 /// Rewrite `wasm` so that memory 0 is an imported shared memory. Returns the bytes
-/// unchanged in substance otherwise (sections are copied raw).
-pub fn rewrite(wasm: &[u8]) -> Result<Vec<u8>, String> {
+/// unchanged in substance otherwise (sections are copied raw). With `image`, wasm-ld's
+/// memory initializer leaves its copies to the returned image (see `memory_image`).
+pub fn rewrite(wasm: &[u8], image: bool) -> Result<(Vec<u8>, Option<Image>), String> {
+    let init = if image { memory_image(wasm)? } else { None };
     let mut out = wasm_encoder::Module::new();
     let mut defined: Option<wasmparser::MemoryType> = None;
     let mut imported_memories = 0;
@@ -180,6 +346,24 @@ pub fn rewrite(wasm: &[u8]) -> Result<Vec<u8>, String> {
                         emit_imports(&mut out, pending_imports.take(), defined)?;
                         imports_done = true;
                     }
+                    if let (10, Some((index, body, _))) = (id, &init) {
+                        // The code section, with the start function's new body.
+                        let mut sec = wasm_encoder::CodeSection::new();
+                        let reader = wasmparser::CodeSectionReader::new(
+                            wasmparser::BinaryReader::new(&wasm[range.clone()], range.start),
+                        )
+                        .map_err(|e| e.to_string())?;
+                        for (i, b) in reader.into_iter().enumerate() {
+                            let b = b.map_err(|e| e.to_string())?;
+                            if i == *index {
+                                sec.raw(body);
+                            } else {
+                                sec.raw(&wasm[b.range()]);
+                            }
+                        }
+                        out.section(&sec);
+                        continue;
+                    }
                     out.section(&wasm_encoder::RawSection {
                         id,
                         data: &wasm[range],
@@ -196,5 +380,5 @@ pub fn rewrite(wasm: &[u8]) -> Result<Vec<u8>, String> {
         extra_exports(&mut sec);
         out.section(&sec);
     }
-    Ok(out.finish())
+    Ok((out.finish(), init.map(|(_, _, img)| img)))
 }

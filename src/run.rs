@@ -180,7 +180,11 @@ pub fn run(
                         }
                     });
             }
-            GuestMem::new(m)
+            let mem = GuestMem::new(m);
+            if let Some(img) = &loaded.image {
+                apply_image(&mem, img)?;
+            }
+            mem
         }
         None => GuestMem::none(),
     };
@@ -242,4 +246,36 @@ fn memory_near_limit(m: &SharedMemory, top: usize, limit: u64) -> bool {
         return true;
     }
     false
+}
+
+/// The module's initial data into the fresh memory: the cache's image file mapped
+/// copy-on-write (pages never written stay shared with the page cache and with other
+/// runs), else copied.
+fn apply_image(mem: &GuestMem, img: &crate::engine::MemImage) -> Result<(), String> {
+    use crate::engine::MemImage;
+    use std::os::fd::AsRawFd;
+    let (at, len) = match img {
+        MemImage::File { at, len, .. } => (*at, *len),
+        MemImage::Bytes(i) => (i.at, i.bytes.len()),
+    };
+    let fail = |e| {
+        format!("the module's initial data ({len} bytes at {at:#x}) does not fit its memory: {e}")
+    };
+    match img {
+        MemImage::File { file, .. } => {
+            if mem.map_private(at, len, file.as_raw_fd(), 4096).is_ok() {
+                tracing::debug!(bytes = len, at, "initial data mapped copy-on-write");
+                return Ok(());
+            }
+            use std::os::unix::fs::FileExt;
+            let mut buf = vec![0u8; len];
+            file.read_exact_at(&mut buf, 4096)
+                .map_err(|e| fail(e.to_string()))?;
+            mem.write_bytes(at, &buf)
+                .map_err(|e| fail(wali_syscalls::errno::message(e.0).to_string()))
+        }
+        MemImage::Bytes(i) => mem
+            .write_bytes(at, &i.bytes)
+            .map_err(|e| fail(wali_syscalls::errno::message(e.0).to_string())),
+    }
 }

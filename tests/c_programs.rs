@@ -235,6 +235,54 @@ fn compile_ahead_of_time_then_run_the_cwasm() {
     assert_eq!(stderr(&o).trim_end().lines().count(), 1);
 }
 
+/// The initial data of a wasm-ld module comes from an image beside the cached module,
+/// mapped copy-on-write; a missing or damaged image is made again, and without the cache
+/// the module copies its data itself: the output is native's every time.
+#[test]
+fn initial_data_image() {
+    let native = differential("data_image");
+    let t = TempDir::new("image");
+    let wasm = t.path().join("data_image.wasm");
+    build(&wali_cc(), &repo().join("tests/c/data_image.c"), &wasm, &[]);
+    let cache = t.path().join("cache");
+    let run = |extra: &[&str]| {
+        let o = Command::new(bin())
+            .args(extra)
+            .arg(&wasm)
+            .current_dir(t.path())
+            .env("WALI_CACHE_DIR", &cache)
+            .env("WALI_LOG", "wali_run=debug")
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert_eq!(String::from_utf8_lossy(&o.stdout), native, "{}", stderr(&o));
+        stderr(&o)
+    };
+    run(&[]);
+    let images: Vec<_> = std::fs::read_dir(cache.join("modules"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "img"))
+        .collect();
+    assert_eq!(images.len(), 1, "one image beside the compiled module");
+    let img = &images[0];
+    // A header page, then the data.
+    let size = std::fs::metadata(img).unwrap().len();
+    assert!(
+        size > 4096,
+        "{} holds no data ({size} bytes)",
+        img.display()
+    );
+    assert!(run(&[]).contains("initial data mapped copy-on-write"));
+    std::fs::remove_file(img).unwrap();
+    run(&[]);
+    assert!(img.exists(), "the image is made again");
+    std::fs::write(img, b"garbage").unwrap();
+    run(&[]);
+    assert!(run(&[]).contains("initial data mapped copy-on-write"));
+    assert!(!run(&["--no-cache"]).contains("initial data mapped"));
+}
+
 #[test]
 fn files() {
     let out = differential("files");

@@ -254,7 +254,10 @@ fn second_run_uses_the_compiled_module_cache() {
         "{}",
         stderr(&first)
     );
-    let n = std::fs::read_dir(cache.join("modules")).unwrap().count();
+    let n = std::fs::read_dir(cache.join("modules"))
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().path().extension().unwrap() == "cwasm")
+        .count();
     assert_eq!(n, 1, "one compiled module cached");
     let second = go();
     assert!(

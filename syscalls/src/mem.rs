@@ -289,6 +289,33 @@ impl GuestMem {
         Ok(())
     }
 
+    /// Map `len` bytes of `fd` from `off` privately over the page-aligned guest range at
+    /// `ptr`: the module's initial data, shared with the page cache until written.
+    pub fn map_private(&self, ptr: u32, len: usize, fd: i32, off: i64) -> Result<(), Errno> {
+        if !ptr.is_multiple_of(4096) || !len.is_multiple_of(4096) {
+            return Err(crate::errno::EINVAL);
+        }
+        let d = self.host(ptr, len)?;
+        // SAFETY: a page-aligned range inside the guest memory mapping, replaced in place
+        // before any guest code runs.
+        let r = unsafe {
+            libc::mmap(
+                d.cast(),
+                len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_FIXED,
+                fd,
+                off,
+            )
+        };
+        if r == libc::MAP_FAILED {
+            return Err(Errno::last());
+        }
+        // A file cut short under the map raises SIGBUS on touch: a zero page instead.
+        self.catch_bus_errors();
+        Ok(())
+    }
+
     /// Pages of a file map past the file's end (or cut off by a truncate, at any time)
     /// raise SIGBUS when touched, by the guest or by the runtime copying for a syscall.
     /// Linux would answer the syscall EFAULT; here the page becomes a zero page instead,
