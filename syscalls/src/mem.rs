@@ -60,9 +60,23 @@ extern "C" fn on_bus(sig: i32, info: *mut libc::siginfo_t, ctx: *mut libc::c_voi
 /// Longest path the kernel accepts, terminator included (PATH_MAX).
 pub const PATH_MAX: usize = 4096;
 
-#[derive(Clone)]
 pub struct GuestMem {
     mem: Option<SharedMemory>,
+    /// The base address (it never moves), so a check needs no call into wasmtime.
+    base: usize,
+    /// A size the memory has had. Memories only grow, so a range inside it is inside
+    /// the memory now; a range past it is checked against the current size.
+    seen: AtomicUsize,
+}
+
+impl Clone for GuestMem {
+    fn clone(&self) -> Self {
+        GuestMem {
+            mem: self.mem.clone(),
+            base: self.base,
+            seen: AtomicUsize::new(self.seen.load(Ordering::Relaxed)),
+        }
+    }
 }
 
 /// Plain-old-data types that may be copied to and from guest memory byte-wise.
@@ -81,12 +95,22 @@ unsafe impl<T: Pod, const N: usize> Pod for [T; N] {}
 
 impl GuestMem {
     pub fn new(mem: SharedMemory) -> Self {
-        GuestMem { mem: Some(mem) }
+        let d = mem.data();
+        let (base, seen) = (d.as_ptr() as usize, d.len());
+        GuestMem {
+            mem: Some(mem),
+            base,
+            seen: AtomicUsize::new(seen),
+        }
     }
 
     /// A module without memory: every access answers `EFAULT`.
     pub fn none() -> Self {
-        GuestMem { mem: None }
+        GuestMem {
+            mem: None,
+            base: 0,
+            seen: AtomicUsize::new(0),
+        }
     }
 
     pub fn shared(&self) -> Option<&SharedMemory> {
@@ -118,9 +142,23 @@ impl GuestMem {
 
     /// The host address of `[ptr, ptr + len)`, or `EFAULT` if any byte lies outside.
     /// A zero-length range is valid anywhere up to the end (the kernel accepts it too).
-    #[inline]
+    #[inline(always)]
     pub fn host(&self, ptr: u32, len: usize) -> Result<*mut u8, Errno> {
+        match (ptr as usize).checked_add(len) {
+            Some(end) if end <= self.seen.load(Ordering::Relaxed) => {
+                // SAFETY: inside a size the memory has had, so inside it now.
+                Ok(unsafe { (self.base as *mut u8).add(ptr as usize) })
+            }
+            _ => self.host_now(ptr, len),
+        }
+    }
+
+    /// `host` against the current size (a range past the size last seen).
+    #[cold]
+    #[inline(never)]
+    fn host_now(&self, ptr: u32, len: usize) -> Result<*mut u8, Errno> {
         let (base, size) = self.view();
+        self.seen.fetch_max(size, Ordering::Relaxed);
         if len == 0 && ptr as usize > size {
             // Linux never touches a zero-length buffer, so never faults on one: hand the
             // kernel an in-bounds pointer instead.

@@ -109,9 +109,20 @@ impl Raw for i64 {
     }
 }
 
-/// The common path of every syscall import: trace if asked, run, map the result.
+/// The common case: the policy table lets the call through and nothing traces it. The
+/// import then runs the handler inline (see `syscall_table!`); the tracer, the table's
+/// other actions and signal delivery are out of line, so the way from the kernel's answer
+/// back to the guest is a few straight-line instructions (after the kernel the branch
+/// predictors are cold: each taken branch or return there costs a few ns).
 #[inline(always)]
-pub(crate) fn run(
+pub(crate) fn plain(cx: &Ctx, idx: usize) -> bool {
+    cx.proc.policy.action(idx) == crate::policy::Action::Allow && cx.trace.is_none()
+}
+
+/// A call that is traced, or that the policy table names.
+#[cold]
+#[inline(never)]
+pub(crate) fn watched(
     cx: &mut Ctx,
     idx: usize,
     raw: &[i64],
@@ -126,21 +137,64 @@ pub(crate) fn run(
     finish(cx, r)
 }
 
+/// A handler's result as the import answers it: the value, or `-errno`.
 #[inline(always)]
-fn finish(cx: &Ctx, r: SysResult) -> wasmtime::Result<i64> {
+pub(crate) fn finish(cx: &Ctx, r: SysResult) -> wasmtime::Result<i64> {
     match r {
         Ok(v) => Ok(v),
         Err(Stop::Errno(e)) => {
             if e == crate::errno::EMFILE {
-                if let Some(n) = cx.proc.policy.limits.fds {
-                    crate::policy::limit_reached(&crate::policy::FD_LIMIT_SAID, || {
-                        format!("the guest reached its limit of {n} open files (limits.fds); calls answer EMFILE")
-                    });
-                }
+                fd_limit_note(cx);
             }
             Ok(-(e.0 as i64))
         }
-        Err(Stop::Exit(x)) => Err(wasmtime::Error::new(x)),
+        Err(Stop::Exit(x)) => {
+            std::hint::cold_path();
+            Err(wasmtime::Error::new(x))
+        }
+    }
+}
+
+/// EMFILE under `limits.fds`: say so once (out of line, off every call's path).
+#[cold]
+#[inline(never)]
+fn fd_limit_note(cx: &Ctx) {
+    if let Some(n) = cx.proc.policy.limits.fds {
+        crate::policy::limit_reached(&crate::policy::FD_LIMIT_SAID, || {
+            format!(
+                "the guest reached its limit of {n} open files (limits.fds); calls answer EMFILE"
+            )
+        });
+    }
+}
+
+/// No signal waits for this thread and no mask waits to be restored: the syscall's
+/// answer goes straight back to the guest.
+#[inline(always)]
+pub(crate) fn quiet(cx: &Ctx) -> bool {
+    crate::deliver::pending() == 0 && cx.saved_mask.is_none()
+}
+
+/// Every syscall return is a signal safepoint. With a signal pending (or a mask waiting
+/// to be restored): run the handlers, then restart the call (`again`) if it was
+/// interrupted and every handler asked for `SA_RESTART`.
+#[cold]
+#[inline(never)]
+pub(crate) fn signalled(
+    caller: &mut wasmtime::Caller<'_, Ctx>,
+    mut r: i64,
+    name: &'static str,
+    mut again: impl FnMut(&mut Ctx) -> wasmtime::Result<i64>,
+) -> wasmtime::Result<i64> {
+    loop {
+        let restart = crate::deliver::deliver(&mut *caller)?;
+        if !(r == -(crate::errno::EINTR.0 as i64) && restart && crate::deliver::restartable(name)) {
+            return Ok(r);
+        }
+        r = again(caller.data_mut())?;
+        if quiet(caller.data()) {
+            return Ok(r);
+        }
     }
 }
 
@@ -230,24 +284,24 @@ macro_rules! syscall_table {
                     concat!("SYS_", stringify!($name)),
                     move |mut caller: wasmtime::Caller<'_, $crate::ctx::Ctx>,
                           $($an: <$at as $crate::args::Arg>::Wasm),*| -> wasmtime::Result<i64> {
-                        loop {
-                            let cx = caller.data_mut();
-                            let r = $crate::table::run(cx, idx, &[$($crate::table::Raw::raw($an)),*], |cx| {
-                                call!($($handler)::+, cx, $(<$at as $crate::args::Arg>::from_wasm($an)),*)
-                            })?;
-                            // Every syscall return is a signal safepoint.
-                            if $crate::deliver::pending() == 0 && caller.data().saved_mask.is_none() {
-                                return Ok(r);
-                            }
-                            let restart = $crate::deliver::deliver(&mut caller)?;
-                            if r == -($crate::errno::EINTR.0 as i64)
-                                && restart
-                                && $crate::deliver::restartable(stringify!($name))
-                            {
-                                continue;
-                            }
-                            return Ok(r);
+                        let h = move |cx: &mut $crate::ctx::Ctx| {
+                            call!($($handler)::+, cx, $(<$at as $crate::args::Arg>::from_wasm($an)),*)
+                        };
+                        let raw = [$($crate::table::Raw::raw($an)),*];
+                        let again = move |cx: &mut $crate::ctx::Ctx| $crate::table::watched(cx, idx, &raw, h);
+                        let cx = caller.data_mut();
+                        let v = if $crate::table::plain(cx, idx) {
+                            let r = h(cx);
+                            $crate::table::finish(cx, r)?
+                        } else {
+                            std::hint::cold_path();
+                            $crate::table::watched(cx, idx, &raw, h)?
+                        };
+                        if $crate::table::quiet(caller.data()) {
+                            return Ok(v);
                         }
+                        std::hint::cold_path();
+                        $crate::table::signalled(&mut caller, v, stringify!($name), again)
                     },
                 )?;
                 idx += 1;

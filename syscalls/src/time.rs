@@ -11,7 +11,7 @@ pub fn clock_gettime(cx: &mut Ctx, clk: Int, tp: Ptr) -> SysResult {
     // Through libc for the vDSO fast path; same struct layout as the kernel's.
     // SAFETY: b is checked for 16 bytes.
     let r = unsafe { libc::clock_gettime(clk.0, b.cast()) };
-    crate::host::ret(r as libc::c_long)
+    crate::host::libc_ret(r as libc::c_long)
 }
 
 pub fn clock_getres(cx: &mut Ctx, clk: Int, res: Ptr) -> SysResult {
@@ -24,7 +24,7 @@ pub fn gettimeofday(cx: &mut Ctx, tv: Ptr, tz: Ptr) -> SysResult {
     let z = cx.mem.host_opt(tz.0, 8)?;
     // SAFETY: both checked (or NULL).
     let r = unsafe { libc::gettimeofday(t.cast(), z.cast()) };
-    crate::host::ret(r as libc::c_long)
+    crate::host::libc_ret(r as libc::c_long)
 }
 
 pub fn nanosleep(cx: &mut Ctx, req: Ptr, rem: Ptr) -> SysResult {
