@@ -8,6 +8,16 @@ cache=${WALI_CACHE_DIR:-$HOME/.cache/wali-run}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$cache/target}
 cd "$here"
 ./build.sh --quiet
+# tests/toolchain.rs cross-builds autotools and CMake projects with wali-cc.
+need_pkgs=()
+for p in autoconf automake libtool cmake make gcc; do
+  dpkg -s "$p" >/dev/null 2>&1 || need_pkgs+=("$p")
+done
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+  echo "== installing ${need_pkgs[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_pkgs[@]}" >/dev/null
+fi
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy -D warnings"

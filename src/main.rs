@@ -26,6 +26,7 @@ enum ListFormat {
 #[command(
     name = "wali-run",
     version,
+    override_usage = "wali-run [OPTIONS] MODULE [ARGS]...",
     after_help = "Examples:\n  wali-run hello.wasm world            run with argv = [hello.wasm, world]\n  wali-run --env-clear --env LANG=C prog.wasm\n  wali-run --strace prog.wasm          trace every syscall to stderr\n  wali-run -c prog.wasm                count calls, errors and time per syscall (strace -c)\n  wali-run --strace -T prog.wasm       each call with the time it took\n  wali-run --dir /srv/data:/data:ro prog.wasm   grant a host directory at /data, read-only\n  wali-run --allow-net=127.0.0.1:8080 server.wasm   the network, only this address\n  wali-run --policy app.toml prog.wasm  a policy file ([fs] [net] [process] [limits] [syscalls])\n  wali-run --list-syscalls             show the syscall table and support levels\n  wali-run compile prog.wasm -o prog.cwasm   compile ahead of time; run prog.cwasm directly\n\nLogs: WALI_LOG=debug. Compiled modules are cached in $WALI_CACHE_DIR or ~/.cache/wali-run."
 )]
 struct Cli {
@@ -91,16 +92,12 @@ struct Cli {
     /// Format for --list-syscalls.
     #[arg(long, value_enum, default_value = "text", requires = "list_syscalls")]
     format: ListFormat,
-    /// The module to run (a .wasm file).
-    #[arg(value_name = "MODULE")]
-    module: Option<OsString>,
-    /// Arguments for the module (its argv[1..]); everything after MODULE goes to it.
-    #[arg(
-        trailing_var_arg = true,
-        allow_hyphen_values = true,
-        value_name = "ARGS"
-    )]
-    args: Vec<OsString>,
+    /// The module to run (a .wasm file), then its arguments (argv[1..]): everything
+    /// after MODULE goes to it, flags included (`prog.wasm --version` is the guest's).
+    // One trailing positional: clap stops parsing flags at its first value. With MODULE
+    // and ARGS apart, a wali-run flag right after MODULE (--version, -c) was taken.
+    #[arg(trailing_var_arg = true, value_name = "MODULE [ARGS]")]
+    command: Vec<OsString>,
 }
 
 fn fail(status: i32, msg: impl std::fmt::Display) -> ! {
@@ -217,7 +214,7 @@ fn main() {
         list(cli.format);
         return;
     }
-    let (Some(module), args) = (&cli.module, &cli.args) else {
+    let Some((module, args)) = cli.command.split_first() else {
         fail(
             2,
             "no module given; usage: wali-run [OPTIONS] MODULE.wasm [ARGS...] (see --help)",

@@ -133,6 +133,35 @@ fn hello_argv_env() {
     assert!(out.contains("WALI_GREETING=hello-from-env"), "{out}");
 }
 
+/// Everything after MODULE is the guest's, wali-run's own flags included (`prog.wasm
+/// --version` is how every program is asked its version).
+#[test]
+fn flags_after_the_module_are_the_guests() {
+    let t = TempDir::new("argv_flags");
+    let wasm = t.path().join("hello.wasm");
+    build(&wali_cc(), &repo().join("tests/c/hello.c"), &wasm, &[]);
+    let o = Command::new(bin())
+        .arg(&wasm)
+        .args(["--version", "-c", "--help", "--", "--strace"])
+        .current_dir(t.path())
+        .env("WALI_CACHE_DIR", t.path().join("cache"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.starts_with(
+            "argc=6\nargv[1]=--version\nargv[2]=-c\nargv[3]=--help\nargv[4]=--\nargv[5]=--strace\n"
+        ),
+        "{out}"
+    );
+    assert!(
+        stderr(&o).is_empty(),
+        "no trace, no summary: {}",
+        stderr(&o)
+    );
+}
+
 /// `-c` counts calls, errors and time per syscall, as `strace -c` lays it out; `-T` puts
 /// each call's duration after it.
 #[test]

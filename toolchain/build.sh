@@ -30,20 +30,13 @@ if [ ! -x "$wasm_opt" ]; then
   npm install --no-save --silent --prefix "$cache/npm" "binaryen@$binaryen_version" >/dev/null
 fi
 
-# The musl tarball: the user's, or Debian's source package (no host named here: the
-# deb-src entry is derived from the machine's own apt sources).
-tarball=${WALI_MUSL_TARBALL:-$cache/src/musl_1.2.5.orig.tar.gz}
-if [ ! -f "$tarball" ]; then
-  echo "== fetching musl 1.2.5 source (Debian source package)"
-  src_list=/etc/apt/sources.list.d/wali-run-src.sources
-  if ! grep -rqs '^Types: deb-src' /etc/apt/sources.list.d/ /etc/apt/sources.list 2>/dev/null; then
-    awk 'BEGIN{RS="";ORS="\n\n"} NR==1' /etc/apt/sources.list.d/debian.sources |
-      sed -e 's/^Types: deb$/Types: deb-src/' -e 's/^Suites: .*/Suites: bookworm trixie/' > "$src_list"
-    apt-get update -qq
-  fi
-  (cd "$cache/src" && apt-get source --download-only -qq musl=1.2.5-3.1~deb13u1 >/dev/null 2>&1)
+# The musl tarball: the user's, or Debian's source package.
+if [ -n "${WALI_MUSL_TARBALL:-}" ]; then
+  tarball=$WALI_MUSL_TARBALL
+  echo "$musl_sha  $tarball" | sha256sum -c --quiet - || { echo "toolchain: $tarball: sha256 mismatch" >&2; exit 1; }
+else
+  tarball=$("$here/fetch-src.sh" musl=1.2.5-3.1~deb13u1 musl_1.2.5.orig.tar.gz "$musl_sha")
 fi
-echo "$musl_sha  $tarball" | sha256sum -c --quiet - || { echo "toolchain: $tarball: sha256 mismatch" >&2; exit 1; }
 
 # The sysroot key: every input that shapes it.
 # The libc's imports come from the runtime's syscall table (the one source): import,
@@ -118,4 +111,21 @@ MAK
 fi
 ln -sfn "$sysroot" "$repo/build/sysroot"
 ln -sfn "$wasm_opt" "$repo/build/wasm-opt"
+
+# The cross tools under the names configure looks for with --host=wasm32-unknown-linux-musl
+# (AC_CHECK_TOOL tries HOST-ar before ar), so that with build/bin on PATH a plain
+# `./configure --host=wasm32-unknown-linux-musl` finds wasm-capable ones and not the
+# host's binutils. The LLVM tools pick their mode from the name they are called by
+# (...-ranlib is llvm-ar as ranlib, ...-strip is llvm-objcopy as strip).
+triple=wasm32-unknown-linux-musl
+mkdir -p "$repo/build/bin"
+for t in gcc cc clang; do
+  ln -sfn "$here/wali-cc" "$repo/build/bin/$triple-$t"
+done
+for t in ar ranlib nm strip objcopy objdump size strings; do
+  ln -sfn "/usr/bin/llvm-$t-19" "$repo/build/bin/$triple-$t"
+done
+ln -sfn "$here/wali-ld" "$repo/build/bin/$triple-ld"
+# libtool looks for HOST-file too; the host's file(1) knows wasm modules.
+if command -v file >/dev/null; then ln -sfn "$(command -v file)" "$repo/build/bin/$triple-file"; fi
 echo "== sysroot: $sysroot"
