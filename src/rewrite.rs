@@ -14,7 +14,7 @@ pub const MEMORY_NAME: &str = "memory";
 pub const TABLE_EXPORT: &str = "wali-run:table";
 pub const SP_EXPORT: &str = "wali-run:sp";
 /// Bumped whenever the rewrite changes, so cached compilations are not reused.
-pub const VERSION: u32 = 3;
+pub const VERSION: u32 = 4;
 /// The largest 32-bit memory, in wasm pages: the maximum given to memories without one.
 const MAX_PAGES: u64 = 65536;
 
@@ -44,7 +44,7 @@ const PAGE: u32 = 4096;
 /// .bss), guarded by an atomic flag so that later instances (threads) skip it. When the
 /// start function is that and nothing else, its copies can come from an image instead:
 /// each `memory.init` and `memory.fill` becomes three `drop`s (the same stack effect), the
-/// flag, the TLS base and the `data.drop`s stay, and the data is returned laid out as the
+/// flag, the TLS base and the `data.drop`s stay (padded with `nop`s, no offset moves), and the data is returned laid out as the
 /// copies would have left it. Returns (index of the body in the code section, new body,
 /// image); `None` for any other start function (the module then copies as it always did).
 fn memory_image(wasm: &[u8]) -> Result<Option<(usize, Vec<u8>, Image)>, String> {
@@ -183,7 +183,10 @@ fn memory_image(wasm: &[u8]) -> Result<Option<(usize, Vec<u8>, Image)>, String> 
     let mut pos = range.start;
     for (r, ..) in &copies {
         new_body.extend_from_slice(&wasm[pos..r.start]);
-        new_body.extend_from_slice(&[0x1a, 0x1a, 0x1a]); // drop x3
+        // drop x3, then nops to the operator's length: every later byte keeps its offset
+        // (DWARF line tables and backtraces count from the code section's start).
+        new_body.extend_from_slice(&[0x1a, 0x1a, 0x1a]);
+        new_body.resize(new_body.len() + r.len() - 3, 0x01);
         pos = r.end;
     }
     new_body.extend_from_slice(&wasm[pos..range.end]);

@@ -138,7 +138,7 @@ fn classify(r: wasmtime::Result<()>) -> Outcome {
 
 pub fn run(
     engine: &Engine,
-    loaded: Loaded,
+    mut loaded: Loaded,
     name: &str,
     cfg: ProcessConfig,
 ) -> Result<Outcome, String> {
@@ -181,8 +181,10 @@ pub fn run(
                     });
             }
             let mem = GuestMem::new(m);
-            if let Some(img) = &loaded.image {
-                apply_image(&mem, img)?;
+            // Taken, so the image file closes once mapped: the guest's first descriptor
+            // must be 3, as on Linux.
+            if let Some(img) = loaded.image.take() {
+                apply_image(&mem, &img)?;
             }
             mem
         }

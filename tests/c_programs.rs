@@ -488,6 +488,26 @@ fn trap_in_a_thread_names_it() {
         "{err}"
     );
     assert!(err.contains("thread_trap.wasm!crash"), "{err}");
+    // Built with -g (unoptimized: the trap keeps its line) and asked for details: each
+    // frame's source line.
+    let g = t.path().join("thread_trap_g.wasm");
+    build(
+        &wali_cc(),
+        &repo().join("tests/c/thread_trap.c"),
+        &g,
+        &["-O0", "-g"],
+    );
+    let o = Command::new("timeout")
+        .args(["-k", "5", "60"])
+        .arg(bin())
+        .arg(&g)
+        .env("WALI_CACHE_DIR", t.path().join("cache"))
+        .env("WASMTIME_BACKTRACE_DETAILS", "1")
+        .output()
+        .unwrap();
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(134), "{err}");
+    assert!(err.contains("tests/c/thread_trap.c:9"), "{err}");
 }
 
 #[test]

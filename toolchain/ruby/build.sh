@@ -101,11 +101,12 @@ if [ ! -f "$out/.complete" ]; then
   (cd "$b" && make -j"$jobs" main >>"$out/build.log" 2>&1) \
     || { grep -E "error|Error" "$out/build.log" | tail -20 >&2; echo "ruby: wasm build failed (log: $out/build.log)" >&2; exit 1; }
   stage "wasm-opt --spill-pointers (conservative GC sees locals)"
-  # -g keeps the name section (a trap's backtrace names Ruby's functions); the DWARF is
-  # only the libc's (Ruby is built -g0) and would be stale after the pass: dropped.
+  # No -g: with it (names kept for backtraces) this pass produced a module whose
+  # test_time.rb run traps in rb_id_table_lookup for one runner seed (30436) that
+  # passes without it; until that is understood Ruby's traps show function indices.
   "$repo/build/wasm-opt" --enable-threads --enable-bulk-memory --enable-mutable-globals \
     --enable-exception-handling --enable-sign-ext --enable-nontrapping-float-to-int \
-    --spill-pointers -O1 -g --strip-dwarf "$b/ruby" -o "$out/ruby.wasm" >>"$out/build.log" 2>&1 \
+    --spill-pointers -O1 "$b/ruby" -o "$out/ruby.wasm" >>"$out/build.log" 2>&1 \
     || { tail -20 "$out/build.log" >&2; echo "ruby: wasm-opt failed" >&2; exit 1; }
   # The standard library beside the module, laid out as an installed Ruby's, and the
   # manifest that points the module at it (wali-run reads <module>.toml).
