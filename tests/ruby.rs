@@ -353,12 +353,6 @@ fn bootstrap_tests_pass_as_natively() {
 /// - test_process.rb: it passes whole (but for the too-long-path spawn, spawn with :uid and
 ///   two env tests that fail natively too) in most runs, but one loaded run hung: left out
 ///   until that is found.
-/// - Five test_time.rb tests with Integer years past 2**62 (test_2038, test_at, test_at3,
-///   test_big_minus, test_utc_or_local): Time keeps those Bignums in 64-bit values and
-///   passes them straight into nested calls (`wadd(magnify(x), wmul(...))`), where
-///   `--spill-pointers` does not spill them (it spills i32 locals only, not i64s nor the
-///   operand stack), so a collection at the wrong moment frees one: a trap in about one
-///   run in 30, and every time under `GC.stress` (README, known gaps).
 const TEST_ALL: &[(&str, &str)] = &[
     ("test/ruby/test_array.rb", ""),
     ("test/ruby/test_string.rb", ""),
@@ -368,10 +362,7 @@ const TEST_ALL: &[(&str, &str)] = &[
     ("test/ruby/test_thread_queue.rb", ""),
     ("test/ruby/test_thread_cv.rb", ""),
     ("test/ruby/test_io.rb", "|test_seek$|test_seek_symwhence"),
-    (
-        "test/ruby/test_time.rb",
-        "|test_2038|test_at$|test_at3|test_big_minus|test_utc_or_local",
-    ),
+    ("test/ruby/test_time.rb", ""),
     ("test/ruby/test_dir.rb", ""),
     ("test/socket/test_socket.rb", ""),
     ("test/socket/test_tcp.rb", ""),
