@@ -181,7 +181,7 @@ pub fn build(flags: &Flags, needs: &Needs, module: &Path) -> Result<Built, Strin
     let mut tmp = None;
     let tmp_granted = mounts.iter().any(|m| m.guest == Path::new("/tmp"));
     if !flags.exact && file.fs.tmp.unwrap_or(true) && !tmp_granted {
-        let host = private_dir("tmp")?;
+        let host = private_dir(&std::env::temp_dir(), "tmp")?;
         let at_tmp = MountSpec {
             host: host.clone(),
             guest: "/tmp".into(),
@@ -335,14 +335,12 @@ pub fn build(flags: &Flags, needs: &Needs, module: &Path) -> Result<Built, Strin
         .collect();
     let skeleton = match &tmp {
         Some((host, _)) => {
-            let s = host.with_file_name(format!(
-                "{}-root",
-                host.file_name().unwrap_or_default().to_string_lossy()
-            ));
+            let s = skeleton_of(host);
+            sweep(&skeleton_base());
             cleanup_at_exit(&s);
             s
         }
-        None => private_dir("root")?,
+        None => private_dir(&skeleton_base(), "root")?,
     };
     let vfs = Vfs::new(&mounts, &hidden, &skeleton)?;
     if cwd_note {
@@ -397,12 +395,34 @@ pub fn build(flags: &Flags, needs: &Needs, module: &Path) -> Result<Built, Strin
     })
 }
 
+/// Where the skeleton of a run's file system goes: /dev/shm when it is there to write
+/// (a tmpfs: the skeleton's dozen directories and stand-ins cost about 1 ms on a disk
+/// file system, at every start and exit), else the temporary directory. The guest's
+/// private /tmp stays in the temporary directory: its files may be large.
+fn skeleton_base() -> PathBuf {
+    let shm = Path::new("/dev/shm");
+    // SAFETY: a valid NUL-terminated path.
+    if unsafe { libc::access(c"/dev/shm".as_ptr(), libc::W_OK | libc::X_OK) } == 0 && shm.is_dir() {
+        shm.to_path_buf()
+    } else {
+        std::env::temp_dir()
+    }
+}
+
+/// The skeleton that goes with private /tmp `host` (named after it, so that a run that
+/// inherits the /tmp across an execve finds it, and a sweep finds it by the pid).
+fn skeleton_of(host: &Path) -> PathBuf {
+    skeleton_base().join(format!(
+        "{}-root",
+        host.file_name().unwrap_or_default().to_string_lossy()
+    ))
+}
+
 /// A fresh directory of the run's (its private /tmp, the skeleton of its file system),
 /// removed when the run ends.
-fn private_dir(what: &str) -> Result<PathBuf, String> {
+fn private_dir(base: &Path, what: &str) -> Result<PathBuf, String> {
     use std::os::unix::fs::DirBuilderExt;
-    let base = std::env::temp_dir();
-    sweep(&base);
+    sweep(base);
     for i in 0..100u32 {
         let d = base.join(format!("wali-run-{what}-{}-{i}", std::process::id()));
         match std::fs::DirBuilder::new().mode(0o700).create(&d) {
@@ -434,12 +454,8 @@ fn adopt(host: &Path) {
         .file_name()
         .is_some_and(|n| n.to_string_lossy().starts_with(&mine))
     {
-        let root = host.with_file_name(format!(
-            "{}-root",
-            host.file_name().unwrap_or_default().to_string_lossy()
-        ));
         cleanup_at_exit(host);
-        cleanup_at_exit(&root);
+        cleanup_at_exit(&skeleton_of(host));
     }
 }
 
@@ -456,8 +472,15 @@ fn cleanup_at_exit(d: &Path) {
 /// Remove private directories whose runs are gone without their exit hooks (killed by a
 /// signal): their names carry the pid.
 fn sweep(base: &Path) {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
+    static SWEPT: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+    {
+        let mut done = SWEPT.lock().unwrap_or_else(|e| e.into_inner());
+        if done.iter().any(|d| d == base) {
+            return;
+        }
+        done.push(base.to_path_buf());
+    }
+    {
         let Ok(rd) = std::fs::read_dir(base) else {
             return;
         };
@@ -479,7 +502,7 @@ fn sweep(base: &Path) {
                 let _ = std::fs::remove_dir_all(e.path());
             }
         }
-    });
+    }
 }
 
 static TMP: std::sync::Mutex<Vec<(u32, PathBuf)>> = std::sync::Mutex::new(Vec::new());

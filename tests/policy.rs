@@ -480,3 +480,75 @@ fn an_execved_module_keeps_the_policy() {
         text(&o.stderr)
     );
 }
+
+/// Names in `dir` that belong to the run with process id `pid`.
+fn private_dirs_of(dir: &Path, pid: u32) -> Vec<String> {
+    let tag = format!("-{pid}-");
+    std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.starts_with("wali-run-") && n.contains(&tag))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A run's private /tmp (in TMPDIR) and the skeleton of its file system (in /dev/shm when
+/// there is one) go when it ends; a run killed by SIGKILL runs no exit hooks, so the next
+/// run sweeps what it left.
+#[test]
+fn private_directories_are_removed_even_after_a_kill() {
+    let t = TempDir::new("sweep");
+    let tmp = t.path().join("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    let sleeper = build(
+        t.path(),
+        "sleeper",
+        "#include <stdio.h>\n#include <unistd.h>\nint main(void) { puts(\"up\"); fflush(stdout); sleep(60); return 0; }\n",
+    );
+    let shm = Path::new("/dev/shm");
+    let places = [tmp.as_path(), shm];
+    let mut child = Command::new(bin())
+        .arg(&sleeper)
+        .current_dir(t.path())
+        .env("TMPDIR", &tmp)
+        .env("WALI_CACHE_DIR", tmp.join("cache"))
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let mut line = String::new();
+    use std::io::BufRead;
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(line, "up\n");
+    let before: Vec<String> = places
+        .iter()
+        .flat_map(|p| private_dirs_of(p, pid))
+        .collect();
+    assert!(
+        before.iter().any(|n| n.ends_with("-root")) && before.iter().any(|n| !n.ends_with("-root")),
+        "a running guest has its private /tmp and skeleton: {before:?}"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let left: Vec<String> = places
+        .iter()
+        .flat_map(|p| private_dirs_of(p, pid))
+        .collect();
+    assert_eq!(left.len(), before.len(), "SIGKILL leaves them: {left:?}");
+    let hello = build(
+        t.path(),
+        "hello",
+        "#include <stdio.h>\nint main(void) { puts(\"hi\"); return 0; }\n",
+    );
+    let o = run_in(t.path(), &tmp, &[hello.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let after: Vec<String> = places
+        .iter()
+        .flat_map(|p| private_dirs_of(p, pid))
+        .collect();
+    assert!(after.is_empty(), "the next run swept them: {after:?}");
+}
