@@ -421,22 +421,24 @@ fn gnu_hello_cross_builds_like_native() {
         &["--help"],
         &["--traditional", "--greeting=last one wins"],
     ];
+    // The wasm build, run as the native one is (same argv[0], locale).
+    let wasm_hello = || {
+        let mut c = Command::new(bin());
+        c.current_dir(&wasm)
+            .env("WALI_CACHE_DIR", wasm.join(".wali-cache"))
+            .env("LC_ALL", "C.UTF-8")
+            .arg("--argv0")
+            .arg(&argv0)
+            .arg("hello");
+        c
+    };
     for args in cases {
         let n = Command::new(&argv0)
             .args(*args)
             .env("LC_ALL", "C.UTF-8")
             .output()
             .unwrap();
-        let w = Command::new(bin())
-            .current_dir(&wasm)
-            .env("WALI_CACHE_DIR", wasm.join(".wali-cache"))
-            .env("LC_ALL", "C.UTF-8")
-            .arg("--argv0")
-            .arg(&argv0)
-            .arg("hello")
-            .args(*args)
-            .output()
-            .unwrap();
+        let w = wasm_hello().args(*args).output().unwrap();
         assert!(
             n.status.success() && !n.stdout.is_empty(),
             "native {args:?}: {}",
@@ -475,16 +477,7 @@ fn gnu_hello_cross_builds_like_native() {
         .stdout(full())
         .output()
         .unwrap();
-    let w = Command::new(bin())
-        .current_dir(&wasm)
-        .env("WALI_CACHE_DIR", wasm.join(".wali-cache"))
-        .env("LC_ALL", "C.UTF-8")
-        .arg("--argv0")
-        .arg(&argv0)
-        .arg("hello")
-        .stdout(full())
-        .output()
-        .unwrap();
+    let w = wasm_hello().stdout(full()).output().unwrap();
     let prefix = format!("{}: write error", argv0.display());
     for (side, o) in [("native", &n), ("wasm", &w)] {
         assert_eq!(o.status.code(), Some(1), "{side} >/dev/full: {}", stderr(o));
