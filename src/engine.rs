@@ -184,10 +184,10 @@ pub fn load(engine: &Engine, path: &Path, use_cache: bool) -> Result<Loaded, Loa
                     Some(i) => i,
                     None => {
                         // Written before the module; gone since: made again (the same bytes).
-                        let (_, img) = rewrite::rewrite(&wasm, true)
-                            .map_err(|e| bad(format!("{shown}: {e}")))?;
+                        let img =
+                            rewrite::image_of(&wasm).map_err(|e| bad(format!("{shown}: {e}")))?;
                         write_image(&ip, img.as_ref());
-                        img.map(MemImage::Bytes)
+                        read_image(&ip).flatten().or(img.map(MemImage::Bytes))
                     }
                 };
                 let mut l = finish(module, path, false, 0.0)?;
@@ -230,24 +230,18 @@ pub fn load(engine: &Engine, path: &Path, use_cache: bool) -> Result<Loaded, Loa
     }
     let module = module.map_err(|e| bad(format!("{shown}: cannot compile: {}", one_line(&e))))?;
     let ms = t.elapsed().as_secs_f64() * 1e3;
-    let mut image = image.map(MemImage::Bytes);
+    let mut l = finish(module, path, true, ms)?;
     if let Some(cp) = &cached {
         // The image first: a cached module without its image file finds it made again.
         let ip = cp.with_extension("img");
-        write_image(
-            &ip,
-            match &image {
-                Some(MemImage::Bytes(i)) => Some(i),
-                _ => None,
-            },
-        );
-        if let Some(Some(f)) = read_image(&ip) {
-            image = Some(f);
-        }
-        store_in_cache(&module, cp);
+        write_image(&ip, image.as_ref());
+        store_in_cache(&l.module, cp);
+        // The file just written, to map; the bytes if it could not be written.
+        l.image = read_image(&ip).flatten();
     }
-    let mut l = finish(module, path, true, ms)?;
-    l.image = image;
+    if l.image.is_none() {
+        l.image = image.map(MemImage::Bytes);
+    }
     Ok(l)
 }
 
@@ -422,16 +416,7 @@ pub fn compile_to(engine: &Engine, path: &Path, out: &Path) -> Result<usize, Loa
 /// # Safety
 /// As `Module::deserialize_file`: the file must be a module this engine serialized.
 unsafe fn deserialize_high(engine: &Engine, path: &Path) -> wasmtime::Result<Module> {
-    use std::os::fd::{AsRawFd, FromRawFd};
-    let f = std::fs::File::open(path)?;
-    // SAFETY: duplicating a descriptor we own; the copy is owned by the new File.
-    let high = unsafe { libc::fcntl(f.as_raw_fd(), libc::F_DUPFD_CLOEXEC, 1024) };
-    let f = if high >= 0 {
-        // SAFETY: `high` is a fresh descriptor nobody else owns.
-        unsafe { std::fs::File::from_raw_fd(high) }
-    } else {
-        f
-    };
+    let f = wali_syscalls::sandbox::keep_high(std::fs::File::open(path)?.into());
     // SAFETY: the caller's promise.
-    unsafe { Module::deserialize_open_file(engine, f) }
+    unsafe { Module::deserialize_open_file(engine, f.into()) }
 }

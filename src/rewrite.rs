@@ -38,14 +38,16 @@ pub struct Image {
 }
 
 const PAGE: u32 = 4096;
+/// The largest image written (Ruby's is 4 MB).
+const MAX_IMAGE: u64 = 256 << 20;
 
 /// wasm-ld gives a module with a shared memory a start function, `__wasm_init_memory`,
 /// that copies every data segment in once per process (`memory.init`, `memory.fill` for
 /// .bss), guarded by an atomic flag so that later instances (threads) skip it. When the
 /// start function is that and nothing else, its copies can come from an image instead:
-/// each `memory.init` and `memory.fill` becomes three `drop`s (the same stack effect), the
-/// flag, the TLS base and the `data.drop`s stay (padded with `nop`s, no offset moves), and the data is returned laid out as the
-/// copies would have left it. Returns (index of the body in the code section, new body,
+/// each `memory.init` and `memory.fill` becomes three `drop`s and `nop`s to its length
+/// (the same stack effect; no offset moves), the flag, the TLS base and the `data.drop`s
+/// stay, and the data is returned laid out as the copies would have left it. Returns (index of the body in the code section, new body,
 /// image); `None` for any other start function (the module then copies as it always did).
 fn memory_image(wasm: &[u8]) -> Result<Option<(usize, Vec<u8>, Image)>, String> {
     use wasmparser::{DataKind, Operator as O};
@@ -157,25 +159,33 @@ fn memory_image(wasm: &[u8]) -> Result<Option<(usize, Vec<u8>, Image)>, String> 
             stack.push(None);
         }
     }
-    if copies.iter().all(|c| c.3.is_none()) {
+    // The image spans the data segments' destinations; fills (.bss) matter only where
+    // they fall inside it, the rest of a fresh memory being zero already. A span far
+    // larger than any real module's data (a hostile module's sparse segments) is not
+    // written out: the module then copies as it always did.
+    let inits = copies.iter().filter(|c| c.3.is_some());
+    let Some(lo) = inits.clone().map(|c| c.1 as u64).min() else {
         return Ok(None);
-    }
-    let lo = copies.iter().map(|c| c.1).min().unwrap_or(0) / PAGE * PAGE;
-    let hi = copies
-        .iter()
+    };
+    let lo = lo / PAGE as u64 * PAGE as u64;
+    let hi = inits
         .map(|c| c.1 as u64 + c.2 as u64)
         .max()
-        .unwrap_or(0)
+        .unwrap_or(lo)
         .next_multiple_of(PAGE as u64);
-    if hi > min_pages * 65536 {
-        return Ok(None); // beyond the memory the module starts with
+    if hi > min_pages * 65536 || hi - lo > MAX_IMAGE {
+        return Ok(None);
     }
-    let mut bytes = vec![0u8; (hi - lo as u64) as usize];
+    let mut bytes = vec![0u8; (hi - lo) as usize];
     for (_, dst, len, seg) in &copies {
-        let at = (dst - lo) as usize;
+        let (a, b) = ((*dst as u64).max(lo), (*dst as u64 + *len as u64).min(hi));
+        if a >= b {
+            continue;
+        }
+        let to = &mut bytes[(a - lo) as usize..(b - lo) as usize];
         match seg {
-            Some(seg) => bytes[at..at + *len as usize].copy_from_slice(seg),
-            None => bytes[at..at + *len as usize].fill(0),
+            Some(seg) => to.copy_from_slice(seg),
+            None => to.fill(0),
         }
     }
     let range = body.range();
@@ -193,8 +203,17 @@ fn memory_image(wasm: &[u8]) -> Result<Option<(usize, Vec<u8>, Image)>, String> 
     Ok(Some((
         start - func_imports,
         new_body,
-        Image { at: lo, bytes },
+        Image {
+            at: lo as u32,
+            bytes,
+        }, // lo < hi <= 4 GiB
     )))
+}
+
+/// The image `rewrite(wasm, true)` returns, without rewriting (for a cached module whose
+/// image file went missing).
+pub fn image_of(wasm: &[u8]) -> Result<Option<Image>, String> {
+    Ok(memory_image(wasm)?.map(|(.., img)| img))
 }
 
 /// Rewrite `wasm` so that memory 0 is an imported shared memory. Returns the bytes
@@ -384,4 +403,85 @@ pub fn rewrite(wasm: &[u8], image: bool) -> Result<(Vec<u8>, Option<Image>), Str
         out.section(&sec);
     }
     Ok((out.finish(), init.map(|(_, _, img)| img)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_encoder::{
+        CodeSection, DataCountSection, DataSection, Function, FunctionSection, Instruction as I,
+        MemorySection, MemoryType, Module, StartSection, TypeSection,
+    };
+
+    /// A module whose start function copies `segs` (destination, bytes) in, as wasm-ld's
+    /// memory initializer does, with a memory of `pages`.
+    fn module(pages: u64, segs: &[(u32, &[u8])]) -> Vec<u8> {
+        let mut m = Module::new();
+        let mut t = TypeSection::new();
+        t.ty().function([], []);
+        m.section(&t);
+        let mut f = FunctionSection::new();
+        f.function(0);
+        m.section(&f);
+        let mut mem = MemorySection::new();
+        mem.memory(MemoryType {
+            minimum: pages,
+            maximum: Some(65536),
+            memory64: false,
+            shared: true,
+            page_size_log2: None,
+        });
+        m.section(&mem);
+        m.section(&StartSection { function_index: 0 });
+        m.section(&DataCountSection {
+            count: segs.len() as u32,
+        });
+        let mut body = Function::new([]);
+        for (i, (dst, bytes)) in segs.iter().enumerate() {
+            body.instruction(&I::I32Const(*dst as i32))
+                .instruction(&I::I32Const(0))
+                .instruction(&I::I32Const(bytes.len() as i32))
+                .instruction(&I::MemoryInit {
+                    mem: 0,
+                    data_index: i as u32,
+                })
+                .instruction(&I::DataDrop(i as u32));
+        }
+        body.instruction(&I::End);
+        let mut c = CodeSection::new();
+        c.function(&body);
+        m.section(&c);
+        let mut d = DataSection::new();
+        for (_, bytes) in segs {
+            d.passive(bytes.iter().copied());
+        }
+        m.section(&d);
+        m.finish()
+    }
+
+    #[test]
+    fn the_image_holds_the_segments_where_the_copies_put_them() {
+        let wasm = module(256, &[(8 << 20, b"hello"), ((8 << 20) + 5000, b"world")]);
+        let img = image_of(&wasm).unwrap().expect("an image");
+        assert_eq!(img.at, 8 << 20);
+        assert_eq!(img.bytes.len(), 8192);
+        assert_eq!(&img.bytes[..5], b"hello");
+        assert_eq!(&img.bytes[5000..5005], b"world");
+        assert!(img.bytes[5..5000].iter().all(|&b| b == 0));
+        // The rewritten start function copies nothing and still validates.
+        let (out, _) = rewrite(&wasm, true).unwrap();
+        wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all())
+            .validate_all(&out)
+            .unwrap();
+        assert_eq!(out.len(), rewrite(&wasm, false).unwrap().0.len());
+    }
+
+    #[test]
+    fn no_image_for_sparse_segments_or_data_past_the_initial_memory() {
+        // 300 MiB between two bytes: the module copies them itself.
+        let sparse = module(5000, &[(0, b"a"), (300 << 20, b"b")]);
+        assert!(image_of(&sparse).unwrap().is_none());
+        let beyond = module(1, &[(70000, b"x")]);
+        assert!(image_of(&beyond).unwrap().is_none());
+    }
 }

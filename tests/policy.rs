@@ -24,13 +24,22 @@ fn build(dir: &Path, name: &str, src: &str) -> PathBuf {
 
 /// Run wali-run in `cwd` with its temporary files under `tmp` (to check what is left).
 fn run_in(cwd: &Path, tmp: &Path, args: &[&str]) -> Output {
-    Command::new(bin())
+    run_in_pid(cwd, tmp, args).0
+}
+
+/// `run_in`, also giving the runtime's process id (its private directories carry it).
+fn run_in_pid(cwd: &Path, tmp: &Path, args: &[&str]) -> (Output, u32) {
+    let child = Command::new(bin())
         .args(args)
         .current_dir(cwd)
         .env("TMPDIR", tmp)
         .env("WALI_CACHE_DIR", tmp.join("cache"))
-        .output()
-        .unwrap()
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    (child.wait_with_output().unwrap(), pid)
 }
 
 fn text(b: &[u8]) -> String {
@@ -157,7 +166,7 @@ fn bad_policies_and_flags_are_one_line_errors_and_start_nothing() {
         }
         args.push(w.clone());
         let argv: Vec<&str> = args.iter().map(String::as_str).collect();
-        let o = run_in(&work, &tmp, &argv);
+        let (o, pid) = run_in_pid(&work, &tmp, &argv);
         let err = text(&o.stderr);
         assert_eq!(o.status.code(), Some(2), "case {i} {args:?}: {err}");
         assert_eq!(
@@ -182,6 +191,9 @@ fn bad_policies_and_flags_are_one_line_errors_and_start_nothing() {
             .filter(|n| n.starts_with("wali-run-"))
             .collect();
         assert!(left.is_empty(), "case {i}: left behind {left:?}");
+        // Nor a skeleton where skeletons go (/dev/shm when there is one).
+        let shm = private_dirs_of(Path::new("/dev/shm"), pid);
+        assert!(shm.is_empty(), "case {i}: left behind {shm:?}");
     }
     // And the same module with a good policy does run (the cases failed for their faults).
     let o = run_in(&work, &tmp, &[&w]);

@@ -295,53 +295,37 @@ impl GuestMem {
 
     /// Map `fd` shared over the page-aligned guest range `[ptr, ptr+len)`, so stores
     /// reach the file and other processes' maps (`MAP_SHARED`). `zero_pages` undoes it.
+    /// A descriptor not open for writing gets a private map (its stores stay here).
     pub fn map_file_shared(&self, ptr: u32, len: usize, fd: i32, off: i64) -> Result<(), Errno> {
-        if !ptr.is_multiple_of(4096) || !len.is_multiple_of(4096) {
-            return Err(crate::errno::EINVAL);
-        }
-        let d = self.host(ptr, len)?;
-        // Read-write on the host whatever the guest asked: wasm has no page protection,
-        // and the runtime itself writes results into guest memory. A descriptor not open
-        // for writing gets a private map (its stores stay in this process).
-        let map = |flags| {
-            // SAFETY: a page-aligned range inside the guest memory mapping, replaced in place.
-            unsafe {
-                libc::mmap(
-                    d.cast(),
-                    len,
-                    libc::PROT_READ | libc::PROT_WRITE,
-                    flags | libc::MAP_FIXED,
-                    fd,
-                    off,
-                )
+        match self.map_file(ptr, len, fd, off, libc::MAP_SHARED) {
+            Err(e) if e == crate::errno::EACCES => {
+                self.map_file(ptr, len, fd, off, libc::MAP_PRIVATE)
             }
-        };
-        let mut r = map(libc::MAP_SHARED);
-        if r == libc::MAP_FAILED && Errno::last() == crate::errno::EACCES {
-            r = map(libc::MAP_PRIVATE);
+            r => r,
         }
-        if r == libc::MAP_FAILED {
-            return Err(Errno::last());
-        }
-        self.catch_bus_errors();
-        Ok(())
     }
 
     /// Map `len` bytes of `fd` from `off` privately over the page-aligned guest range at
     /// `ptr`: the module's initial data, shared with the page cache until written.
     pub fn map_private(&self, ptr: u32, len: usize, fd: i32, off: i64) -> Result<(), Errno> {
+        self.map_file(ptr, len, fd, off, libc::MAP_PRIVATE)
+    }
+
+    /// Map `fd` over the page-aligned guest range `[ptr, ptr+len)` in place. Read-write on
+    /// the host whatever the guest asked: wasm has no page protection, and the runtime
+    /// itself writes results into guest memory.
+    fn map_file(&self, ptr: u32, len: usize, fd: i32, off: i64, share: i32) -> Result<(), Errno> {
         if !ptr.is_multiple_of(4096) || !len.is_multiple_of(4096) {
             return Err(crate::errno::EINVAL);
         }
         let d = self.host(ptr, len)?;
-        // SAFETY: a page-aligned range inside the guest memory mapping, replaced in place
-        // before any guest code runs.
+        // SAFETY: a page-aligned range inside the guest memory mapping, replaced in place.
         let r = unsafe {
             libc::mmap(
                 d.cast(),
                 len,
                 libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_PRIVATE | libc::MAP_FIXED,
+                share | libc::MAP_FIXED,
                 fd,
                 off,
             )
