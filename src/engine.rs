@@ -66,7 +66,7 @@ pub enum MemImage {
 /// Image files: a page of header (magic, guest address, length), then the data, so that
 /// the data starts page-aligned in the file and maps directly.
 const IMAGE_MAGIC: &[u8; 8] = b"WALIIMG1";
-const IMAGE_HEADER: usize = 4096;
+pub const IMAGE_HEADER: usize = 4096;
 
 fn write_image(path: &Path, image: Option<&rewrite::Image>) {
     let mut buf = vec![0u8; IMAGE_HEADER];

@@ -262,30 +262,32 @@ fn memory_near_limit(m: &SharedMemory, top: usize, limit: u64) -> bool {
 /// copy-on-write (pages never written stay shared with the page cache and with other
 /// runs), else copied.
 fn apply_image(mem: &GuestMem, img: &crate::engine::MemImage) -> Result<(), String> {
-    use crate::engine::MemImage;
+    use crate::engine::{MemImage, IMAGE_HEADER};
     use std::os::fd::AsRawFd;
-    let (at, len) = match img {
-        MemImage::File { at, len, .. } => (*at, *len),
-        MemImage::Bytes(i) => (i.at, i.bytes.len()),
-    };
-    let fail = |e| {
-        format!("the module's initial data ({len} bytes at {at:#x}) does not fit its memory: {e}")
-    };
-    match img {
-        MemImage::File { file, .. } => {
-            if mem.map_private(at, len, file.as_raw_fd(), 4096).is_ok() {
+    use std::os::unix::fs::FileExt;
+    let read;
+    let (at, data): (u32, &[u8]) = match img {
+        MemImage::File { file, at, len } => {
+            if mem
+                .map_private(*at, *len, file.as_raw_fd(), IMAGE_HEADER as i64)
+                .is_ok()
+            {
                 tracing::debug!(bytes = len, at, "initial data mapped copy-on-write");
                 return Ok(());
             }
-            use std::os::unix::fs::FileExt;
-            let mut buf = vec![0u8; len];
-            file.read_exact_at(&mut buf, 4096)
-                .map_err(|e| fail(e.to_string()))?;
-            mem.write_bytes(at, &buf)
-                .map_err(|e| fail(wali_syscalls::errno::message(e.0).to_string()))
+            let mut b = vec![0u8; *len];
+            file.read_exact_at(&mut b, IMAGE_HEADER as u64)
+                .map_err(|e| format!("cannot read the module's initial data: {e}"))?;
+            read = b;
+            (*at, &read)
         }
-        MemImage::Bytes(i) => mem
-            .write_bytes(at, &i.bytes)
-            .map_err(|e| fail(wali_syscalls::errno::message(e.0).to_string())),
-    }
+        MemImage::Bytes(i) => (i.at, &i.bytes),
+    };
+    mem.write_bytes(at, data).map_err(|e| {
+        format!(
+            "the module's initial data ({} bytes at {at:#x}) does not fit its memory: {}",
+            data.len(),
+            wali_syscalls::errno::message(e.0)
+        )
+    })
 }
