@@ -22,5 +22,8 @@ echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy -D warnings"
 cargo clippy --release --locked --workspace --all-targets -q -- -D warnings
-echo "== cargo test"
-cargo test --release --locked --workspace
+echo "== cargo test (in a pids cgroup: a fork or thread bomb stops at 4096 tasks)"
+# The integration tests fork and start threads by the thousand; a regression in fork or
+# signal handling must not take the machine down with it. Bounded in time as well.
+"$here/tests/in-pids-cgroup" 4096 timeout -k 30 4500 \
+  cargo test --release --locked --workspace
