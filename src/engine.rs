@@ -164,13 +164,57 @@ pub fn load(engine: &Engine, path: &Path, use_cache: bool) -> Result<Loaded, Loa
         })?;
         return finish(module, path, false, 0.0);
     }
+    load_wasm(engine, &wasm, path, use_cache)
+}
+
+/// A module handed over by an `execve` in a guest (`--module-fd`): the bytes of the file
+/// the guest's runtime opened and checked, read once from that descriptor. Only
+/// WebAssembly is accepted here, compiled by this runtime (or found in its own cache by
+/// the hash of these bytes): native code (a `.cwasm`) runs only from the operator's
+/// command line, never from a file a guest could have written.
+pub fn load_handed(
+    engine: &Engine,
+    fd: std::fs::File,
+    name: &Path,
+    use_cache: bool,
+) -> Result<Loaded, LoadError> {
+    use std::io::Read;
+    // Limit what a hostile file can make the runtime hold: far above any real module.
+    const MAX: u64 = 1 << 30;
+    let mut wasm = Vec::new();
+    fd.take(MAX + 1)
+        .read_to_end(&mut wasm)
+        .map_err(|e| bad(format!("{}: {}", name.display(), io_msg(&e))))?;
+    if wasm.len() as u64 > MAX {
+        return Err(bad(format!(
+            "{}: larger than 1 GiB, not loaded",
+            name.display()
+        )));
+    }
+    if wasm.starts_with(b"\x7fELF") {
+        return Err(bad(format!(
+            "{}: a precompiled module (.cwasm) runs only from the command line, not through execve",
+            name.display()
+        )));
+    }
+    load_wasm(engine, &wasm, name, use_cache)
+}
+
+/// Check, rewrite and compile WebAssembly bytes, or load their cached compilation.
+fn load_wasm(
+    engine: &Engine,
+    wasm: &[u8],
+    path: &Path,
+    use_cache: bool,
+) -> Result<Loaded, LoadError> {
+    let shown = path.display();
     if wasm.len() < 8 || &wasm[0..4] != b"\0asm" {
         return Err(bad(format!(
             "{shown}: not a WebAssembly module (no \\0asm header)"
         )));
     }
     let cached = if use_cache {
-        cache_path(engine, &wasm)
+        cache_path(engine, wasm)
     } else {
         None
     };
@@ -185,7 +229,7 @@ pub fn load(engine: &Engine, path: &Path, use_cache: bool) -> Result<Loaded, Loa
                     None => {
                         // Written before the module; gone since: made again (the same bytes).
                         let img =
-                            rewrite::image_of(&wasm).map_err(|e| bad(format!("{shown}: {e}")))?;
+                            rewrite::image_of(wasm).map_err(|e| bad(format!("{shown}: {e}")))?;
                         write_image(&ip, img.as_ref());
                         read_image(&ip).flatten().or(img.map(MemImage::Bytes))
                     }
@@ -199,7 +243,7 @@ pub fn load(engine: &Engine, path: &Path, use_cache: bool) -> Result<Loaded, Loa
     let mut features = wasmparser::WasmFeatures::default();
     features.remove(wasmparser::WasmFeatures::LEGACY_EXCEPTIONS);
     let mut v = wasmparser::Validator::new_with_features(features);
-    if let Err(e) = v.validate_all(&wasm) {
+    if let Err(e) = v.validate_all(wasm) {
         let msg = e.message().to_string();
         let hint = if msg.contains("legacy exceptions") {
             " (translate it with `wasm-opt --translate-to-exnref`; wali-cc does this)"
@@ -214,7 +258,7 @@ pub fn load(engine: &Engine, path: &Path, use_cache: bool) -> Result<Loaded, Loa
     // The memory image needs a file to live in, so only cached modules leave their data
     // to it (a `.cwasm` made by `compile` or a `--no-cache` run copies as the module says).
     let (rewritten, image) =
-        rewrite::rewrite(&wasm, cached.is_some()).map_err(|e| bad(format!("{shown}: {e}")))?;
+        rewrite::rewrite(wasm, cached.is_some()).map_err(|e| bad(format!("{shown}: {e}")))?;
     let big = wasm.len() > (4 << 20);
     let t = Instant::now();
     // A large first compile takes seconds: on a terminal, a line that counts them.

@@ -83,6 +83,16 @@ struct Cli {
     /// (Internal) the sandbox's process counter, inherited across execve.
     #[arg(long, hide = true, value_name = "FD")]
     tree_fd: Option<i32>,
+    /// (Internal) an execve'd module: the file the exec'ing runtime opened and checked.
+    /// MODULE is then only its name; the module is read from this descriptor, once.
+    #[arg(long, hide = true, value_name = "FD")]
+    module_fd: Option<i32>,
+    /// (Internal) with --module-fd: the module's manifest, opened the same way.
+    #[arg(long, hide = true, value_name = "FD", requires = "module_fd")]
+    manifest_fd: Option<i32>,
+    /// (Internal) the policy file's text as the first runtime read it (a sealed memfd).
+    #[arg(long, hide = true, value_name = "FD", requires = "policy_exact")]
+    policy_fd: Option<i32>,
     /// Compile the module even if a cached compilation exists (and do not cache it).
     #[arg(long)]
     no_cache: bool,
@@ -236,8 +246,23 @@ fn main() {
             }
         }
     }
+    // A module handed over by a guest's execve comes as descriptors, never by path.
+    let handed = cli.module_fd.map(|fd| {
+        let file = handed_file(fd);
+        let dir = std::fs::read_link(format!("/proc/self/fd/{fd}"))
+            .ok()
+            .and_then(|p| p.parent().map(PathBuf::from))
+            .unwrap_or_default();
+        (file, dir)
+    });
     // The module's own needs (a file beside it) come over the host's environment.
-    let manifest = manifest::load(&module_path).unwrap_or_else(|e| fail(2, e));
+    let manifest = match (&handed, cli.manifest_fd) {
+        (Some((_, dir)), Some(fd)) => {
+            manifest::load_handed(handed_file(fd), &module_path, dir).unwrap_or_else(|e| fail(2, e))
+        }
+        (Some(_), None) => manifest::Manifest::default(),
+        (None, _) => manifest::load(&module_path).unwrap_or_else(|e| fail(2, e)),
+    };
     for (k, v) in &manifest.env {
         set_env(&mut env, k, &format!("{k}={v}"), "the manifest");
     }
@@ -256,6 +281,7 @@ fn main() {
         allow_all: cli.allow_all,
         limits: cli.limits.clone(),
         exact: cli.policy_exact,
+        policy_fd: cli.policy_fd,
     };
     let built = policy::build(&flags, &manifest.needs, &module_path).unwrap_or_else(|e| fail(2, e));
     if let Some((_, guest)) = &built.tmp {
@@ -282,12 +308,18 @@ fn main() {
     let tracer = if cli.strace || cli.strace_file.is_some() || cli.strace_summary || cli.strace_time
     {
         let out: Box<dyn Write + Send> = match &cli.strace_file {
-            Some(p) => Box::new(std::fs::File::create(p).unwrap_or_else(|e| {
-                fail(
-                    2,
-                    format!("--strace-file {}: {}", p.display(), engine::io_msg(&e)),
-                )
-            })),
+            Some(p) => {
+                let f = std::fs::File::create(p).unwrap_or_else(|e| {
+                    fail(
+                        2,
+                        format!("--strace-file {}: {}", p.display(), engine::io_msg(&e)),
+                    )
+                });
+                // The runtime's, not the guest's: high and out of its reach.
+                Box::new(std::fs::File::from(wali_syscalls::sandbox::keep_high(
+                    f.into(),
+                )))
+            }
             None => Box::new(std::io::stderr()),
         };
         let lines =
@@ -334,8 +366,11 @@ fn main() {
             format!("cannot start the engine: {}", engine::one_line(&e)),
         )
     });
-    let loaded = engine::load(&engine, &module_path, !cli.no_cache)
-        .unwrap_or_else(|e| fail(e.status, e.message));
+    let loaded = match handed {
+        Some((file, _)) => engine::load_handed(&engine, file, &module_path, !cli.no_cache),
+        None => engine::load(&engine, &module_path, !cli.no_cache),
+    }
+    .unwrap_or_else(|e| fail(e.status, e.message));
     tracing::debug!(
         compiled = loaded.compiled,
         ms = loaded.compile_ms,
@@ -383,6 +418,21 @@ fn raise_stack_limit() {
             }
         }
     }
+}
+
+/// A descriptor an exec'ing runtime handed over (`--module-fd`, `--manifest-fd`): taken
+/// over, and closed once read.
+fn handed_file(fd: i32) -> std::fs::File {
+    use std::os::fd::FromRawFd;
+    // SAFETY: F_GETFD only asks whether the number is open.
+    if fd < 0 || unsafe { libc::fcntl(fd, libc::F_GETFD) } < 0 {
+        fail(
+            2,
+            format!("descriptor {fd} handed over by execve is not open"),
+        );
+    }
+    // SAFETY: the descriptor was handed to this process for this use alone.
+    unsafe { std::fs::File::from_raw_fd(fd) }
 }
 
 /// Put `kv` (`KEY=VALUE`) in `env` in place of any earlier `KEY=`.
@@ -434,7 +484,7 @@ fn apply_limits(
                 // across execve on purpose.
                 // SAFETY: duplicating and closing a descriptor we own.
                 unsafe {
-                    let high = libc::fcntl(fd, libc::F_DUPFD, 200);
+                    let high = libc::fcntl(fd, libc::F_DUPFD, 1024);
                     if high >= 0 {
                         libc::close(fd);
                         high
@@ -468,6 +518,8 @@ fn apply_limits(
         if tree_fd.is_none() {
             tree.store(1, std::sync::atomic::Ordering::SeqCst);
         }
+        // Never the guest's to read or write (it counts the guest's processes).
+        wali_syscalls::runtime_fds::hide(fd);
         let _ = wali_syscalls::process::TREE.set(tree);
         exec_runtime.push(cstring(
             std::ffi::OsStr::new(&format!("--tree-fd={fd}")),

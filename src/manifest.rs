@@ -80,11 +80,31 @@ pub fn load(module: &Path) -> Result<Manifest, String> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Manifest::default()),
         Err(e) => return Err(format!("{}: {}", path.display(), e)),
     };
-    let mut m: Manifest = parse_toml(&text, &path)?;
     let dir = std::fs::canonicalize(module)
         .ok()
         .and_then(|p| p.parent().map(Path::to_path_buf))
         .unwrap_or_else(|| PathBuf::from("."));
+    let mut m = from_text(&text, &path, &dir)?;
+    m.needs.module_dir = Some(dir);
+    Ok(m)
+}
+
+/// The manifest of a module handed over by a guest's `execve` (`--manifest-fd`): read
+/// from the descriptor the exec'ing runtime opened. Its `[env]` applies; its `[needs]`
+/// grant nothing of their own (no module directory is trusted: the guest may have
+/// written both files), they must be covered by the grants the module runs under.
+pub fn load_handed(file: std::fs::File, module: &Path, dir: &Path) -> Result<Manifest, String> {
+    use std::io::Read;
+    let path = path_for(module);
+    let mut text = String::new();
+    file.take(1 << 20)
+        .read_to_string(&mut text)
+        .map_err(|e| format!("{}: {}", path.display(), e))?;
+    from_text(&text, &path, dir)
+}
+
+fn from_text(text: &str, path: &Path, dir: &Path) -> Result<Manifest, String> {
+    let mut m: Manifest = parse_toml(text, path)?;
     for (k, v) in m.env.iter_mut() {
         if k.is_empty() || k.contains('=') || k.contains('\0') || v.contains('\0') {
             return Err(format!(
@@ -103,6 +123,5 @@ pub fn load(module: &Path) -> Result<Manifest, String> {
             d.host = dir.join(&d.host).to_string_lossy().into_owned();
         }
     }
-    m.needs.module_dir = Some(dir);
     Ok(m)
 }

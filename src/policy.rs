@@ -26,6 +26,9 @@ pub struct Flags {
     /// Set by the runtime itself when it re-runs for an `execve`d module: the mounts
     /// are exactly `dirs` (no current directory, no defaults).
     pub exact: bool,
+    /// Set with `exact`: the policy file's text, handed over by the exec'ing runtime in
+    /// a sealed memfd (never re-read from a path the guest may have changed).
+    pub policy_fd: Option<i32>,
 }
 
 #[derive(Deserialize, Default)]
@@ -129,15 +132,22 @@ pub fn build(flags: &Flags, needs: &Needs, module: &Path) -> Result<Built, Strin
             tmp: None,
         });
     }
-    let (file, fname, fdir) = match &flags.policy {
-        Some(p) => {
+    let (file, fname, fdir, text_fd) = match (&flags.policy, flags.policy_fd) {
+        (_, Some(fd)) => {
+            let text = handed_text(fd)?;
+            let name = Path::new("the policy handed over by execve");
+            let f: File = crate::manifest::parse_toml(&text, name)?;
+            (f, name.display().to_string(), PathBuf::new(), Some(fd))
+        }
+        (Some(p), None) => {
             let text = std::fs::read_to_string(p)
                 .map_err(|e| format!("--policy {}: {}", p.display(), e.kind()))?;
             let f: File = crate::manifest::parse_toml(&text, p)?;
             let dir = p.parent().map(Path::to_path_buf).unwrap_or_default();
-            (f, p.display().to_string(), dir)
+            let fd = sealed_text(&text)?;
+            (f, p.display().to_string(), dir, Some(fd))
         }
-        None => (File::default(), String::new(), PathBuf::new()),
+        (None, None) => (File::default(), String::new(), PathBuf::new(), None),
     };
 
     // Mounts: explicit grants first (they may not overlap), then the current
@@ -241,8 +251,13 @@ pub fn build(flags: &Flags, needs: &Needs, module: &Path) -> Result<Built, Strin
     // The module's own table: read-only directories inside its own directory are
     // granted; anything more must be granted by the operator.
     let mname = manifest.display().to_string();
-    // The module's own file, read-only (programs re-execute themselves).
-    if let Ok(m) = std::fs::canonicalize(module) {
+    // The module's own file, read-only (programs re-execute themselves). Under `exact`
+    // (a module a guest exec'd) the mounts are the exec'ing runtime's: its module's
+    // file among them, and `module` is only the name the guest gave.
+    if let Some(m) = (!flags.exact)
+        .then(|| std::fs::canonicalize(module).ok())
+        .flatten()
+    {
         implicit.push(MountSpec {
             guest: m.clone(),
             host: m,
@@ -354,9 +369,10 @@ pub fn build(flags: &Flags, needs: &Needs, module: &Path) -> Result<Built, Strin
     // An execve'd module runs under exactly this policy: the same file and flags, and
     // the mounts as they stand (the file's directories among them).
     let mut exec_flags = vec!["--policy-exact".to_string()];
-    if let Some(p) = &flags.policy {
-        let p = std::fs::canonicalize(p).unwrap_or_else(|_| p.clone());
-        exec_flags.push(format!("--policy={}", p.display()));
+    if let Some(fd) = text_fd {
+        // The text as read at start, never the file again: it may be in a grant the
+        // guest writes.
+        exec_flags.push(format!("--policy-fd={fd}"));
     }
     for m in &mounts {
         exec_flags.push(format!(
@@ -393,6 +409,80 @@ pub fn build(flags: &Flags, needs: &Needs, module: &Path) -> Result<Built, Strin
         exec_flags,
         tmp,
     })
+}
+
+/// The text in a sealed memfd that an exec'd runtime inherits (`--policy-fd`): not
+/// close-on-exec, kept high and out of the guest's reach (runtime_fds).
+fn sealed_text(text: &str) -> Result<i32, String> {
+    let fail = |what: &str| {
+        format!(
+            "cannot keep the policy for execve ({what}): {}",
+            std::io::Error::last_os_error()
+        )
+    };
+    // SAFETY: a valid name; the new descriptor is owned here.
+    let fd = unsafe { libc::memfd_create(c"wali-policy".as_ptr(), libc::MFD_ALLOW_SEALING) };
+    if fd < 0 {
+        return Err(fail("memfd_create"));
+    }
+    // SAFETY: fd is ours; the buffer is valid for its length.
+    let n = unsafe { libc::write(fd, text.as_ptr().cast(), text.len()) };
+    if n != text.len() as isize {
+        // SAFETY: closing our own descriptor.
+        unsafe { libc::close(fd) };
+        return Err(fail("write"));
+    }
+    // SAFETY: fcntl on our own descriptor.
+    unsafe {
+        libc::fcntl(
+            fd,
+            libc::F_ADD_SEALS,
+            libc::F_SEAL_WRITE | libc::F_SEAL_GROW | libc::F_SEAL_SHRINK | libc::F_SEAL_SEAL,
+        );
+    }
+    Ok(keep_inherited(fd))
+}
+
+/// Move `fd` high, without close-on-exec (an exec'd runtime gets it), and register it as
+/// the runtime's own.
+pub fn keep_inherited(fd: i32) -> i32 {
+    // SAFETY: duplicating and closing our own descriptor.
+    let high = unsafe { libc::fcntl(fd, libc::F_DUPFD, 1024) };
+    let kept = if high >= 0 {
+        // SAFETY: as above.
+        unsafe { libc::close(fd) };
+        high
+    } else {
+        fd
+    };
+    wali_syscalls::runtime_fds::hide(kept);
+    kept
+}
+
+/// The text of a sealed memfd handed over by an exec'ing runtime. It stays open (and
+/// the runtime's) for the next execve.
+fn handed_text(fd: i32) -> Result<String, String> {
+    use std::os::fd::FromRawFd;
+    use std::os::unix::fs::FileExt;
+    wali_syscalls::runtime_fds::hide(fd);
+    // SAFETY: the descriptor was handed over for this; ManuallyDrop keeps it open.
+    let f = std::mem::ManuallyDrop::new(unsafe { std::fs::File::from_raw_fd(fd) });
+    // pread: the file offset is shared with every runtime that inherited the descriptor.
+    let mut buf = vec![0u8; 1 << 20];
+    let mut n = 0;
+    loop {
+        match f.read_at(&mut buf[n..], n as u64) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(format!("--policy-fd {fd}: {e}")),
+        }
+        if n == buf.len() {
+            return Err(format!("--policy-fd {fd}: larger than 1 MiB"));
+        }
+    }
+    buf.truncate(n);
+    String::from_utf8(buf).map_err(|_| format!("--policy-fd {fd}: not UTF-8"))
 }
 
 /// Where the skeleton of a run's file system goes: /dev/shm when it is there to write

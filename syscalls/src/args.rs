@@ -40,6 +40,12 @@ pub trait Arg {
     const KIND: Kind;
     const TY: WasmTy;
     fn from_wasm(v: Self::Wasm) -> Self;
+    /// Refuse a value no handler may see. Descriptors: the runtime's own numbers are
+    /// closed ones to the guest (`runtime_fds`), checked here so no handler can forget.
+    #[inline(always)]
+    fn check(&self) -> Result<(), crate::errno::Errno> {
+        Ok(())
+    }
 }
 
 macro_rules! arg32 {
@@ -57,11 +63,37 @@ macro_rules! arg32 {
     )*};
 }
 
-arg32! {
+macro_rules! fd_arg {
+    ($($(#[$m:meta])* $name:ident;)*) => {$(
+        $(#[$m])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub struct $name(pub i32);
+        impl Arg for $name {
+            type Wasm = i32;
+            const KIND: Kind = Kind::$name;
+            const TY: WasmTy = WasmTy::I32;
+            #[inline(always)]
+            fn from_wasm(v: i32) -> Self { $name(v) }
+            #[inline(always)]
+            fn check(&self) -> Result<(), crate::errno::Errno> {
+                if crate::runtime_fds::is_runtime(self.0) {
+                    std::hint::cold_path();
+                    return Err(crate::errno::EBADF);
+                }
+                Ok(())
+            }
+        }
+    )*};
+}
+
+fd_arg! {
     /// A file descriptor.
-    Fd(i32) = Fd;
+    Fd;
     /// A directory fd for the `*at` calls; `AT_FDCWD` (-100) allowed.
-    DirFd(i32) = DirFd;
+    DirFd;
+}
+
+arg32! {
     /// A guest pointer to a NUL-terminated path.
     Path(u32) = Path;
     /// A guest pointer (0 is NULL).

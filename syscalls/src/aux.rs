@@ -72,7 +72,12 @@ pub fn make_env_file(env: &[CString]) -> std::io::Result<Option<CString>> {
         return Ok(None);
     }
     // SAFETY: a valid NUL-terminated name; flags are constants.
-    let fd = unsafe { libc::memfd_create(c"wali-env".as_ptr(), libc::MFD_CLOEXEC) };
+    let fd = unsafe {
+        libc::memfd_create(
+            c"wali-env".as_ptr(),
+            libc::MFD_CLOEXEC | libc::MFD_ALLOW_SEALING,
+        )
+    };
     if fd < 0 {
         return Err(std::io::Error::last_os_error());
     }
@@ -96,6 +101,17 @@ pub fn make_env_file(env: &[CString]) -> std::io::Result<Option<CString>> {
     // SAFETY: duplicating an fd we own.
     let high = unsafe { libc::fcntl(f.as_raw_fd(), libc::F_DUPFD_CLOEXEC, want) };
     let keep = if high >= 0 { high } else { f.as_raw_fd() };
+    // Read-only from here on, and none of the guest's to touch (runtime_fds): the guest
+    // opens its own read-only descriptor on it by path.
+    // SAFETY: fcntl on a descriptor we own.
+    unsafe {
+        libc::fcntl(
+            keep,
+            libc::F_ADD_SEALS,
+            libc::F_SEAL_WRITE | libc::F_SEAL_GROW | libc::F_SEAL_SHRINK | libc::F_SEAL_SEAL,
+        )
+    };
+    crate::runtime_fds::hide(keep);
     if high >= 0 {
         drop(f);
     } else {

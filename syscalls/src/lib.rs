@@ -15,6 +15,7 @@ pub mod errno;
 pub mod mem;
 pub mod mmap;
 pub mod policy;
+pub mod runtime_fds;
 pub mod sandbox;
 pub mod signal;
 pub mod syscalls;

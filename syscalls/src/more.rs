@@ -74,9 +74,27 @@ pub fn memfd_create(cx: &mut Ctx, name: Path, flags: UInt) -> SysResult {
 }
 
 pub fn close_range(cx: &mut Ctx, first: UInt, last: UInt, flags: UInt) -> SysResult {
-    // The runtime's own descriptors (the environment file) sit at the top of the range
-    // and are close-on-exec; a guest closing them only loses what it already read.
-    let r = sys!(SYS_close_range, first.0, last.0, flags.0);
+    if first.0 > last.0 {
+        return Err(EINVAL.into());
+    }
+    // The runtime's own descriptors are not the guest's to close: the range is closed
+    // in the pieces between them (one call when none lies inside, the usual case).
+    let (holes, end) = crate::runtime_fds::holes(first.0, last.0);
+    let mut r = Ok(0);
+    let mut from = first.0 as u64;
+    for hole in holes
+        .iter()
+        .map(|&h| h as u64)
+        .chain(std::iter::once(end + 1))
+    {
+        if hole > from {
+            r = sys!(SYS_close_range, from, hole - 1, flags.0);
+            if r.is_err() {
+                break;
+            }
+        }
+        from = hole + 1;
+    }
     let last = last.0.min(i32::MAX as u32) as i32;
     crate::fs::closed(cx, first.0.min(i32::MAX as u32) as i32, last, &r);
     r

@@ -379,7 +379,52 @@ pub fn sendmsg(cx: &mut Ctx, fd: Fd, msg: Ptr, flags: Int) -> SysResult {
         m.hdr.msg_name = h.ptr() as *mut libc::c_void;
         m.hdr.msg_namelen = h.len;
     }
+    let control = checked_control(&m.hdr)?;
+    if let Some(c) = &control {
+        m.hdr.msg_control = c.as_ptr() as *mut libc::c_void;
+    }
     sys!(SYS_sendmsg, fd.0, &m.hdr as *const libc::msghdr, flags.0)
+}
+
+/// The control messages of a `sendmsg`, copied out of guest memory (so another thread
+/// cannot change them once checked) with every `SCM_RIGHTS` descriptor checked: the
+/// runtime's own descriptors are not the guest's to pass on (`runtime_fds`).
+fn checked_control(hdr: &libc::msghdr) -> Result<Option<Vec<u64>>, Errno> {
+    if hdr.msg_control.is_null() || hdr.msg_controllen == 0 {
+        return Ok(None);
+    }
+    let len = hdr.msg_controllen;
+    let mut buf = vec![0u64; len.div_ceil(8)];
+    // SAFETY: msg_control was checked by GuestMem::host_opt for msg_controllen bytes; the
+    // copy reads it once, as raw bytes, into host memory of at least that size.
+    unsafe {
+        std::ptr::copy_nonoverlapping(
+            hdr.msg_control as *const u8,
+            buf.as_mut_ptr() as *mut u8,
+            len,
+        )
+    };
+    let bytes: Vec<u8> = buf.iter().flat_map(|w| w.to_ne_bytes()).collect();
+    // The kernel's layout: {u64 len; i32 level; i32 type; data}, each message 8-aligned.
+    let mut at = 0usize;
+    while at + 16 <= len {
+        let clen = u64::from_ne_bytes(bytes[at..at + 8].try_into().expect("8 bytes")) as usize;
+        if clen < 16 || clen > len - at {
+            break; // the kernel refuses or stops here itself
+        }
+        let level = i32::from_ne_bytes(bytes[at + 8..at + 12].try_into().expect("4 bytes"));
+        let ty = i32::from_ne_bytes(bytes[at + 12..at + 16].try_into().expect("4 bytes"));
+        if level == libc::SOL_SOCKET && ty == libc::SCM_RIGHTS {
+            for f in bytes[at + 16..at + clen].chunks_exact(4) {
+                let fd = i32::from_ne_bytes(f.try_into().expect("4 bytes"));
+                if crate::runtime_fds::is_runtime(fd) {
+                    return Err(EBADF);
+                }
+            }
+        }
+        at += clen.div_ceil(8) * 8;
+    }
+    Ok(Some(buf))
 }
 
 pub fn recvmsg(cx: &mut Ctx, fd: Fd, msg: Ptr, flags: Int) -> SysResult {

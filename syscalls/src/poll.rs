@@ -27,7 +27,72 @@ pub fn poll(cx: &mut Ctx, fds: Ptr, nfds: U64, timeout: Int) -> SysResult {
         return Err(EINVAL.into());
     }
     let p = cx.mem.host(fds.0, nfds.0 as usize * 8)?;
+    if let Some(h) = HostFds::new(cx, fds.0, nfds.0, p)? {
+        let t = if h.hidden > 0 { 0 } else { timeout.0 };
+        let n = sys!(SYS_poll, h.ptr(), nfds.0, t);
+        return h.finish(cx, n);
+    }
     sys!(SYS_poll, p, nfds.0, timeout.0)
+}
+
+/// A `pollfd` array that names one of the runtime's own descriptors, in host memory:
+/// those entries are polled as closed ones (`POLLNVAL`), as the guest must see them.
+/// The common case (no such entry) polls the guest's array in place.
+struct HostFds {
+    fds: Vec<libc::pollfd>,
+    /// Entries that named a runtime descriptor (polled as -1).
+    runtime: Vec<bool>,
+    at: u32,
+    hidden: usize,
+}
+
+impl HostFds {
+    fn new(cx: &Ctx, at: u32, n: u64, p: *mut u8) -> Result<Option<HostFds>, Errno> {
+        // SAFETY: p was checked for n * 8 bytes; each entry is read once, unaligned.
+        let any = (0..n as usize).any(|i| {
+            crate::runtime_fds::is_runtime(unsafe { (p.add(i * 8) as *const i32).read_unaligned() })
+        });
+        if !any {
+            return Ok(None);
+        }
+        let mut fds: Vec<libc::pollfd> = Vec::with_capacity(n as usize);
+        let mut runtime = Vec::with_capacity(n as usize);
+        let mut hidden = 0;
+        for i in 0..n as u32 {
+            let [fd, ev]: [i32; 2] = cx.mem.read(at + i * 8)?;
+            let mut e = libc::pollfd {
+                fd,
+                events: ev as i16,
+                revents: 0,
+            };
+            let r = crate::runtime_fds::is_runtime(fd);
+            if r {
+                e.fd = -1;
+                hidden += 1;
+            }
+            fds.push(e);
+            runtime.push(r);
+        }
+        Ok(Some(HostFds {
+            fds,
+            runtime,
+            at,
+            hidden,
+        }))
+    }
+
+    fn ptr(&self) -> *const libc::pollfd {
+        self.fds.as_ptr()
+    }
+
+    fn finish(&self, cx: &Ctx, n: SysResult) -> SysResult {
+        let n = n?;
+        for (i, (e, r)) in self.fds.iter().zip(&self.runtime).enumerate() {
+            let revents = if *r { libc::POLLNVAL } else { e.revents };
+            cx.mem.write(self.at + i as u32 * 8 + 6, revents)?;
+        }
+        Ok(n + self.hidden as i64)
+    }
 }
 
 pub fn ppoll(cx: &mut Ctx, fds: Ptr, nfds: U64, tmo: Ptr, mask: Ptr, size: Len) -> SysResult {
@@ -37,17 +102,30 @@ pub fn ppoll(cx: &mut Ctx, fds: Ptr, nfds: U64, tmo: Ptr, mask: Ptr, size: Len) 
     let p = cx.mem.host(fds.0, nfds.0 as usize * 8)?;
     let t = cx.mem.host_opt(tmo.0, TIMESPEC)?;
     let m = signal::call_mask(cx, mask.0, size.0)?;
-    sys!(
-        SYS_ppoll,
-        p,
-        nfds.0,
-        t,
-        m.as_ref().map_or(std::ptr::null(), |m| m as *const u64),
-        8
-    )
+    let m = m.as_ref().map_or(std::ptr::null(), |m| m as *const u64);
+    if let Some(h) = HostFds::new(cx, fds.0, nfds.0, p)? {
+        let zero = [0i64; 2];
+        let t = if h.hidden > 0 {
+            zero.as_ptr() as *mut u8
+        } else {
+            t
+        };
+        let n = sys!(SYS_ppoll, h.ptr(), nfds.0, t, m, 8);
+        return h.finish(cx, n);
+    }
+    sys!(SYS_ppoll, p, nfds.0, t, m, 8)
 }
 
-fn sets(cx: &Ctx, r: Ptr, w: Ptr, e: Ptr) -> Result<[*mut u8; 3], Errno> {
+fn sets(cx: &Ctx, nfds: i32, r: Ptr, w: Ptr, e: Ptr) -> Result<[*mut u8; 3], Errno> {
+    // A set naming one of the runtime's own descriptors names a closed one.
+    for s in [r, w, e].into_iter().filter(|s| s.0 != 0) {
+        for fd in crate::runtime_fds::holes(0, nfds.max(1) as u32 - 1).0 {
+            let word: u64 = cx.mem.read(s.0 + (fd as u32 / 64) * 8)?;
+            if word & (1 << (fd % 64)) != 0 {
+                return Err(EBADF);
+            }
+        }
+    }
     Ok([
         cx.mem.host_opt(r.0, FD_SET)?,
         cx.mem.host_opt(w.0, FD_SET)?,
@@ -59,7 +137,7 @@ pub fn select(cx: &mut Ctx, nfds: Int, r: Ptr, w: Ptr, e: Ptr, tv: Ptr) -> SysRe
     if !(0..=1024).contains(&nfds.0) {
         return Err(EINVAL.into());
     }
-    let [r, w, e] = sets(cx, r, w, e)?;
+    let [r, w, e] = sets(cx, nfds.0, r, w, e)?;
     let t = cx.mem.host_opt(tv.0, TIMESPEC)?;
     sys!(SYS_select, nfds.0, r, w, e, t)
 }
@@ -70,7 +148,7 @@ pub fn pselect6(cx: &mut Ctx, nfds: Int, r: Ptr, w: Ptr, e: Ptr, ts: Ptr, mask: 
     if !(0..=1024).contains(&nfds.0) {
         return Err(EINVAL.into());
     }
-    let [r, w, e] = sets(cx, r, w, e)?;
+    let [r, w, e] = sets(cx, nfds.0, r, w, e)?;
     let t = cx.mem.host_opt(ts.0, TIMESPEC)?;
     let m = if mask.0 != 0 {
         let [ss, len]: [u64; 2] = cx.mem.read(mask.0)?;

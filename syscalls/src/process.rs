@@ -6,7 +6,9 @@
 use crate::args::*;
 use crate::ctx::{Ctx, Exit, Stop, SysResult};
 use crate::errno::*;
+use crate::runtime_fds::RuntimeFd;
 use std::ffi::CString;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::sync::atomic::Ordering;
 
@@ -99,12 +101,71 @@ fn strings(cx: &Ctx, mut ptr: u32, total: &mut usize) -> Result<Vec<CString>, Er
     }
 }
 
-fn is_wasm(path: &CString) -> Result<bool, Errno> {
-    use std::io::Read;
-    let p = std::path::Path::new(std::ffi::OsStr::from_bytes(path.as_bytes()));
-    let mut f = std::fs::File::open(p).map_err(|e| Errno(e.raw_os_error().unwrap_or(libc::EIO)))?;
+/// Open a host file for execve once (no sandbox: `--allow-all`, or a host program
+/// outside the grants): as the sandbox's `exec_open`, a regular file, read-only, the
+/// runtime's own descriptor.
+fn open_host(path: &CString) -> Result<RuntimeFd, Errno> {
+    // SAFETY: a NUL-terminated path; O_PATH opens nothing but a handle.
+    let h = unsafe { libc::open(path.as_ptr(), libc::O_PATH | libc::O_CLOEXEC) };
+    if h < 0 {
+        return Err(Errno::last());
+    }
+    // SAFETY: h was just opened and is owned here.
+    let h = unsafe { OwnedFd::from_raw_fd(h) };
+    // SAFETY: stat is plain data.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: valid out-pointer; "" with AT_EMPTY_PATH names the handle.
+    if unsafe { libc::fstatat(h.as_raw_fd(), c"".as_ptr(), &mut st, libc::AT_EMPTY_PATH) } < 0 {
+        return Err(Errno::last());
+    }
+    if st.st_mode & libc::S_IFMT != libc::S_IFREG {
+        return Err(EACCES);
+    }
+    let p = CString::new(format!("/proc/self/fd/{}", h.as_raw_fd())).map_err(|_| EINVAL)?;
+    // SAFETY: valid path: the handle's magic link, the same inode.
+    let fd = unsafe { libc::open(p.as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC) };
+    if fd < 0 {
+        return Err(Errno::last());
+    }
+    // SAFETY: as above.
+    let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+    crate::sandbox::dup_high(fd.as_raw_fd()).ok_or(EMFILE)
+}
+
+/// Does the opened file start with the wasm magic? (pread: no offset is moved.)
+fn is_wasm(fd: &RuntimeFd) -> bool {
     let mut magic = [0u8; 4];
-    Ok(f.read_exact(&mut magic).is_ok() && magic == *b"\0asm")
+    // SAFETY: a valid buffer of 4 bytes.
+    let n = unsafe { libc::pread(fd.as_raw_fd(), magic.as_mut_ptr().cast(), 4, 0) };
+    n == 4 && magic == *b"\0asm"
+}
+
+/// X_OK on the opened file itself, as execve checks it.
+fn executable(fd: &RuntimeFd) -> Result<(), Errno> {
+    // SAFETY: "" with AT_EMPTY_PATH names the descriptor.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_faccessat2,
+            fd.as_raw_fd(),
+            c"".as_ptr(),
+            libc::X_OK,
+            libc::AT_EMPTY_PATH,
+        )
+    };
+    if r < 0 {
+        return Err(Errno::last());
+    }
+    Ok(())
+}
+
+/// Let an exec'd runtime inherit `fd` (cleared close-on-exec; still the runtime's, and
+/// closed by its owner if the execve fails).
+fn inherit(fd: &RuntimeFd) -> Result<(), Errno> {
+    // SAFETY: fcntl on our own descriptor.
+    if unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_SETFD, 0) } < 0 {
+        return Err(Errno::last());
+    }
+    Ok(())
 }
 
 fn ptrs(v: &[CString]) -> Vec<*const libc::c_char> {
@@ -114,36 +175,46 @@ fn ptrs(v: &[CString]) -> Vec<*const libc::c_char> {
         .collect()
 }
 
+fn flag(name: &str, value: &[u8]) -> Result<CString, Errno> {
+    let mut f = name.as_bytes().to_vec();
+    f.extend_from_slice(value);
+    CString::new(f).map_err(|_| EINVAL)
+}
+
+/// `execve`. The file is resolved and opened once (inside the sandbox when there is
+/// one); every check after is made on that descriptor. A WebAssembly module is handed to
+/// a new runtime as that descriptor (`--module-fd`, and its manifest's as
+/// `--manifest-fd`), which reads it once and accepts only WebAssembly it compiles itself
+/// or finds in its own cache by the hash of those bytes: a file the guest swaps after
+/// the check is never what runs, and native code (`.cwasm`) never comes from a guest.
+/// Other files are host programs, run by path only under `process.exec`.
 pub fn execve(cx: &mut Ctx, path: Path, argv: Ptr, envp: Ptr) -> SysResult {
-    let mut file = cx.mem.path(path.0)?;
-    if let Some(v) = crate::fs::vfs(cx) {
-        file = match v.exec_file(&file) {
-            Ok(f) => f,
+    let file = cx.mem.path(path.0)?;
+    let (fd, host) = match crate::fs::vfs(cx) {
+        Some(v) => match v.exec_open(&file) {
+            Ok((fd, host)) => (fd, host),
             // Host programs (granted) are found on the host: /bin/sh for system().
             Err(e) if cx.proc.policy.exec && file.as_bytes().first() == Some(&b'/') => {
-                if is_wasm(&file).unwrap_or(true) {
-                    return Err(e.into());
+                match open_host(&file) {
+                    // A module outside the grants stays outside.
+                    Ok(fd) if is_wasm(&fd) => return Err(e.into()),
+                    Ok(fd) => (fd, file.clone()),
+                    Err(_) => return Err(e.into()),
                 }
-                file
             }
             Err(e) => return Err(e.into()),
-        };
-    }
+        },
+        None => (open_host(&file)?, file.clone()),
+    };
     let mut total = 0;
     let args = strings(cx, argv.0, &mut total)?;
     let env = strings(cx, envp.0, &mut total)?;
     // Linux checks the file before it replaces the process: report those errors here.
-    let c = file.as_ptr();
-    // SAFETY: c is a NUL-terminated path.
-    if unsafe { libc::access(c, libc::X_OK) } < 0 {
-        return Err(Errno::last().into());
-    }
-    // Linux: only regular files run (a directory is EACCES), before any policy applies.
-    if !std::fs::metadata(std::ffi::OsStr::from_bytes(file.as_bytes())).is_ok_and(|m| m.is_file()) {
-        return Err(EACCES.into());
-    }
-    let (prog, full_args, env) = if is_wasm(&file)? {
-        // The runtime again, on the module: `<runtime...> --argv0 ARGV0 -- FILE ARGS...`.
+    executable(&fd)?;
+    let mut keep: Vec<RuntimeFd> = Vec::new();
+    let (prog, full_args, env) = if is_wasm(&fd) {
+        // The runtime again, on the module: `<runtime...> --argv0 ARGV0 --module-fd N
+        // [--manifest-fd M] -- NAME ARGS...`.
         let rt = &cx.proc.exec_runtime;
         let Some(exe) = rt.first() else {
             return Err(ENOEXEC.into());
@@ -156,19 +227,34 @@ pub fn execve(cx: &mut Ctx, path: Path, argv: Ptr, envp: Ptr) -> SysResult {
         for e in &env {
             let b = e.as_bytes();
             if b.iter().position(|&c| c == b'=').is_some_and(|i| i > 0) {
-                let mut f = b"--env=".to_vec();
-                f.extend_from_slice(b);
-                a.push(CString::new(f).map_err(|_| EINVAL)?);
+                a.push(flag("--env=", b)?);
             }
         }
         if let Some(a0) = args.first() {
-            let mut f = b"--argv0=".to_vec();
-            f.extend_from_slice(a0.as_bytes());
-            a.push(CString::new(f).map_err(|_| EINVAL)?);
+            a.push(flag("--argv0=", a0.as_bytes())?);
+        }
+        inherit(&fd)?;
+        a.push(flag("--module-fd=", fd.as_raw_fd().to_string().as_bytes())?);
+        // The manifest beside the module, found as the guest names it, opened the same way.
+        let mut mpath = file.as_bytes().to_vec();
+        mpath.extend_from_slice(b".toml");
+        let mpath = CString::new(mpath).map_err(|_| EINVAL)?;
+        let manifest = match crate::fs::vfs(cx) {
+            Some(v) => v.exec_open(&mpath).ok().map(|(f, _)| f),
+            None => open_host(&mpath).ok(),
+        };
+        if let Some(m) = manifest {
+            inherit(&m)?;
+            a.push(flag(
+                "--manifest-fd=",
+                m.as_raw_fd().to_string().as_bytes(),
+            )?);
+            keep.push(m);
         }
         a.push(c"--".into());
         a.push(file.clone());
         a.extend(args.iter().skip(1).cloned());
+        keep.push(fd);
         (exe.clone(), a, host_env())
     } else {
         if !cx.proc.policy.exec {
@@ -176,7 +262,10 @@ pub fn execve(cx: &mut Ctx, path: Path, argv: Ptr, envp: Ptr) -> SysResult {
                 crate::policy::denied("host programs need process.exec / --allow-exec").into(),
             );
         }
-        (file.clone(), args, env)
+        // A host program is the host's (it runs unconfined under process.exec): by its
+        // host path, so that scripts find their interpreter.
+        drop(fd);
+        (host, args, env)
     };
     let (av, ev) = (ptrs(&full_args), ptrs(&env));
     if let Some(t) = &cx.trace {
@@ -184,7 +273,9 @@ pub fn execve(cx: &mut Ctx, path: Path, argv: Ptr, envp: Ptr) -> SysResult {
     }
     // SAFETY: NULL-terminated arrays of NUL-terminated strings that outlive the call.
     unsafe { libc::execve(prog.as_ptr(), av.as_ptr(), ev.as_ptr()) };
-    Err(Errno::last().into())
+    let e = Errno::last();
+    drop(keep);
+    Err(e.into())
 }
 
 pub fn wait4(cx: &mut Ctx, pid: Pid, status: Ptr, options: Int, rusage: Ptr) -> SysResult {

@@ -11,6 +11,7 @@
 //! made for the run, which holds just the names of the mount points below it.
 
 use crate::errno::*;
+use crate::runtime_fds::RuntimeFd;
 use std::collections::HashMap;
 use std::ffi::{CStr, CString};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
@@ -91,7 +92,7 @@ struct DirCache {
 
 #[derive(Clone)]
 struct DirEntry {
-    fd: Arc<OwnedFd>,
+    fd: Arc<RuntimeFd>,
     mount: usize,
     /// A hidden directory lies beneath: names here take the checked path.
     hidden_below: bool,
@@ -101,7 +102,7 @@ struct DirEntry {
 enum Dir<'a> {
     Borrowed(&'a OwnedFd),
     Owned(OwnedFd),
-    Shared(Arc<OwnedFd>),
+    Shared(Arc<RuntimeFd>),
 }
 
 impl Dir<'_> {
@@ -170,13 +171,17 @@ fn ck32(r: libc::c_int) -> Result<i64, Errno> {
 }
 
 /// Move a descriptor the runtime keeps for the whole run out of the guest's way: the
-/// guest expects the lowest free numbers to be its own (as on Linux).
+/// guest expects the lowest free numbers to be its own (as on Linux), and may not touch
+/// the runtime's at all (registered in `runtime_fds`: every guest call on it is EBADF).
 pub fn keep_high(fd: OwnedFd) -> OwnedFd {
-    dup_high(fd.as_raw_fd()).unwrap_or(fd)
+    match dup_high(fd.as_raw_fd()) {
+        Some(high) => high.into_kept(),
+        None => RuntimeFd::new(fd).into_kept(),
+    }
 }
 
-/// A close-on-exec duplicate of `fd` at a high number.
-fn dup_high(fd: RawFd) -> Option<OwnedFd> {
+/// A close-on-exec duplicate of `fd` at a high number, registered as the runtime's.
+pub fn dup_high(fd: RawFd) -> Option<RuntimeFd> {
     let mut lim = libc::rlimit {
         rlim_cur: 0,
         rlim_max: 0,
@@ -186,7 +191,7 @@ fn dup_high(fd: RawFd) -> Option<OwnedFd> {
     let want = (lim.rlim_cur.clamp(64, 4096) as i32 / 2).max(32);
     // SAFETY: duplicating a descriptor; the new one is ours alone.
     let high = unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, want) };
-    (high >= 0).then(|| own(high as i64))
+    (high >= 0).then(|| RuntimeFd::new(own(high as i64)))
 }
 
 fn own(fd: i64) -> OwnedFd {
@@ -1324,14 +1329,29 @@ impl Vfs {
         c
     }
 
-    /// The host file an `execve` runs (symlinks followed in the guest's namespace).
-    pub fn exec_file(&self, path: &CStr) -> Result<CString, Errno> {
+    /// The file an `execve` runs (symlinks followed in the guest's namespace), opened
+    /// once, read-only, as the runtime's own descriptor, with its host path. Everything
+    /// after (the checks, the new runtime's load) goes through this descriptor, never the
+    /// path again: the guest may swap the path, never what was opened.
+    pub fn exec_open(&self, path: &CStr) -> Result<(RuntimeFd, CString), Errno> {
         let obj = self.object(libc::AT_FDCWD, path, true)?;
         if obj.virt {
             return Err(EACCES);
         }
+        // Linux: only regular files run (a directory or a FIFO is EACCES); checked on the
+        // handle before it is opened (opening a FIFO would block).
+        if fstat_fd(obj.raw())?.st_mode & libc::S_IFMT != libc::S_IFREG {
+            return Err(EACCES);
+        }
         let host = fd_host_path(obj.raw())?;
-        CString::new(host).map_err(|_| EINVAL)
+        let host = CString::new(host).map_err(|_| EINVAL)?;
+        // The O_PATH handle reopened through its magic link: the same inode.
+        let p = proc_fd(obj.raw());
+        // SAFETY: valid path.
+        let fd = ck32(unsafe { libc::open(p.as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC) })?;
+        let fd = own(fd);
+        let fd = dup_high(fd.as_raw_fd()).ok_or(EMFILE)?;
+        Ok((fd, host))
     }
 
     /// A `sockaddr_un` path for `bind` (creating it) or `connect`: the host path the

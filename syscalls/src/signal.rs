@@ -286,14 +286,14 @@ pub fn getitimer(cx: &mut Ctx, which: Int, cur: Ptr) -> SysResult {
     sys!(SYS_getitimer, which.0, c)
 }
 
-pub fn signalfd4(cx: &mut Ctx, fd: Int, mask: Ptr, size: Len, flags: Int) -> SysResult {
+pub fn signalfd4(cx: &mut Ctx, fd: Fd, mask: Ptr, size: Len, flags: Int) -> SysResult {
     let m = read_set(cx, mask.0, size.0)?;
     let host = deliver::host_set(m);
     sys!(SYS_signalfd4, fd.0, &host as *const u64, 8, flags.0)
 }
 
 /// The old call's third argument is the mask size (the ABI names it `flags`).
-pub fn signalfd(cx: &mut Ctx, fd: Int, mask: Ptr, size: Int) -> SysResult {
+pub fn signalfd(cx: &mut Ctx, fd: Fd, mask: Ptr, size: Int) -> SysResult {
     signalfd4(cx, fd, mask, Len(size.0 as u32), Int(0))
 }
 

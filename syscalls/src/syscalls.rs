@@ -154,8 +154,8 @@ syscall_table! {
     preadv          = 295, Fs,      Full,    (fd: Fd, iov: Ptr, iovcnt: Int, pos_l: Off, pos_h: Off) => more::preadv,       "offset from both words";
     sched_setscheduler = 144, Thread, Full,  (pid: Pid, policy: Int, param: Ptr)                    => more::sched_setscheduler, "";
     set_robust_list = 273, Thread,  Partial, (head: Ptr, len: Len)                                  => thread::set_robust_list, "accepted; lists are not walked at thread death";
-    signalfd        = 282, Signal,  Full,    (fd: Int, mask: Ptr, flags: Int)                       => signal::signalfd,    "third argument is the mask size, as in the kernel";
-    signalfd4       = 289, Signal,  Full,    (fd: Int, mask: Ptr, sizemask: Len, flags: Int)        => signal::signalfd4,   "";
+    signalfd        = 282, Signal,  Full,    (fd: Fd, mask: Ptr, flags: Int)                       => signal::signalfd,    "third argument is the mask size, as in the kernel";
+    signalfd4       = 289, Signal,  Full,    (fd: Fd, mask: Ptr, sizemask: Len, flags: Int)        => signal::signalfd4,   "";
     timerfd_create  = 283, Time,    Full,    (clockid: Int, flags: Int)                             => time::timerfd_create, "";
     timerfd_settime = 286, Time,    Full,    (fd: Fd, flags: Int, new_value: Ptr, old_value: Ptr)   => time::timerfd_settime, "";
     truncate        =  76, Fs,      Full,    (path: Path, length: Off)                              => fs::truncate,        "";

@@ -285,7 +285,11 @@ macro_rules! syscall_table {
                     move |mut caller: wasmtime::Caller<'_, $crate::ctx::Ctx>,
                           $($an: <$at as $crate::args::Arg>::Wasm),*| -> wasmtime::Result<i64> {
                         let h = move |cx: &mut $crate::ctx::Ctx| {
-                            call!($($handler)::+, cx, $(<$at as $crate::args::Arg>::from_wasm($an)),*)
+                            $(
+                                let $an = <$at as $crate::args::Arg>::from_wasm($an);
+                                $crate::args::Arg::check(&$an)?;
+                            )*
+                            call!($($handler)::+, cx, $($an),*)
                         };
                         let raw = [$($crate::table::Raw::raw($an)),*];
                         let again = move |cx: &mut $crate::ctx::Ctx| $crate::table::watched(cx, idx, &raw, h);
