@@ -103,6 +103,60 @@ fn wrong_import_signature_is_named() {
     assert_one_line_error(&o, 126, "wali.SYS_write has signature (i32,i32) -> (i64), but the WALI ABI defines (i32,i32,i32) -> (i64)");
 }
 
+/// The reference suite declares `void wali_syscall_exit(int)`: an import whose only
+/// difference from the ABI is a dropped result links, and the call does what it does
+/// with the result (here: the write writes, the exit exits with its status).
+#[test]
+fn import_without_its_result_runs() {
+    let t = TempDir::new("dropres");
+    let mut b = ModBuilder::new();
+    let w = b.import("SYS_write", "(i32,i32,i32) -> ()");
+    let argc = b.import("__cl_get_argc", "() -> ()");
+    let x = b.import("SYS_exit", "(i32) -> ()");
+    b.data.push((0x10000, b"dropped\n".to_vec()));
+    let m = b.build(&[
+        I::Call(argc),
+        I::I32Const(1),
+        I::I32Const(0x10000),
+        I::I32Const(8),
+        I::Call(w),
+        I::I32Const(9),
+        I::Call(x),
+    ]);
+    let p = write_module(t.path(), "dropres.wasm", &m);
+    let o = run(&[p.to_str().unwrap()], t.path());
+    assert_eq!(o.status.code(), Some(9), "stderr: {}", stderr(&o));
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "dropped\n");
+    // Traced, the same import goes through the same handler.
+    let o = run(&["--strace", p.to_str().unwrap()], t.path());
+    assert_eq!(o.status.code(), Some(9), "stderr: {}", stderr(&o));
+    assert!(stderr(&o).contains("write(1, "), "{}", stderr(&o));
+}
+
+/// Any other difference stays an error: a changed parameter or result type.
+#[test]
+fn import_with_other_signature_differences_is_refused() {
+    for (name, sig, abi) in [
+        ("SYS_exit", "(i64) -> (i64)", "(i32) -> (i64)"),
+        ("SYS_exit", "(i64) -> ()", "(i32) -> (i64)"),
+        ("SYS_exit", "(i32) -> (i32)", "(i32) -> (i64)"),
+        ("SYS_getpid", "(i32) -> ()", "() -> (i64)"),
+        ("__cl_get_argc", "() -> (i64)", "() -> (i32)"),
+        ("__proc_exit", "(i32) -> (i32)", "(i32) -> ()"),
+    ] {
+        let t = TempDir::new("othersig");
+        let mut b = ModBuilder::new();
+        b.import(name, sig);
+        let m = exit_module(&mut b, 0);
+        let p = write_module(t.path(), "othersig.wasm", &m);
+        let o = run(&[p.to_str().unwrap()], t.path());
+        assert_one_line_error(
+            &o,
+            126,
+            &format!("wali.{name} has signature {sig}, but the WALI ABI defines {abi}"),
+        );
+    }
+}
 #[test]
 fn unknown_import_is_named() {
     let t = TempDir::new("unknown");
