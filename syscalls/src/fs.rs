@@ -409,9 +409,18 @@ pub fn fchdir(cx: &mut Ctx, fd: Fd) -> SysResult {
     }
 }
 
+/// Under the sandbox, refused: the grants are the guest's root, and a host chroot would
+/// move the whole runtime's. Under `--allow-all`, the kernel's (the reference engine's
+/// pass-through): `chroot(".")` as root succeeds.
 pub fn chroot(cx: &mut Ctx, path: Path) -> SysResult {
-    cx.mem.path(path.0)?;
-    Err(EPERM.into())
+    let p = cx.mem.path(path.0)?;
+    if vfs(cx).is_some() {
+        crate::policy::refuse(
+            "chroot is refused under the sandbox (--allow-all passes it through)",
+        );
+        return Err(EPERM.into());
+    }
+    sys!(SYS_chroot, p.as_ptr())
 }
 
 pub fn rename(cx: &mut Ctx, old: Path, new: Path) -> SysResult {
