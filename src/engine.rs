@@ -50,6 +50,9 @@ pub struct Loaded {
     pub compile_ms: f64,
     /// The data the memory starts with, when the module's initializer leaves it to us.
     pub image: Option<MemImage>,
+    /// `wali` imports the module declares without the ABI's result (`SYS_exit` as
+    /// `(i32) -> ()`): linked to a variant that discards it.
+    pub dropped: Vec<String>,
 }
 
 /// A module's initial data (see `rewrite::memory_image`): the cache's image file, mapped
@@ -352,13 +355,16 @@ fn finish(
 ) -> Result<Loaded, LoadError> {
     let shown = path.display();
     let mut memory = None;
+    let mut dropped = Vec::new();
     for imp in module.imports() {
         match imp.ty() {
             ExternType::Memory(m) => {
                 memory = Some((imp.module().to_string(), imp.name().to_string(), m))
             }
             ExternType::Func(f) if imp.module() == "wali" => {
-                check_wali_import(imp.name(), &f).map_err(|m| bad(format!("{shown}: {m}")))?
+                if check_wali_import(imp.name(), &f).map_err(|m| bad(format!("{shown}: {m}")))? {
+                    dropped.push(imp.name().to_string());
+                }
             }
             _ => {
                 return Err(bad(format!(
@@ -380,6 +386,7 @@ fn finish(
         compiled,
         compile_ms,
         image: None,
+        dropped,
     })
 }
 
@@ -396,7 +403,10 @@ fn sig_of(f: &wasmtime::FuncType) -> String {
     format!("({}) -> ({})", ps.join(","), rs.join(","))
 }
 
-fn check_wali_import(name: &str, f: &wasmtime::FuncType) -> Result<(), String> {
+/// Whether a `wali` import matches the ABI: `Ok(false)` exactly, `Ok(true)` when its only
+/// difference is a dropped result (the host discards the answer, as a C declaration
+/// `void f(int)` of a call that returns `long` does), an error otherwise.
+fn check_wali_import(name: &str, f: &wasmtime::FuncType) -> Result<bool, String> {
     let want = if let Some(sc) = wali_syscalls::by_import(name) {
         sc.signature()
     } else if let Some(aux) = wali_syscalls::aux::AUX.iter().find(|a| a.0 == name) {
@@ -407,12 +417,16 @@ fn check_wali_import(name: &str, f: &wasmtime::FuncType) -> Result<(), String> {
         ));
     };
     let have = sig_of(f);
-    if have != want {
-        return Err(format!(
-            "import wali.{name} has signature {have}, but the WALI ABI defines {want}"
-        ));
+    if have == want {
+        return Ok(false);
     }
-    Ok(())
+    let no_result = |s: &str| s.split_once(" -> ").map(|(p, _)| format!("{p} -> ()"));
+    if !want.ends_with(" -> ()") && no_result(&want).as_deref() == Some(have.as_str()) {
+        return Ok(true);
+    }
+    Err(format!(
+        "import wali.{name} has signature {have}, but the WALI ABI defines {want}"
+    ))
 }
 
 pub fn io_msg(e: &std::io::Error) -> String {

@@ -33,7 +33,13 @@ struct Cli {
     /// Add KEY=VALUE to the guest's environment (repeatable), e.g. --env LANG=C.
     #[arg(long = "env", value_name = "KEY=VALUE")]
     env: Vec<String>,
-    /// Start the guest with an empty environment (before --env additions).
+    /// Add the KEY=VALUE lines of FILE to the guest's environment (repeatable; iwasm's
+    /// flag, as the reference WALI test suite runs its engine). Empty lines and lines
+    /// starting with # are skipped; any other line without KEY= is an error naming the
+    /// file and line. Applied before --env, which wins for the same KEY.
+    #[arg(long = "env-file", value_name = "FILE")]
+    env_file: Vec<PathBuf>,
+    /// Start the guest with an empty environment (before --env-file and --env additions).
     #[arg(long)]
     env_clear: bool,
     /// Print every syscall the guest makes, strace-style, to stderr.
@@ -293,6 +299,11 @@ fn main() {
             "the private /tmp",
         );
     }
+    for f in &cli.env_file {
+        for (k, kv) in read_env_file(f).unwrap_or_else(|e| fail(2, e)) {
+            set_env(&mut env, &k, &kv, "--env-file");
+        }
+    }
     for kv in &cli.env {
         let Some((k, _)) = kv.split_once('=') else {
             fail(2, format!("--env wants KEY=VALUE, got {kv:?}"))
@@ -433,6 +444,33 @@ fn handed_file(fd: i32) -> std::fs::File {
     }
     // SAFETY: the descriptor was handed to this process for this use alone.
     unsafe { std::fs::File::from_raw_fd(fd) }
+}
+
+/// `--env-file FILE`: its `KEY=VALUE` lines as (KEY, line), in order. Empty lines and
+/// `#` comments are skipped; a line without `=` or with an empty KEY is an error that
+/// names the file and the line.
+fn read_env_file(path: &std::path::Path) -> Result<Vec<(String, String)>, String> {
+    let shown = path.display();
+    let bytes =
+        std::fs::read(path).map_err(|e| format!("--env-file {shown}: {}", engine::io_msg(&e)))?;
+    let text =
+        String::from_utf8(bytes).map_err(|_| format!("--env-file {shown}: not UTF-8 text"))?;
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        match line.split_once('=') {
+            Some((k, _)) if !k.is_empty() => out.push((k.to_string(), line.to_string())),
+            _ => {
+                return Err(format!(
+                    "--env-file {shown}:{}: expected KEY=VALUE, got {line:?}",
+                    i + 1
+                ))
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Put `kv` (`KEY=VALUE`) in `env` in place of any earlier `KEY=`.

@@ -143,7 +143,8 @@ pub fn run(
     cfg: ProcessConfig,
 ) -> Result<Outcome, String> {
     let mut linker: Linker<Ctx> = Linker::new(engine);
-    wali_syscalls::add_to_linker(&mut linker).map_err(|e| one_line(&e))?;
+    wali_syscalls::add_to_linker_dropping(&mut linker, &loaded.dropped)
+        .map_err(|e| one_line(&e))?;
     let mem = match &loaded.memory {
         Some((_, _, ty)) => {
             let ty = match cfg.policy.limits.memory {

@@ -346,6 +346,12 @@ fn exit3() {
 }
 
 #[test]
+fn chroot_under_allow_all_is_the_kernels() {
+    let out = differential("chroot");
+    assert!(out.contains("chroot missing: -1"), "{out}");
+}
+
+#[test]
 fn efault() {
     let out = differential("efault");
     assert!(

@@ -103,6 +103,60 @@ fn wrong_import_signature_is_named() {
     assert_one_line_error(&o, 126, "wali.SYS_write has signature (i32,i32) -> (i64), but the WALI ABI defines (i32,i32,i32) -> (i64)");
 }
 
+/// The reference suite declares `void wali_syscall_exit(int)`: an import whose only
+/// difference from the ABI is a dropped result links, and the call does what it does
+/// with the result (here: the write writes, the exit exits with its status).
+#[test]
+fn import_without_its_result_runs() {
+    let t = TempDir::new("dropres");
+    let mut b = ModBuilder::new();
+    let w = b.import("SYS_write", "(i32,i32,i32) -> ()");
+    let argc = b.import("__cl_get_argc", "() -> ()");
+    let x = b.import("SYS_exit", "(i32) -> ()");
+    b.data.push((0x10000, b"dropped\n".to_vec()));
+    let m = b.build(&[
+        I::Call(argc),
+        I::I32Const(1),
+        I::I32Const(0x10000),
+        I::I32Const(8),
+        I::Call(w),
+        I::I32Const(9),
+        I::Call(x),
+    ]);
+    let p = write_module(t.path(), "dropres.wasm", &m);
+    let o = run(&[p.to_str().unwrap()], t.path());
+    assert_eq!(o.status.code(), Some(9), "stderr: {}", stderr(&o));
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "dropped\n");
+    // Traced, the same import goes through the same handler.
+    let o = run(&["--strace", p.to_str().unwrap()], t.path());
+    assert_eq!(o.status.code(), Some(9), "stderr: {}", stderr(&o));
+    assert!(stderr(&o).contains("write(1, "), "{}", stderr(&o));
+}
+
+/// Any other difference stays an error: a changed parameter or result type.
+#[test]
+fn import_with_other_signature_differences_is_refused() {
+    for (name, sig, abi) in [
+        ("SYS_exit", "(i64) -> (i64)", "(i32) -> (i64)"),
+        ("SYS_exit", "(i64) -> ()", "(i32) -> (i64)"),
+        ("SYS_exit", "(i32) -> (i32)", "(i32) -> (i64)"),
+        ("SYS_getpid", "(i32) -> ()", "() -> (i64)"),
+        ("__cl_get_argc", "() -> (i64)", "() -> (i32)"),
+        ("__proc_exit", "(i32) -> (i32)", "(i32) -> ()"),
+    ] {
+        let t = TempDir::new("othersig");
+        let mut b = ModBuilder::new();
+        b.import(name, sig);
+        let m = exit_module(&mut b, 0);
+        let p = write_module(t.path(), "othersig.wasm", &m);
+        let o = run(&[p.to_str().unwrap()], t.path());
+        assert_one_line_error(
+            &o,
+            126,
+            &format!("wali.{name} has signature {sig}, but the WALI ABI defines {abi}"),
+        );
+    }
+}
 #[test]
 fn unknown_import_is_named() {
     let t = TempDir::new("unknown");
@@ -300,4 +354,105 @@ fn docs_syscall_table_is_generated_from_the_table() {
         committed == String::from_utf8(o.stdout).unwrap(),
         "docs/syscalls.md is stale: regenerate with `wali-run --list-syscalls --format markdown > docs/syscalls.md`"
     );
+}
+
+/// A module that prints its environment as the runtime hands it over: the
+/// `__get_init_envfile` path, opened and copied to stdout.
+fn print_env_module() -> Vec<u8> {
+    let mut b = ModBuilder::new();
+    let envfile = b.import("__get_init_envfile", "(i32,i32) -> (i32)");
+    let open = b.import("SYS_open", "(i32,i32,i32) -> (i64)");
+    let read = b.import("SYS_read", "(i32,i32,i32) -> (i64)");
+    let write = b.import("SYS_write", "(i32,i32,i32) -> (i64)");
+    let exit = b.import("__proc_exit", "(i32) -> ()");
+    b.build(&[
+        I::I32Const(0x10000),
+        I::I32Const(256),
+        I::Call(envfile),
+        I::Drop,
+        I::I32Const(0x10000),
+        I::I32Const(0),
+        I::I32Const(0),
+        I::Call(open),
+        I::I32WrapI64,
+        I::LocalSet(4),
+        I::LocalGet(4),
+        I::I32Const(0x10100),
+        I::I32Const(0xE000),
+        I::Call(read),
+        I::I32WrapI64,
+        I::LocalSet(5),
+        I::I32Const(1),
+        I::I32Const(0x10100),
+        I::LocalGet(5),
+        I::Call(write),
+        I::Drop,
+        I::I32Const(0),
+        I::Call(exit),
+    ])
+}
+
+/// `--env-file=FILE` (iwasm's flag, which the reference suite's engines.toml passes):
+/// KEY=VALUE lines join the environment, later lines and files win for the same KEY,
+/// and --env wins over them; empty lines and # comments are skipped.
+#[test]
+fn env_file_adds_its_lines_to_the_environment() {
+    let t = TempDir::new("envfile");
+    let p = write_module(t.path(), "env.wasm", &print_env_module());
+    let f1 = t.path().join("one.env");
+    std::fs::write(&f1, "A=1\n\n# a comment\nB=x=y\nC=\nA=2\n").unwrap();
+    let f2 = t.path().join("two.env");
+    std::fs::write(&f2, "D=from two\nC=3").unwrap();
+    let o = run(
+        &[
+            "--env-clear",
+            &format!("--env-file={}", f1.display()),
+            "--env-file",
+            f2.to_str().unwrap(),
+            "--env",
+            "B=flag",
+            p.to_str().unwrap(),
+        ],
+        t.path(),
+    );
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    let mut lines: Vec<&str> = out.lines().filter(|l| !l.starts_with("TMPDIR=")).collect();
+    lines.sort();
+    assert_eq!(lines, ["A=2", "B=flag", "C=3", "D=from two"], "{out}");
+    // Without --env-clear the host's environment is still there.
+    let o = std::process::Command::new(bin())
+        .arg(format!("--env-file={}", f2.display()))
+        .arg(&p)
+        .env("WALI_CACHE_DIR", t.path())
+        .env("HOST_ONLY", "h")
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.lines().any(|l| l == "HOST_ONLY=h"), "{out}");
+    assert!(out.lines().any(|l| l == "D=from two"), "{out}");
+}
+
+#[test]
+fn env_file_errors_name_the_file_and_line() {
+    let t = TempDir::new("envfilebad");
+    let p = write_module(t.path(), "env.wasm", &print_env_module());
+    let missing = t.path().join("missing.env");
+    let o = run(
+        &[
+            &format!("--env-file={}", missing.display()),
+            p.to_str().unwrap(),
+        ],
+        t.path(),
+    );
+    assert_one_line_error(&o, 2, "missing.env: No such file or directory");
+    for (text, line) in [("A=1\nNOEQUALS\n", 2), ("A=1\n\n=v\n", 3)] {
+        let f = t.path().join("bad.env");
+        std::fs::write(&f, text).unwrap();
+        let o = run(
+            &[&format!("--env-file={}", f.display()), p.to_str().unwrap()],
+            t.path(),
+        );
+        assert_one_line_error(&o, 2, &format!("bad.env:{line}: expected KEY=VALUE"));
+    }
 }

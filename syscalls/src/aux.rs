@@ -131,9 +131,28 @@ fn copy_out(cx: &Ctx, buf: i32, s: &[u8]) -> i32 {
     }
 }
 
-pub(crate) fn register(l: &mut Linker<Ctx>) -> wasmtime::Result<()> {
-    l.func_wrap("wali", "__init", |_: Caller<'_, Ctx>| -> i32 { 0 })?;
-    l.func_wrap("wali", "__deinit", |_: Caller<'_, Ctx>| -> i32 { 0 })?;
+/// Define an auxiliary import that answers an `i32`: as the ABI has it, or, when the
+/// module declares it without the result, a variant that discards the answer.
+macro_rules! with_result {
+    ($l:expr, $dropped:expr, $name:literal,
+     |$c:pat_param $(, $a:ident : $t:ty)*| -> i32 $body:block) => {{
+        let f = move |$c: Caller<'_, Ctx> $(, $a: $t)*| -> i32 { $body };
+        if $dropped($name) {
+            $l.func_wrap("wali", $name, move |c: Caller<'_, Ctx> $(, $a: $t)*| {
+                f(c $(, $a)*);
+            })?;
+        } else {
+            $l.func_wrap("wali", $name, f)?;
+        }
+    }};
+}
+
+pub(crate) fn register(
+    l: &mut Linker<Ctx>,
+    dropped: &dyn Fn(&str) -> bool,
+) -> wasmtime::Result<()> {
+    with_result!(l, dropped, "__init", |_| -> i32 { 0 });
+    with_result!(l, dropped, "__deinit", |_| -> i32 { 0 });
     l.func_wrap(
         "wali",
         "__proc_exit",
@@ -141,71 +160,57 @@ pub(crate) fn register(l: &mut Linker<Ctx>) -> wasmtime::Result<()> {
             Err(wasmtime::Error::new(Exit::Process(code & 0xff)))
         },
     )?;
-    l.func_wrap("wali", "__cl_get_argc", |c: Caller<'_, Ctx>| -> i32 {
+    with_result!(l, dropped, "__cl_get_argc", |c| -> i32 {
         c.data().proc.argv.len() as i32
-    })?;
-    l.func_wrap(
-        "wali",
-        "__cl_get_argv_len",
-        |c: Caller<'_, Ctx>, i: i32| -> i32 {
-            c.data()
-                .proc
-                .argv
-                .get(i as usize)
-                .map_or(-EINVAL.0, |a| a.as_bytes().len() as i32)
-        },
-    )?;
-    l.func_wrap(
-        "wali",
-        "__cl_copy_argv",
-        |c: Caller<'_, Ctx>, buf: i32, i: i32| -> i32 {
-            let cx = c.data();
-            match cx.proc.argv.get(i as usize) {
-                Some(a) => copy_out(cx, buf, a.as_bytes()),
-                None => -EINVAL.0,
+    });
+    with_result!(l, dropped, "__cl_get_argv_len", |c, i: i32| -> i32 {
+        c.data()
+            .proc
+            .argv
+            .get(i as usize)
+            .map_or(-EINVAL.0, |a| a.as_bytes().len() as i32)
+    });
+    with_result!(l, dropped, "__cl_copy_argv", |c, buf: i32, i: i32| -> i32 {
+        let cx = c.data();
+        match cx.proc.argv.get(i as usize) {
+            Some(a) => copy_out(cx, buf, a.as_bytes()),
+            None => -EINVAL.0,
+        }
+    });
+    with_result!(l, dropped, "__get_init_envfile", |c,
+                                                    buf: i32,
+                                                    size: i32|
+     -> i32 {
+        let cx = c.data();
+        match &cx.proc.env_file {
+            Some(p) if (p.as_bytes().len() as i64) < size as i64 => {
+                (copy_out(cx, buf, p.as_bytes()) == 0) as i32
             }
-        },
-    )?;
-    l.func_wrap(
-        "wali",
-        "__get_init_envfile",
-        |c: Caller<'_, Ctx>, buf: i32, size: i32| -> i32 {
-            let cx = c.data();
-            match &cx.proc.env_file {
-                Some(p) if (p.as_bytes().len() as i64) < size as i64 => {
-                    (copy_out(cx, buf, p.as_bytes()) == 0) as i32
-                }
-                _ => 0,
+            _ => 0,
+        }
+    });
+    with_result!(l, dropped, "__wasm_thread_spawn", |c,
+                                                     _func: i32,
+                                                     arg: i32|
+     -> i32 {
+        let proc = c.data().proc.clone();
+        if let Some(n) = proc.policy.limits.threads {
+            if proc.threads.load(std::sync::atomic::Ordering::SeqCst) >= n as usize {
+                crate::policy::limit_reached(&crate::policy::THREAD_LIMIT_SAID, || {
+                    format!("the guest reached its limit of {n} threads (limits.threads); thread creation answers EAGAIN")
+                });
+                return -crate::errno::EAGAIN.0;
             }
-        },
-    )?;
-    l.func_wrap(
-        "wali",
-        "__wasm_thread_spawn",
-        |c: Caller<'_, Ctx>, _func: i32, arg: i32| -> i32 {
-            let proc = c.data().proc.clone();
-            if let Some(n) = proc.policy.limits.threads {
-                if proc.threads.load(std::sync::atomic::Ordering::SeqCst) >= n as usize {
-                    crate::policy::limit_reached(&crate::policy::THREAD_LIMIT_SAID, || {
-                        format!("the guest reached its limit of {n} threads (limits.threads); thread creation answers EAGAIN")
-                    });
-                    return -crate::errno::EAGAIN.0;
-                }
-            }
-            match proc.spawner.get() {
-                Some(s) => s.spawn(proc.clone(), arg as u32).unwrap_or_else(|e| -e.0),
-                None => -ENOSYS.0,
-            }
-        },
-    )?;
-    l.func_wrap("wali", "setjmp", |_: Caller<'_, Ctx>, _env: i32| -> i32 {
+        }
+        match proc.spawner.get() {
+            Some(s) => s.spawn(proc.clone(), arg as u32).unwrap_or_else(|e| -e.0),
+            None => -ENOSYS.0,
+        }
+    });
+    with_result!(l, dropped, "setjmp", |_, _env: i32| -> i32 { 0 });
+    with_result!(l, dropped, "sigsetjmp", |_, _env: i32, _save: i32| -> i32 {
         0
-    })?;
-    l.func_wrap(
-        "wali",
-        "sigsetjmp",
-        |_: Caller<'_, Ctx>, _env: i32, _save: i32| -> i32 { 0 },
-    )?;
+    });
     l.func_wrap("wali", "longjmp", |_: Caller<'_, Ctx>, _env: i32, _val: i32| -> wasmtime::Result<()> {
         Err(wasmtime::Error::msg(
             "longjmp through the wali.longjmp import cannot return to its setjmp; build with wali-cc, which does setjmp/longjmp inside the module",

@@ -409,9 +409,18 @@ pub fn fchdir(cx: &mut Ctx, fd: Fd) -> SysResult {
     }
 }
 
+/// Under the sandbox, refused: the grants are the guest's root, and a host chroot would
+/// move the whole runtime's. Under `--allow-all`, the kernel's (the reference engine's
+/// pass-through): `chroot(".")` as root succeeds.
 pub fn chroot(cx: &mut Ctx, path: Path) -> SysResult {
-    cx.mem.path(path.0)?;
-    Err(EPERM.into())
+    let p = cx.mem.path(path.0)?;
+    if vfs(cx).is_some() {
+        crate::policy::refuse(
+            "chroot is refused under the sandbox (--allow-all passes it through)",
+        );
+        return Err(EPERM.into());
+    }
+    sys!(SYS_chroot, p.as_ptr())
 }
 
 pub fn rename(cx: &mut Ctx, old: Path, new: Path) -> SysResult {
@@ -555,14 +564,10 @@ pub fn fchmod(cx: &mut Ctx, fd: Fd, mode: Mode) -> SysResult {
 
 pub fn fchmodat(cx: &mut Ctx, dir: DirFd, path: Path, mode: Mode, flags: AtFlags) -> SysResult {
     let p = cx.mem.path(path.0)?;
-    // Linux's fchmodat has no flags argument; glibc and musl reject AT_SYMLINK_NOFOLLOW
-    // themselves, so a non-zero value here is the guest's own request.
-    if flags.0 & !libc::AT_SYMLINK_NOFOLLOW != 0 {
-        return Err(EINVAL.into());
-    }
-    if flags.0 != 0 {
-        return Err(EOPNOTSUPP.into());
-    }
+    // Linux's fchmodat (268) has no flags argument: the kernel ignores a fourth value
+    // (libcs handle AT_SYMLINK_NOFOLLOW themselves, with fchmodat2 or O_PATH), so does
+    // the runtime.
+    let _ = flags;
     if let Some(v) = vfs(cx) {
         return Ok(v.chmod(dir.0, &p, mode.0, 0)?);
     }

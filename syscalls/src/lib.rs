@@ -39,8 +39,20 @@ pub use trace::Tracer;
 
 /// Define every `wali` import (syscalls and auxiliary calls) in `linker`.
 pub fn add_to_linker(linker: &mut wasmtime::Linker<Ctx>) -> wasmtime::Result<()> {
-    syscalls::register(linker)?;
-    aux::register(linker)?;
+    add_to_linker_dropping(linker, &[])
+}
+
+/// As [`add_to_linker`], with the imports named in `dropped` (`SYS_exit`) defined
+/// without their result: the module declared them so (the reference suite's
+/// `void wali_syscall_exit(int)`), and the host discards the answer. The engine's
+/// import check decides which imports those are; the others keep the ABI's signature.
+pub fn add_to_linker_dropping(
+    linker: &mut wasmtime::Linker<Ctx>,
+    dropped: &[String],
+) -> wasmtime::Result<()> {
+    let is_dropped = |name: &str| dropped.iter().any(|d| d == name);
+    syscalls::register(linker, &is_dropped)?;
+    aux::register(linker, &is_dropped)?;
     Ok(())
 }
 

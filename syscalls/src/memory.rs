@@ -7,6 +7,10 @@ use crate::mmap::{page_up, AddressSpace, Placed, PAGE};
 use std::sync::MutexGuard;
 
 const MAP_TYPE: i32 = 0x0f;
+const MAP_SHARED_VALIDATE: i32 = 0x03;
+/// The flags MAP_SHARED_VALIDATE accepts (x86-64's LEGACY_MAP_MASK with MAP_32BIT, and the
+/// MAP_HUGE_* size bits), as measured against the kernel.
+const VALIDATED_FLAGS: i32 = 0x0007_f973 | (0x3f << 26);
 const MREMAP_MAYMOVE: i32 = 1;
 const MREMAP_FIXED: i32 = 2;
 
@@ -73,6 +77,17 @@ pub fn mmap(
         return Err(EINVAL.into());
     }
     let anon = f & libc::MAP_ANONYMOUS != 0;
+    if typ == MAP_SHARED_VALIDATE {
+        // Validated sharing is for files only; there, a flag outside the legacy set
+        // (MAP_SYNC on a file without DAX, MAP_FIXED_NOREPLACE, unknown bits) is
+        // EOPNOTSUPP, as Linux's do_mmap answers.
+        if anon {
+            return Err(EINVAL.into());
+        }
+        if f & !VALIDATED_FLAGS != 0 {
+            return Err(EOPNOTSUPP.into());
+        }
+    }
     if !anon {
         if off.0 < 0 || !(off.0 as u64).is_multiple_of(PAGE) {
             return Err(EINVAL.into());

@@ -109,7 +109,7 @@ syscall_table! {
     fstatfs         = 138, Fs,      Full,    (fd: Fd, buf: Ptr)                                     => fs::fstatfs,         "";
     prctl           = 157, System,  Partial, (option: Int, arg2: U64, arg3: U64, arg4: U64, arg5: U64) => system::prctl,    "names, dumpable, no_new_privs, timer slack, pdeathsig; others EINVAL";
     setrlimit       = 160, System,  Full,    (resource: Int, rlim: Ptr)                             => system::setrlimit,   "";
-    chroot          = 161, Fs,      Partial, (path: Path)                                           => fs::chroot,          "always EPERM: the runtime never changes its root";
+    chroot          = 161, Fs,      Partial, (path: Path)                                           => fs::chroot,          "EPERM under the sandbox (the runtime never changes its root); passed through under --allow-all";
     gettid          = 186, Thread,  Full,    ()                                                     => system::gettid,      "";
     tkill           = 200, Signal,  Full,    (tid: Pid, sig: Int)                                   => signal::tkill,       "";
     futex           = 202, Thread,  Partial, (uaddr: Ptr, futex_op: Int, val: Int, timeout: Ptr, uaddr2: Ptr, val3: Int) => thread::futex, "wait, wake, requeue, wake_op, bitsets; no PI futexes";

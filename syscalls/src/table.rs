@@ -275,14 +275,18 @@ macro_rules! syscall_table {
             }
         ),*];
 
-        /// Define every `wali.SYS_*` import in `linker`.
-        pub(crate) fn register(linker: &mut wasmtime::Linker<$crate::ctx::Ctx>) -> wasmtime::Result<()> {
+        /// Define every `wali.SYS_*` import in `linker`. An import named in `dropped`
+        /// gets a variant without the result (`(i32) -> ()` for `SYS_exit`): the module
+        /// declares it so and the handler's answer is discarded. Every other import is
+        /// the ABI's signature, with the handler inline.
+        pub(crate) fn register(
+            linker: &mut wasmtime::Linker<$crate::ctx::Ctx>,
+            dropped: &dyn Fn(&str) -> bool,
+        ) -> wasmtime::Result<()> {
             let mut idx = 0usize;
             $(
-                linker.func_wrap(
-                    "wali",
-                    concat!("SYS_", stringify!($name)),
-                    move |mut caller: wasmtime::Caller<'_, $crate::ctx::Ctx>,
+                {
+                    let entry = move |mut caller: wasmtime::Caller<'_, $crate::ctx::Ctx>,
                           $($an: <$at as $crate::args::Arg>::Wasm),*| -> wasmtime::Result<i64> {
                         let h = move |cx: &mut $crate::ctx::Ctx| {
                             $(
@@ -306,8 +310,21 @@ macro_rules! syscall_table {
                         }
                         std::hint::cold_path();
                         $crate::table::signalled(&mut caller, v, stringify!($name), again)
-                    },
-                )?;
+                    };
+                    let name = concat!("SYS_", stringify!($name));
+                    if dropped(name) {
+                        linker.func_wrap(
+                            "wali",
+                            name,
+                            move |caller: wasmtime::Caller<'_, $crate::ctx::Ctx>,
+                                  $($an: <$at as $crate::args::Arg>::Wasm),*| -> wasmtime::Result<()> {
+                                entry(caller, $($an),*).map(drop)
+                            },
+                        )?;
+                    } else {
+                        linker.func_wrap("wali", name, entry)?;
+                    }
+                }
                 idx += 1;
             )*
             let _ = idx;
