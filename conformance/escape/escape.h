@@ -37,6 +37,7 @@
 static const char *OUT;        /* argv[1] */
 static char CWD[PATH_MAX];     /* getcwd() at start */
 static int PORT, PORT2, FREEPORT, UDPPORT;
+static int VICTIM;             /* argv[6] with `// victim:`: a process the guest did not make */
 
 __attribute__((noreturn, format(printf, 1, 2))) static void escaped(const char *fmt, ...) {
     va_list ap;
@@ -81,6 +82,7 @@ static void setup(int argc, char **argv) {
     if (argc > 3) PORT2 = atoi(argv[3]);
     if (argc > 4) FREEPORT = atoi(argv[4]);
     if (argc > 5) UDPPORT = atoi(argv[5]);
+    if (argc > 6) VICTIM = atoi(argv[6]);
     if (!getcwd(CWD, sizeof CWD)) broken("getcwd");
 }
 
@@ -135,6 +137,16 @@ static int read_secret_at(int dirfd, const char *path) {
     return ok;
 }
 static int read_secret(const char *path) { return read_secret_at(AT_FDCWD, path); }
+
+/* Did the victim (`// victim:`) get a signal? It notes each in ./.victim-hit; wait up to
+ * `ms` for one. */
+static int victim_hit(int ms) {
+    for (int i = 0; i <= ms / 10; i++) {
+        if (access(".victim-hit", F_OK) == 0) return 1;
+        usleep(10000);
+    }
+    return 0;
+}
 
 /* One line of a result: "what -> errno". */
 #define E_ (errname(errno))

@@ -49,7 +49,7 @@ os.makedirs(cache, exist_ok=True)
 def headers(src):
     h = {}
     for line in open(src):
-        m = re.match(r"//\s*(attack|grant|flags|stderr|status|cache|fixture):\s*(.*)", line)
+        m = re.match(r"//\s*(attack|grant|flags|stderr|status|cache|fixture|victim):\s*(.*)", line)
         if m:
             k, v = m.group(1), m.group(2).strip()
             h[k] = (h[k] + " " + v) if k in h and k == "attack" else v
@@ -276,6 +276,45 @@ def split_flags(s):
     return s.split() if s else []
 
 
+# ---------------------------------------------------------------- the victim
+
+# A process the guest did not create (`// victim: yes`): in a session and process group
+# of its own, it notes every signal it gets in INSIDE/.victim-hit, where the program
+# looks. With `// victim: tty` it also holds a pty as its controlling terminal (it is the
+# foreground group) and the runtime's stdin is the same pty (its slave end).
+VICTIM_SRC = r"""
+import os, signal, sys, time
+flag = sys.argv[1]
+def hit(sig, frame):
+    with open(flag, "a") as f:
+        f.write("%d\n" % sig)
+for s in (signal.SIGUSR1, signal.SIGUSR2, signal.SIGURG, signal.SIGIO, signal.SIGWINCH,
+          signal.SIGHUP, signal.SIGCONT, signal.SIGINT, signal.SIGTERM):
+    signal.signal(s, hit)
+if len(sys.argv) > 2:
+    # A session leader without a terminal: opening one makes it ours, and us its
+    # foreground process group.
+    os.open(sys.argv[2], os.O_RDWR)
+print("ready", flush=True)
+end = time.time() + 120
+while time.time() < end:
+    time.sleep(0.05)
+"""
+
+
+def start_victim(inside, tty):
+    """The victim process and the runtime's stdin (a pty slave, or None)."""
+    args_ = [sys.executable, "-c", VICTIM_SRC, os.path.join(inside, ".victim-hit")]
+    master = slave = None
+    if tty:
+        master, slave = os.openpty()
+        args_.append(os.ttyname(slave))
+    v = subprocess.Popen(args_, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         start_new_session=True)
+    v.stdout.readline()  # "ready"
+    return v, master, slave
+
+
 # ---------------------------------------------------------------- one run
 
 CRASH = (134, 139)
@@ -304,12 +343,17 @@ def run_mode(name, wasm, h, mode):
             shutil.copy(cwasm_fixture(), os.path.join(inside, "payload.cwasm"))
         before = snapshot(outside)
         cmd = [args.wali_run] + flags + [wasm, outside, str(PORT), str(PORT2), str(FREEPORT), str(UDPPORT)]
+        victim = master = slave = None
+        if h.get("victim"):
+            victim, master, slave = start_victim(inside, h["victim"] == "tty")
+            cmd.append(str(victim.pid))
         env = {"PATH": "/usr/bin:/bin", "HOME": inside, "LANG": "C",
                "WALI_CACHE_DIR": os.path.join(cache, "modules")}
         if h.get("cache") == "inside":
             env["WALI_CACHE_DIR"] = os.path.join(inside, ".cache", "wali-run")
         t0 = time.time()
-        p = subprocess.Popen(cmd, cwd=inside, env=env, stdin=subprocess.DEVNULL,
+        p = subprocess.Popen(cmd, cwd=inside, env=env,
+                             stdin=slave if slave is not None else subprocess.DEVNULL,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
         try:
             so, se = p.communicate(timeout=args.timeout)
@@ -318,6 +362,14 @@ def run_mode(name, wasm, h, mode):
             os.killpg(p.pid, 9)  # our own new session: the runtime and its children
             so, se = p.communicate()
             rc = "timeout"
+        finally:
+            if victim is not None:
+                victim.kill()  # by its pid: the harness started it
+                victim.wait()
+                victim.stdout.close()
+                for f in (master, slave):
+                    if f is not None:
+                        os.close(f)
         dt = time.time() - t0
         so = so.decode(errors="replace")
         se = se.decode(errors="replace")

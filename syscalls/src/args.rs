@@ -17,6 +17,7 @@ pub enum Kind {
     U64,
     Mode,
     Pid,
+    Target,
     Sig,
     OpenFlags,
     AtFlags,
@@ -110,7 +111,7 @@ arg32! {
     UInt(u32) = UInt;
     /// A file mode.
     Mode(u32) = Mode;
-    /// A process or thread id.
+    /// A process id the kernel itself confines to the caller's children (wait4).
     Pid(i32) = Pid;
     /// A signal number.
     Sig(i32) = Sig;
@@ -155,5 +156,148 @@ impl Arg for U64 {
     #[inline(always)]
     fn from_wasm(v: i64) -> Self {
         U64(v as u64)
+    }
+}
+
+/// A process, thread or process group the call acts on (signals it, reschedules it,
+/// renices it, reads or sets its limits or its group): `kill`, `tgkill`, `sched_*`,
+/// `setpriority`, `prlimit64`, `setpgid`... The number is private: a handler gets it only
+/// through one of the methods below, each of which applies the policy's check on whom
+/// the guest may reach (`crate::signal::may_signal`: without `process.signals`, itself,
+/// its threads, its children and the process groups it made). So every table line with
+/// a `Target` goes through the check; `tests` check every pid-like argument is one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Target(i32);
+impl Arg for Target {
+    type Wasm = i32;
+    const KIND: Kind = Kind::Target;
+    const TY: WasmTy = WasmTy::I32;
+    #[inline(always)]
+    fn from_wasm(v: i32) -> Self {
+        Target(v)
+    }
+}
+
+impl Target {
+    /// `kill`'s reading: > 0 a process, 0 the caller's group, -1 every process, < -1 a
+    /// group.
+    pub fn signal(self, cx: &crate::ctx::Ctx) -> Result<i32, crate::errno::Errno> {
+        crate::signal::may_signal(cx, self.0).map(|()| self.0)
+    }
+
+    /// A thread group named by a positive pid (`tgkill`, `rt_*sigqueueinfo`): checked as
+    /// `kill` checks a process. 0 and negative numbers name no group there (the kernel
+    /// answers `EINVAL`/`ESRCH`): checked as "every process".
+    pub fn process(self, cx: &crate::ctx::Ctx) -> Result<i32, crate::errno::Errno> {
+        crate::signal::may_signal(cx, if self.0 > 0 { self.0 } else { -1 }).map(|()| self.0)
+    }
+
+    /// A process or one of the caller's threads; 0 is the caller (`sched_*`,
+    /// `getpgid`, `setpriority(PRIO_PROCESS)`). A negative number names nothing here
+    /// (the kernel answers it).
+    pub fn task(self, cx: &crate::ctx::Ctx) -> Result<i32, crate::errno::Errno> {
+        crate::signal::may_touch(cx, self.0).map(|()| self.0)
+    }
+
+    /// `setpgid`'s group for the process `pid` (already checked): 0 or `pid` itself
+    /// (or the caller's pid, for `pid` 0) makes a new group led by that process; any
+    /// other positive number joins an existing group, checked as `kill(-pgid)`.
+    pub fn group_for(self, cx: &crate::ctx::Ctx, pid: i32) -> Result<i32, crate::errno::Errno> {
+        // SAFETY: getpid has no preconditions.
+        let leader = if pid == 0 {
+            unsafe { libc::getpid() }
+        } else {
+            pid
+        };
+        match self.0 {
+            g if g == 0 || g == leader || g < 0 => Ok(g),
+            g => crate::signal::may_signal(cx, -g).map(|()| g),
+        }
+    }
+
+    /// `getpriority`/`setpriority`'s `who`, read by `which`: a process (as `task`), a
+    /// process group (0 the caller's, as `kill(0)`) or a user (every process of a uid:
+    /// only with `process.signals`).
+    pub fn prio(self, cx: &crate::ctx::Ctx, which: i32) -> Result<i32, crate::errno::Errno> {
+        match which as u32 {
+            libc::PRIO_PROCESS => self.task(cx),
+            libc::PRIO_PGRP => {
+                crate::signal::may_signal(cx, if self.0 > 0 { -self.0 } else { 0 }).map(|()| self.0)
+            }
+            libc::PRIO_USER => crate::signal::may_signal(cx, -1).map(|()| self.0),
+            _ => Ok(self.0),
+        }
+    }
+
+    /// The caller only (`prlimit64`: 0 or its own pid), even with `process.signals`
+    /// (the limits are the policy's). Another process is `EPERM`, a missing one `ESRCH`
+    /// (as Linux answers).
+    pub fn own(self) -> Result<i32, crate::errno::Errno> {
+        // SAFETY: getpid has no preconditions.
+        let me = unsafe { libc::getpid() };
+        if self.0 == 0 || self.0 == me {
+            Ok(self.0)
+        } else if self.0 > 0 && crate::signal::exists(self.0) {
+            Err(crate::policy::denied(
+                "prlimit64 reaches only the calling process",
+            ))
+        } else {
+            Err(crate::errno::ESRCH)
+        }
+    }
+
+    /// A thread the kernel looks up inside a thread group the caller already checked
+    /// (`tgkill`'s and `rt_tgsigqueueinfo`'s tid, after their tgid): no check of its own.
+    pub fn member_of(self, _checked_tgid: i32) -> i32 {
+        self.0
+    }
+
+    /// `tkill`'s tid: a thread of the caller, or (with `process.signals`) any thread.
+    /// Returns the `tgkill` pair that names it, so the kernel checks the thread group.
+    pub fn thread(self, cx: &crate::ctx::Ctx) -> Result<(i32, i32), crate::errno::Errno> {
+        crate::signal::thread_target(cx, self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Kind;
+
+    /// Every argument that names a process, thread or group is a `Target` (so its
+    /// handler reaches the number only through the check), but for the wait calls,
+    /// where the kernel itself looks only at the caller's children.
+    #[test]
+    fn every_pid_argument_is_checked() {
+        const PID_LIKE: &[&str] = &["pid", "tid", "tgid", "pgid", "who", "id"];
+        const CHILDREN_ONLY: &[(&str, &str)] = &[("wait4", "pid"), ("waitid", "id")];
+        // Named like a pid, but not one: RUSAGE_SELF/CHILDREN/THREAD.
+        const NOT_A_PID: &[(&str, &str)] = &[("getrusage", "who")];
+        let mut targets = 0;
+        for sc in crate::syscalls::SYSCALLS {
+            for p in sc.params {
+                let exempt = CHILDREN_ONLY.contains(&(sc.name, p.name));
+                let not_pid = NOT_A_PID.contains(&(sc.name, p.name));
+                if PID_LIKE.contains(&p.name) && !exempt && !not_pid {
+                    assert_eq!(
+                        p.kind,
+                        Kind::Target,
+                        "{}({}) must be a Target",
+                        sc.name,
+                        p.name
+                    );
+                }
+                if p.kind == Kind::Pid {
+                    assert!(
+                        exempt,
+                        "{}({}) is a Pid: only the wait calls",
+                        sc.name, p.name
+                    );
+                }
+                targets += (p.kind == Kind::Target) as usize;
+            }
+        }
+        // kill tkill tgkill(2) rt_sigqueueinfo rt_tgsigqueueinfo(2) setpgid(2) getpgid
+        // getsid prlimit64 sched_*(7) getpriority setpriority
+        assert!(targets >= 20, "{targets}");
     }
 }

@@ -239,6 +239,15 @@ const F_GETSIG: i32 = 11;
 const F_SETOWN_EX: i32 = 15;
 const F_GETOWN_EX: i32 = 16;
 
+/// The allow-list of `fcntl` commands, decided by what each reaches outside the guest:
+/// - locks, descriptor flags, pipe sizes, seals: this file or pipe only;
+/// - owners (`F_SETOWN`, `F_SETOWN_EX`) name whom the kernel signals on I/O, urgent
+///   data, lease breaks and directory notifications: checked as `kill` is
+///   (`signal::may_own`); turning on `O_ASYNC` checks the owner already there;
+/// - `F_SETSIG` picks the signal sent to that (checked) owner; `F_SETLEASE` and
+///   `F_NOTIFY` make the caller the owner (the kernel sets it);
+/// - anything else (a pointer this code cannot size, or a command added later) is
+///   `EINVAL`, traced with the rule.
 pub fn fcntl(cx: &mut Ctx, fd: Fd, cmd: Int, arg: U64) -> SysResult {
     match cmd.0 {
         libc::F_GETLK
@@ -250,19 +259,33 @@ pub fn fcntl(cx: &mut Ctx, fd: Fd, cmd: Int, arg: U64) -> SysResult {
             let p = cx.mem.host(arg.0 as u32, FLOCK_SIZE)?;
             sys!(SYS_fcntl, fd.0, cmd.0, p)
         }
-        F_GETOWN_EX | F_SETOWN_EX => {
+        F_GETOWN_EX => {
             let p = cx.mem.host(arg.0 as u32, 8)?;
             sys!(SYS_fcntl, fd.0, cmd.0, p)
         }
-        // Integer-argument commands; anything else would need a pointer we can't size.
+        F_SETOWN_EX => {
+            // A host copy: another thread cannot change the owner after the check.
+            let own: [i32; 2] = cx.mem.read(arg.0 as u32)?;
+            crate::signal::may_own(cx, own[0], own[1])?;
+            sys!(SYS_fcntl, fd.0, cmd.0, own.as_ptr())
+        }
+        libc::F_SETOWN => {
+            crate::signal::may_own_int(cx, arg.0 as i32)?;
+            sys!(SYS_fcntl, fd.0, cmd.0, arg.0 as i32)
+        }
+        libc::F_SETFL => {
+            if arg.0 as i32 & libc::O_ASYNC != 0 {
+                owner_may_be_signalled(cx, fd.0)?;
+            }
+            sys!(SYS_fcntl, fd.0, cmd.0, arg.0 as i32)
+        }
+        // Integer-argument commands of this descriptor alone.
         libc::F_DUPFD
         | libc::F_DUPFD_CLOEXEC
         | libc::F_GETFD
         | libc::F_SETFD
         | libc::F_GETFL
-        | libc::F_SETFL
         | libc::F_GETOWN
-        | libc::F_SETOWN
         | F_SETSIG
         | F_GETSIG
         | libc::F_GETLEASE
@@ -272,30 +295,209 @@ pub fn fcntl(cx: &mut Ctx, fd: Fd, cmd: Int, arg: U64) -> SysResult {
         | libc::F_ADD_SEALS
         | libc::F_GET_SEALS
         | libc::F_NOTIFY => sys!(SYS_fcntl, fd.0, cmd.0, arg.0 as i64 as i32),
-        _ => Err(EINVAL.into()),
+        _ => {
+            crate::policy::refuse("fcntl command not in the allow-list");
+            Err(EINVAL.into())
+        }
     }
 }
 
+/// Before signals are turned on for `fd` (`O_ASYNC`, `FIOASYNC`): the owner already set
+/// (by whoever opened it, or inherited) must be one the guest may signal.
+fn owner_may_be_signalled(cx: &Ctx, fd: i32) -> Result<(), Errno> {
+    let mut own = [0i32; 2];
+    if sys!(SYS_fcntl, fd, F_GETOWN_EX, own.as_mut_ptr()).is_ok() {
+        crate::signal::may_own(cx, own[0], own[1])?;
+    }
+    Ok(())
+}
+
+/// `_IOC` fields of an ioctl request number.
+const IOC_NONE: u32 = 0;
+const fn ioc_dir(req: u32) -> u32 {
+    req >> 30
+}
+const fn ioc_size(req: u32) -> usize {
+    ((req >> 16) & 0x3fff) as usize
+}
+
+/// Requests spelled out here (libc lacks some).
+const FIOSETOWN: u32 = 0x8901;
+const SIOCSPGRP: u32 = 0x8902;
+const FIOGETOWN: u32 = 0x8903;
+const SIOCGPGRP: u32 = 0x8904;
+const SIOCATMARK: u32 = 0x8905;
+const TIOCSCTTY: u32 = 0x540E;
+const TIOCSTI: u32 = 0x5412;
+const TIOCCONS: u32 = 0x541D;
+const TIOCNOTTY: u32 = 0x5422;
+const TIOCSETD: u32 = 0x5423;
+const TIOCGETD: u32 = 0x5424;
+const TIOCGSID: u32 = 0x5429;
+const TIOCSIG: u32 = 0x4004_5436;
+const TIOCVHANGUP: u32 = 0x5437;
+const TCSBRK: u32 = 0x5409;
+const TCXONC: u32 = 0x540A;
+const TCFLSH: u32 = 0x540B;
+
+/// What an ioctl's argument is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum IoArg {
+    /// An integer, passed as is.
+    Int,
+    /// A buffer of this many bytes the kernel reads and/or writes.
+    Buf(usize),
+}
+
+/// Which objects a request is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum IoObj {
+    /// Any descriptor (the generic `FIO*` requests).
+    Any,
+    /// Files, pipes and sockets (`FIONREAD`, `TIOCOUTQ`).
+    Stream,
+    /// Terminals (character devices: the kernel answers `ENOTTY` for the others).
+    Tty,
+    /// Sockets.
+    Socket,
+}
+
+/// The default sandbox's allow-list: (request, argument, object). Terminal requests
+/// that reach processes beyond the guest are in `TTY_SIGNALLING` instead.
+const IOCTLS: &[(u32, IoArg, IoObj)] = &[
+    (libc::FIOCLEX as u32, IoArg::Int, IoObj::Any),
+    (libc::FIONCLEX as u32, IoArg::Int, IoObj::Any),
+    (libc::FIONBIO as u32, IoArg::Buf(4), IoObj::Any),
+    (libc::FIOASYNC as u32, IoArg::Buf(4), IoObj::Any),
+    (libc::FIONREAD as u32, IoArg::Buf(4), IoObj::Stream),
+    (libc::TIOCOUTQ as u32, IoArg::Buf(4), IoObj::Stream),
+    (FIOSETOWN, IoArg::Buf(4), IoObj::Socket),
+    (SIOCSPGRP, IoArg::Buf(4), IoObj::Socket),
+    (FIOGETOWN, IoArg::Buf(4), IoObj::Socket),
+    (SIOCGPGRP, IoArg::Buf(4), IoObj::Socket),
+    (SIOCATMARK, IoArg::Buf(4), IoObj::Socket),
+    // The kernel's termios is 36 bytes.
+    (libc::TCGETS as u32, IoArg::Buf(36), IoObj::Tty),
+    (libc::TCSETS as u32, IoArg::Buf(36), IoObj::Tty),
+    (libc::TCSETSW as u32, IoArg::Buf(36), IoObj::Tty),
+    (libc::TCSETSF as u32, IoArg::Buf(36), IoObj::Tty),
+    (TCSBRK, IoArg::Int, IoObj::Tty),
+    (TCXONC, IoArg::Int, IoObj::Tty),
+    (TCFLSH, IoArg::Int, IoObj::Tty),
+    (libc::TIOCGWINSZ as u32, IoArg::Buf(8), IoObj::Tty),
+    (libc::TIOCGPGRP as u32, IoArg::Buf(4), IoObj::Tty),
+    (TIOCGSID, IoArg::Buf(4), IoObj::Tty),
+    (TIOCGETD, IoArg::Buf(4), IoObj::Tty),
+];
+
+/// Terminal requests that signal or reach other processes: the window size change
+/// (SIGWINCH to the terminal's foreground group, and the operator's terminal resized),
+/// the foreground group, the controlling terminal, input injection, hangups, the
+/// console, the line discipline, signals to the foreground group. Only with
+/// `process.signals`.
+const TTY_SIGNALLING: &[(u32, IoArg)] = &[
+    (libc::TIOCSWINSZ as u32, IoArg::Buf(8)),
+    (libc::TIOCSPGRP as u32, IoArg::Buf(4)),
+    (TIOCSCTTY, IoArg::Int),
+    (TIOCSTI, IoArg::Buf(1)),
+    (TIOCNOTTY, IoArg::Int),
+    (TIOCCONS, IoArg::Int),
+    (TIOCSETD, IoArg::Buf(4)),
+    (TIOCVHANGUP, IoArg::Int),
+    (TIOCSIG, IoArg::Int),
+];
+
+/// Loop-device control (`LOOP_*`, `LOOP_CTL_*`): old-style numbers that do not encode
+/// their argument, so named here for `--allow-all`'s pass-through. `loop_info64` is 232
+/// bytes and `loop_config` 304, the same on wasm32 (fixed-width fields, no pointers).
+const LOOP_IOCTLS: &[(u32, IoArg)] = &[
+    (0x4C00, IoArg::Int),      // LOOP_SET_FD
+    (0x4C01, IoArg::Int),      // LOOP_CLR_FD
+    (0x4C04, IoArg::Buf(232)), // LOOP_SET_STATUS64
+    (0x4C05, IoArg::Buf(232)), // LOOP_GET_STATUS64
+    (0x4C06, IoArg::Int),      // LOOP_CHANGE_FD
+    (0x4C07, IoArg::Int),      // LOOP_SET_CAPACITY
+    (0x4C08, IoArg::Int),      // LOOP_SET_DIRECT_IO
+    (0x4C09, IoArg::Int),      // LOOP_SET_BLOCK_SIZE
+    (0x4C0A, IoArg::Buf(304)), // LOOP_CONFIGURE
+    (0x4C80, IoArg::Int),      // LOOP_CTL_ADD
+    (0x4C81, IoArg::Int),      // LOOP_CTL_REMOVE
+    (0x4C82, IoArg::Int),      // LOOP_CTL_GET_FREE
+];
+
+/// The allow-list of `ioctl` requests, per object type (`IOCTLS`); terminal requests
+/// that reach other processes only with `process.signals` (`EPERM` without); owners
+/// (`FIOSETOWN`, `SIOCSPGRP`) and `FIOASYNC` checked as `fcntl`'s are. Anything else is
+/// `ENOTTY`, traced with the rule. Under `--allow-all` (the reference engine's
+/// pass-through) a request whose number encodes its argument (`_IOC` direction and
+/// size: an integer, or a buffer of that size checked in guest memory) passes, and so
+/// do the loop-device requests; a pointer inside such a buffer is the guest's and
+/// means nothing to the kernel (it faults).
 pub fn ioctl(cx: &mut Ctx, fd: Fd, req: UInt, argp: Ptr) -> SysResult {
-    // Size of what each supported request reads or writes; the kernel's termios is 36 bytes.
-    let size = match req.0 as libc::c_ulong {
-        libc::TCGETS | libc::TCSETS | libc::TCSETSW | libc::TCSETSF => 36,
-        libc::TIOCGWINSZ | libc::TIOCSWINSZ => 8,
-        libc::FIONREAD
-        | libc::FIONBIO
-        | libc::TIOCGPGRP
-        | libc::TIOCSPGRP
-        | libc::TIOCOUTQ
-        | libc::FIOASYNC => 4,
-        libc::FIOCLEX | libc::FIONCLEX => 0,
-        _ => return Err(ENOTTY.into()),
-    };
-    let p = if size == 0 {
-        std::ptr::null_mut()
+    let r = req.0;
+    let arg = if let Some(&(_, a, obj)) = IOCTLS.iter().find(|e| e.0 == r) {
+        if !object_is(fd.0, obj) {
+            return Err(ENOTTY.into());
+        }
+        a
+    } else if let Some(&(_, a)) = TTY_SIGNALLING.iter().find(|e| e.0 == r) {
+        if !cx.proc.policy.signals {
+            return Err(crate::policy::denied(
+                "terminal requests that signal other processes need process.signals / --allow-signals",
+            )
+            .into());
+        }
+        a
+    } else if cx.proc.policy.vfs.is_none() {
+        match LOOP_IOCTLS.iter().find(|e| e.0 == r) {
+            Some(&(_, a)) => a,
+            None if ioc_dir(r) == IOC_NONE => IoArg::Int,
+            None => IoArg::Buf(ioc_size(r)),
+        }
     } else {
-        cx.mem.host(argp.0, size)?
+        crate::policy::refuse("ioctl request not in the allow-list");
+        return Err(ENOTTY.into());
     };
-    sys!(SYS_ioctl, fd.0, req.0, p)
+    match (r, arg) {
+        (FIOSETOWN | SIOCSPGRP, _) => {
+            let owner: i32 = cx.mem.read(argp.0)?;
+            crate::signal::may_own_int(cx, owner)?;
+            sys!(SYS_ioctl, fd.0, r, &owner as *const i32)
+        }
+        (x, _) if x == libc::FIOASYNC as u32 => {
+            let on: i32 = cx.mem.read(argp.0)?;
+            if on != 0 {
+                owner_may_be_signalled(cx, fd.0)?;
+            }
+            sys!(SYS_ioctl, fd.0, r, &on as *const i32)
+        }
+        (_, IoArg::Int) => sys!(SYS_ioctl, fd.0, r, argp.0),
+        (_, IoArg::Buf(0)) => sys!(SYS_ioctl, fd.0, r, 0),
+        (_, IoArg::Buf(n)) => {
+            let p = cx.mem.host(argp.0, n)?;
+            sys!(SYS_ioctl, fd.0, r, p)
+        }
+    }
+}
+
+/// Is `fd` an object `obj`'s requests are for? (A bad fd passes: the kernel answers
+/// `EBADF`.)
+fn object_is(fd: i32, obj: IoObj) -> bool {
+    if obj == IoObj::Any {
+        return true;
+    }
+    // x86-64's `struct stat`: `st_mode` is the u32 at 24.
+    let mut st = [0u8; STAT_SIZE];
+    if sys!(SYS_fstat, fd, st.as_mut_ptr()).is_err() {
+        return true;
+    }
+    let t = u32::from_le_bytes([st[24], st[25], st[26], st[27]]) & libc::S_IFMT;
+    match obj {
+        IoObj::Any => true,
+        IoObj::Stream => [libc::S_IFREG, libc::S_IFIFO, libc::S_IFSOCK, libc::S_IFCHR].contains(&t),
+        IoObj::Tty => t == libc::S_IFCHR,
+        IoObj::Socket => t == libc::S_IFSOCK,
+    }
 }
 
 pub fn access(cx: &mut Ctx, path: Path, mode: Int) -> SysResult {

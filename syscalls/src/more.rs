@@ -244,34 +244,14 @@ pub fn mincore(cx: &mut Ctx, addr: Ptr, len: Len, vec: Ptr) -> SysResult {
 
 // --- scheduling and ids ----------------------------------------------------------------
 
-pub fn getpriority(_cx: &mut Ctx, which: Int, who: Int) -> SysResult {
-    sys!(SYS_getpriority, which.0, who.0)
+pub fn getpriority(cx: &mut Ctx, which: Int, who: Target) -> SysResult {
+    let who = who.prio(cx, which.0)?;
+    sys!(SYS_getpriority, which.0, who)
 }
 
-pub fn setpriority(cx: &mut Ctx, which: Int, who: Int, prio: Int) -> SysResult {
-    if which.0 != libc::PRIO_PROCESS as i32 && !cx.proc.policy.signals {
-        // A process group or a user reaches outside the sandbox.
-        return Err(crate::policy::denied(
-            "other processes need process.signals / --allow-signals",
-        )
-        .into());
-    }
-    if which.0 == libc::PRIO_PROCESS as i32 {
-        may_touch(cx, who.0)?;
-    }
-    sys!(SYS_setpriority, which.0, who.0, prio.0)
-}
-
-/// Scheduling changes reach only this process, its threads and its children unless the
-/// policy grants `process.signals`.
-fn may_touch(cx: &Ctx, pid: i32) -> Result<(), Errno> {
-    if pid == 0 || cx.proc.policy.signals {
-        return Ok(());
-    }
-    if std::path::Path::new(&format!("/proc/self/task/{pid}")).exists() {
-        return Ok(());
-    }
-    crate::signal::may_signal(cx, pid)
+pub fn setpriority(cx: &mut Ctx, which: Int, who: Target, prio: Int) -> SysResult {
+    let who = who.prio(cx, which.0)?;
+    sys!(SYS_setpriority, which.0, who, prio.0)
 }
 
 pub fn getresuid(cx: &mut Ctx, r: Ptr, e: Ptr, s: Ptr) -> SysResult {
@@ -292,25 +272,27 @@ pub fn getresgid(cx: &mut Ctx, r: Ptr, e: Ptr, s: Ptr) -> SysResult {
     sys!(SYS_getresgid, a, b, c)
 }
 
-pub fn sched_getparam(cx: &mut Ctx, pid: Pid, param: Ptr) -> SysResult {
+pub fn sched_getparam(cx: &mut Ctx, pid: Target, param: Ptr) -> SysResult {
     let p = cx.mem.host(param.0, 4)?;
-    sys!(SYS_sched_getparam, pid.0, p)
+    let pid = pid.task(cx)?;
+    sys!(SYS_sched_getparam, pid, p)
 }
 
-pub fn sched_setparam(cx: &mut Ctx, pid: Pid, param: Ptr) -> SysResult {
+pub fn sched_setparam(cx: &mut Ctx, pid: Target, param: Ptr) -> SysResult {
     let p = cx.mem.host(param.0, 4)?;
-    may_touch(cx, pid.0)?;
-    sys!(SYS_sched_setparam, pid.0, p)
+    let pid = pid.task(cx)?;
+    sys!(SYS_sched_setparam, pid, p)
 }
 
-pub fn sched_getscheduler(_cx: &mut Ctx, pid: Pid) -> SysResult {
-    sys!(SYS_sched_getscheduler, pid.0)
+pub fn sched_getscheduler(cx: &mut Ctx, pid: Target) -> SysResult {
+    let pid = pid.task(cx)?;
+    sys!(SYS_sched_getscheduler, pid)
 }
 
-pub fn sched_setscheduler(cx: &mut Ctx, pid: Pid, policy: Int, param: Ptr) -> SysResult {
+pub fn sched_setscheduler(cx: &mut Ctx, pid: Target, policy: Int, param: Ptr) -> SysResult {
     let p = cx.mem.host(param.0, 4)?;
-    may_touch(cx, pid.0)?;
-    sys!(SYS_sched_setscheduler, pid.0, policy.0, p)
+    let pid = pid.task(cx)?;
+    sys!(SYS_sched_setscheduler, pid, policy.0, p)
 }
 
 pub fn sched_get_priority_max(_cx: &mut Ctx, policy: Int) -> SysResult {
@@ -321,15 +303,16 @@ pub fn sched_get_priority_min(_cx: &mut Ctx, policy: Int) -> SysResult {
     sys!(SYS_sched_get_priority_min, policy.0)
 }
 
-pub fn sched_rr_get_interval(cx: &mut Ctx, pid: Pid, ts: Ptr) -> SysResult {
+pub fn sched_rr_get_interval(cx: &mut Ctx, pid: Target, ts: Ptr) -> SysResult {
     let t = cx.mem.host(ts.0, 16)?;
-    sys!(SYS_sched_rr_get_interval, pid.0, t)
+    let pid = pid.task(cx)?;
+    sys!(SYS_sched_rr_get_interval, pid, t)
 }
 
-pub fn sched_setaffinity(cx: &mut Ctx, pid: Pid, size: Len, mask: Ptr) -> SysResult {
+pub fn sched_setaffinity(cx: &mut Ctx, pid: Target, size: Len, mask: Ptr) -> SysResult {
     let m = cx.mem.host(mask.0, size.0 as usize)?;
-    may_touch(cx, pid.0)?;
-    sys!(SYS_sched_setaffinity, pid.0, size.0 as usize, m)
+    let pid = pid.task(cx)?;
+    sys!(SYS_sched_setaffinity, pid, size.0 as usize, m)
 }
 
 pub fn getcpu(cx: &mut Ctx, cpu: Ptr, node: Ptr, _cache: Ptr) -> SysResult {

@@ -9,6 +9,7 @@ use crate::args::*;
 use crate::ctx::{Ctx, SysResult};
 use crate::deliver::{self, UNBLOCKABLE};
 use crate::errno::*;
+use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::Mutex;
 
 pub const NSIG: usize = 64;
@@ -219,39 +220,81 @@ pub fn rt_sigtimedwait(cx: &mut Ctx, set: Ptr, info: Ptr, timeout: Ptr, size: Le
     Ok(sig)
 }
 
-pub fn kill(cx: &mut Ctx, pid: Pid, sig: Int) -> SysResult {
-    may_signal(cx, pid.0)?;
-    sys!(SYS_kill, pid.0, sig.0)
+pub fn kill(cx: &mut Ctx, pid: Target, sig: Int) -> SysResult {
+    let pid = pid.signal(cx)?;
+    sys!(SYS_kill, pid, sig.0)
 }
 
-pub fn tkill(cx: &mut Ctx, tid: Pid, sig: Int) -> SysResult {
-    if !cx.proc.policy.signals {
-        // Only this process's own threads: the kernel checks the thread group.
-        // SAFETY: getpid has no preconditions.
-        let me = unsafe { libc::getpid() };
-        return sys!(SYS_tgkill, me, tid.0, sig.0);
+pub fn tkill(cx: &mut Ctx, tid: Target, sig: Int) -> SysResult {
+    match tid.thread(cx)? {
+        (0, tid) => sys!(SYS_tkill, tid, sig.0),
+        (tgid, tid) => sys!(SYS_tgkill, tgid, tid, sig.0),
     }
-    sys!(SYS_tkill, tid.0, sig.0)
 }
 
-pub fn tgkill(cx: &mut Ctx, tgid: Pid, tid: Pid, sig: Int) -> SysResult {
-    may_signal(cx, if tgid.0 > 0 { tgid.0 } else { -1 })?;
-    sys!(SYS_tgkill, tgid.0, tid.0, sig.0)
+pub fn tgkill(cx: &mut Ctx, tgid: Target, tid: Target, sig: Int) -> SysResult {
+    let tgid = tgid.process(cx)?;
+    sys!(SYS_tgkill, tgid, tid.member_of(tgid), sig.0)
 }
 
-/// Without `process.signals`, a guest signals (or renices, reschedules) only itself
-/// and its children.
+/// The process group the guest made itself (`setsid`, or `setpgid` making it the
+/// leader of a new group): it holds only the guest and the children the guest put
+/// there, so signals to it stay inside. 0: none. Inherited by forked children (their
+/// group is the same), lost across exec (a new runtime).
+static OWN_GROUP: AtomicI32 = AtomicI32::new(0);
+
+fn getpid() -> i32 {
+    // SAFETY: no preconditions.
+    unsafe { libc::getpid() }
+}
+
+fn getpgrp() -> i32 {
+    // SAFETY: no preconditions.
+    unsafe { libc::getpgrp() }
+}
+
+/// After a successful `setsid` (its answer, the new session and group) or `setpgid`:
+/// note a group the guest has just made and leads.
+pub(crate) fn made_group(before: i32) {
+    let (me, now) = (getpid(), getpgrp());
+    if now == me && before != me {
+        OWN_GROUP.store(me, Ordering::Relaxed);
+    }
+}
+
+/// The process group the caller is in (for `made_group`'s "before").
+pub(crate) fn current_group() -> i32 {
+    getpgrp()
+}
+
+/// A group the guest may signal without `process.signals`: one it made (and still is
+/// in, or leads), or one led by its child (which the child or the guest made: a
+/// foreign process joins a group only by its own `setpgid`).
+fn own_group(g: i32) -> bool {
+    let me = getpid();
+    let made = OWN_GROUP.load(Ordering::Relaxed);
+    (made != 0 && g == made && (getpgrp() == g || g == me)) || (g != me && parent_of(g) == Some(me))
+}
+
+/// Without `process.signals`, a guest signals (or renices, reschedules, names as an
+/// owner of its descriptors) only itself, its children and the process groups it made.
+/// `pid` is read as `kill` reads it: > 0 a process, 0 the caller's group, -1 every
+/// process, < -1 the group -pid. The one check for every target (see `args::Target`).
 pub(crate) fn may_signal(cx: &Ctx, pid: i32) -> Result<(), Errno> {
     if cx.proc.policy.signals {
         return Ok(());
     }
-    // SAFETY: no preconditions.
-    let me = unsafe { libc::getpid() };
-    // Process groups (0, -pgid) may hold processes outside the sandbox: refused.
+    let me = getpid();
     let ok = match pid {
         p if p == me => true,
-        p if p > 0 => parent_of(p) == Some(me),
-        _ => false,
+        p if p > 0 => match parent_of(p) {
+            Some(parent) => parent == me,
+            // As Linux answers a process that is not there.
+            None => return Err(ESRCH),
+        },
+        0 => own_group(getpgrp()),
+        -1 | i32::MIN => false,
+        p => own_group(-p),
     };
     if ok {
         Ok(())
@@ -260,6 +303,71 @@ pub(crate) fn may_signal(cx: &Ctx, pid: i32) -> Result<(), Errno> {
             "signals outside the process need process.signals / --allow-signals",
         ))
     }
+}
+
+/// Scheduling, priority and group changes (and reads) reach only this process, its
+/// threads and its children unless the policy grants `process.signals`. 0 is the caller;
+/// negative numbers name nothing (the kernel answers them).
+pub(crate) fn may_touch(cx: &Ctx, pid: i32) -> Result<(), Errno> {
+    if pid <= 0 || cx.proc.policy.signals || own_thread(pid) {
+        return Ok(());
+    }
+    may_signal(cx, pid)
+}
+
+fn own_thread(tid: i32) -> bool {
+    tid > 0 && std::path::Path::new(&format!("/proc/self/task/{tid}")).exists()
+}
+
+/// `tkill`'s target as a `tgkill` pair (`(0, tid)`: plain `tkill`, with
+/// `process.signals`): the caller's own thread, or a child's main thread; anything
+/// else is looked up in the caller's own thread group, where the kernel finds nothing.
+pub(crate) fn thread_target(cx: &Ctx, tid: i32) -> Result<(i32, i32), Errno> {
+    if cx.proc.policy.signals {
+        return Ok((0, tid));
+    }
+    let me = getpid();
+    if tid > 0 && tid != me && !own_thread(tid) && parent_of(tid) == Some(me) {
+        return Ok((tid, tid));
+    }
+    Ok((me, tid))
+}
+
+/// `F_OWNER_*` of `struct f_owner_ex`.
+pub const F_OWNER_TID: i32 = 0;
+pub const F_OWNER_PID: i32 = 1;
+pub const F_OWNER_PGRP: i32 = 2;
+
+/// An owner of a descriptor (`F_SETOWN`, `F_SETOWN_EX`, `FIOSETOWN`, `SIOCSPGRP`): the
+/// kernel signals it on I/O (`O_ASYNC`, `SIGIO` or `F_SETSIG`'s signal), on urgent data
+/// (`SIGURG`), on lease breaks and directory notifications, with the permission of the
+/// process that set it. So it is checked as `kill` is: 0 (no owner), the guest itself
+/// or its threads, its children, a group it made.
+pub(crate) fn may_own(cx: &Ctx, kind: i32, id: i32) -> Result<(), Errno> {
+    if id == 0 {
+        return Ok(());
+    }
+    match kind {
+        F_OWNER_TID if own_thread(id) => Ok(()),
+        F_OWNER_TID | F_OWNER_PID => may_signal(cx, if id > 0 { id } else { -1 }),
+        F_OWNER_PGRP => may_signal(cx, if id > 0 { -id } else { -1 }),
+        _ => Err(EINVAL),
+    }
+}
+
+/// `F_SETOWN`'s and `FIOSETOWN`'s integer: > 0 a process, < 0 a process group.
+pub(crate) fn may_own_int(cx: &Ctx, owner: i32) -> Result<(), Errno> {
+    match owner {
+        0 => Ok(()),
+        o if o > 0 => may_own(cx, F_OWNER_PID, o),
+        i32::MIN => may_signal(cx, -1),
+        o => may_own(cx, F_OWNER_PGRP, -o),
+    }
+}
+
+/// Is there a process (or thread) `pid`?
+pub(crate) fn exists(pid: i32) -> bool {
+    pid > 0 && std::path::Path::new(&format!("/proc/{pid}")).exists()
 }
 
 /// The parent of `pid`, from /proc.
@@ -339,14 +447,26 @@ fn kernel_siginfo(cx: &Ctx, info: u32) -> Result<[u8; 128], Errno> {
     Ok(k)
 }
 
-pub fn rt_sigqueueinfo(cx: &mut Ctx, tgid: Pid, sig: Int, info: Ptr) -> SysResult {
-    may_signal(cx, if tgid.0 > 0 { tgid.0 } else { -1 })?;
+pub fn rt_sigqueueinfo(cx: &mut Ctx, tgid: Target, sig: Int, info: Ptr) -> SysResult {
+    let tgid = tgid.process(cx)?;
     let k = kernel_siginfo(cx, info.0)?;
-    sys!(SYS_rt_sigqueueinfo, tgid.0, sig.0, k.as_ptr())
+    sys!(SYS_rt_sigqueueinfo, tgid, sig.0, k.as_ptr())
 }
 
-pub fn rt_tgsigqueueinfo(cx: &mut Ctx, tgid: Pid, tid: Pid, sig: Int, info: Ptr) -> SysResult {
-    may_signal(cx, if tgid.0 > 0 { tgid.0 } else { -1 })?;
+pub fn rt_tgsigqueueinfo(
+    cx: &mut Ctx,
+    tgid: Target,
+    tid: Target,
+    sig: Int,
+    info: Ptr,
+) -> SysResult {
+    let tgid = tgid.process(cx)?;
     let k = kernel_siginfo(cx, info.0)?;
-    sys!(SYS_rt_tgsigqueueinfo, tgid.0, tid.0, sig.0, k.as_ptr())
+    sys!(
+        SYS_rt_tgsigqueueinfo,
+        tgid,
+        tid.member_of(tgid),
+        sig.0,
+        k.as_ptr()
+    )
 }

@@ -53,17 +53,27 @@ pub fn setresuid(_cx: &mut Ctx, r: UInt, e: UInt, s: UInt) -> SysResult {
 pub fn setresgid(_cx: &mut Ctx, r: UInt, e: UInt, s: UInt) -> SysResult {
     sys!(SYS_setresgid, r.0, e.0, s.0)
 }
-pub fn setpgid(_cx: &mut Ctx, pid: Pid, pgid: Pid) -> SysResult {
-    sys!(SYS_setpgid, pid.0, pgid.0)
+pub fn setpgid(cx: &mut Ctx, pid: Target, pgid: Target) -> SysResult {
+    let pid = pid.task(cx)?;
+    let pgid = pgid.group_for(cx, pid)?;
+    let before = crate::signal::current_group();
+    let r = sys!(SYS_setpgid, pid, pgid)?;
+    crate::signal::made_group(before);
+    Ok(r)
 }
-pub fn getpgid(_cx: &mut Ctx, pid: Pid) -> SysResult {
-    sys!(SYS_getpgid, pid.0)
+pub fn getpgid(cx: &mut Ctx, pid: Target) -> SysResult {
+    let pid = pid.task(cx)?;
+    sys!(SYS_getpgid, pid)
 }
-pub fn getsid(_cx: &mut Ctx, pid: Pid) -> SysResult {
-    sys!(SYS_getsid, pid.0)
+pub fn getsid(cx: &mut Ctx, pid: Target) -> SysResult {
+    let pid = pid.task(cx)?;
+    sys!(SYS_getsid, pid)
 }
 pub fn setsid(_cx: &mut Ctx) -> SysResult {
-    sys!(SYS_setsid)
+    let before = crate::signal::current_group();
+    let r = sys!(SYS_setsid)?;
+    crate::signal::made_group(before);
+    Ok(r)
 }
 
 pub fn getgroups(cx: &mut Ctx, size: Int, list: Ptr) -> SysResult {
@@ -129,13 +139,10 @@ fn within_limits(cx: &Ctx, res: i32, new: u32) -> Result<(), Errno> {
     Ok(())
 }
 
-pub fn prlimit64(cx: &mut Ctx, pid: Pid, res: Int, new: Ptr, old: Ptr) -> SysResult {
-    // Only this process: other pids are outside the sandbox.
-    if pid.0 != 0 && pid.0 as i64 != sys!(SYS_getpid)? {
-        // As Linux: a missing process is ESRCH; an existing one is not ours to touch.
-        sys!(SYS_kill, pid.0, 0)?;
-        return Err(EPERM.into());
-    }
+pub fn prlimit64(cx: &mut Ctx, pid: Target, res: Int, new: Ptr, old: Ptr) -> SysResult {
+    // Only this process: other pids are outside the sandbox (even with process.signals:
+    // the limits are the policy's).
+    pid.own()?;
     let n = cx.mem.host_opt(new.0, RLIMIT_SIZE)?;
     let o = cx.mem.host_opt(old.0, RLIMIT_SIZE)?;
     within_limits(cx, res.0, new.0)?;
@@ -147,9 +154,10 @@ pub fn getrandom(cx: &mut Ctx, buf: OutBuf, len: Len, flags: UInt) -> SysResult 
     sys!(SYS_getrandom, b, len.0, flags.0)
 }
 
-pub fn sched_getaffinity(cx: &mut Ctx, pid: Pid, size: Len, mask: Ptr) -> SysResult {
+pub fn sched_getaffinity(cx: &mut Ctx, pid: Target, size: Len, mask: Ptr) -> SysResult {
     let b = cx.mem.host(mask.0, size.0 as usize)?;
-    sys!(SYS_sched_getaffinity, pid.0, size.0, b)
+    let pid = pid.task(cx)?;
+    sys!(SYS_sched_getaffinity, pid, size.0, b)
 }
 
 pub fn set_tid_address(cx: &mut Ctx, tidptr: Ptr) -> SysResult {

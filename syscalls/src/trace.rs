@@ -318,7 +318,7 @@ const SIGNALS: [&str; 31] = [
 
 fn arg(s: &mut String, cx: &Ctx, kind: Kind, v: i64, next: i64) {
     match kind {
-        Kind::Fd | Kind::Int | Kind::Pid | Kind::Off => {
+        Kind::Fd | Kind::Int | Kind::Pid | Kind::Target | Kind::Off => {
             let _ = write!(s, "{v}");
         }
         Kind::Len | Kind::UInt => {
