@@ -19,6 +19,47 @@ pub fn exit_group(_cx: &mut Ctx, status: Int) -> SysResult {
     Err(Stop::Exit(Exit::Process(status.0 & 0xff)))
 }
 
+/// Held for reading by the engine layer while it does what takes wasmtime's own global
+/// locks outside a syscall (a new thread's store and instance, a finished thread's store
+/// being dropped); `fork` holds it for writing, so no other thread is in there when the
+/// host forks.
+pub static FORK_GATE: std::sync::RwLock<()> = std::sync::RwLock::new(());
+
+/// `fork`, against fork(2)'s list of what the child does not inherit, and every lock the
+/// child may touch (it has only this thread: a lock another thread held at the fork would
+/// stay taken in the child forever).
+///
+/// Not inherited, as on Linux:
+/// - pending signals: the kernel's sets start empty; the ones the host handler keeps per
+///   thread (`deliver.rs`: pending bits, real-time counts, siginfo) are emptied in the
+///   child, with every signal blocked from before the fork until then (a signal sent to
+///   the new child right away stays pending in the kernel and is delivered after);
+/// - `setitimer` itimers, `alarm`, `timer_create` timers, record locks: the kernel's own
+///   (the syscalls pass through), so the kernel drops them in the child;
+/// - threads: `Process::threads` is 1 again; the tid is the child's;
+/// - the process limit's counter (a shared page) counts the child; the child leaves it at
+///   exit (`leave_tree`), or its parent's wait does for a child killed by a signal;
+/// - the `--strace -c` counts start empty (each process prints its own table).
+///
+/// Inherited on purpose: dispositions, the mask and the alternate stack (per-thread
+/// `Ctx`), the handler nesting depth (the child goes on inside the same handler), the
+/// sandbox's cwd, its directory-handle cache (the runtime's duplicates of directory
+/// descriptors are inherited with the guest's own, so the entries stay right) and unix
+/// socket names, and the descriptors the runtime keeps high.
+///
+/// Locks the child can touch, each taken here in this order around the host fork and
+/// released on both sides after it (every other holder holds one at a time, briefly, and
+/// may print while holding it: so stderr comes last):
+/// `FORK_GATE` (wasmtime's global code and type registries, taken by thread start and
+/// end), the signal actions, the address space (`mmap`, `brk`; it is held across the
+/// runtime's own `memory.grow`, so wasmtime's memory lock is free too), the directory
+/// cookies, the sandbox's cwd, unix names and directory cache, the tracer's output and
+/// counts, and Rust's stderr lock (limit notices, trap messages). The host allocator is
+/// glibc's malloc, whose `fork` takes and resets its arena locks itself.
+/// Not covered: a `memory.grow` instruction the guest runs itself in another thread at
+/// the moment of fork (the WALI libc allocates with `brk`/`mmap`, never by that
+/// instruction), and the `--limit cpu` watchdog thread, which the child does not have
+/// (the kernel's RLIMIT_CPU, inherited, still stops it).
 pub fn fork(cx: &mut Ctx) -> SysResult {
     let pol = &cx.proc.policy;
     if !pol.fork {
@@ -34,14 +75,37 @@ pub fn fork(cx: &mut Ctx) -> SysResult {
             return Err(EAGAIN.into());
         }
     }
+    let proc = cx.proc.clone();
+    let mask = crate::deliver::block_all();
+    let gate = FORK_GATE.write().unwrap_or_else(|e| e.into_inner());
+    let actions = proc
+        .signals
+        .actions
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    let space = proc.space.lock().unwrap_or_else(|e| e.into_inner());
+    let cookies = proc.dir_cookies.lock().unwrap_or_else(|e| e.into_inner());
+    let vfs = proc.policy.vfs.as_ref().map(|v| v.hold());
+    let mut trace = proc.tracer.as_ref().map(|t| t.hold());
+    let stderr = std::io::stderr().lock();
     // SAFETY: fork has no memory preconditions; the child goes on in this thread only,
-    // which is the only thread that runs guest code for it.
+    // which is the only thread that runs guest code for it, and no lock it may need is
+    // held by another thread (above).
     let pid = unsafe { libc::fork() };
+    let err = Errno::last();
+    if pid == 0 {
+        crate::deliver::forget_pending();
+        if let Some(t) = &mut trace {
+            t.forked();
+        }
+    }
+    drop((stderr, trace, vfs, cookies, space, actions, gate));
+    crate::deliver::set_host_mask(mask);
     if pid < 0 {
         if let Some(t) = TREE.get() {
             t.fetch_sub(1, Ordering::SeqCst);
         }
-        return Err(Errno::last().into());
+        return Err(err.into());
     }
     if pid == 0 {
         if TREE.get().is_some() {
