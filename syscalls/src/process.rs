@@ -37,8 +37,9 @@ pub static FORK_GATE: std::sync::RwLock<()> = std::sync::RwLock::new(());
 /// - `setitimer` itimers, `alarm`, `timer_create` timers, record locks: the kernel's own
 ///   (the syscalls pass through), so the kernel drops them in the child;
 /// - threads: `Process::threads` is 1 again; the tid is the child's;
-/// - the process limit's counter (a shared page) counts the child; the child leaves it at
-///   exit (`leave_tree`), or its parent's wait does for a child killed by a signal;
+/// - the process limit's counter (a shared page, `Tree`) counts the child; the child
+///   leaves it at exit (the inherited `leave_tree` hook), before it becomes a host
+///   program, or its parent's wait4/waitid does for a child killed by a signal;
 /// - the `--strace -c` counts start empty (each process prints its own table).
 ///
 /// Inherited on purpose: dispositions, the mask and the alternate stack (per-thread
@@ -67,11 +68,14 @@ pub fn fork(cx: &mut Ctx) -> SysResult {
     }
     // The process limit counts every live process of this sandbox (shared memory).
     if let (Some(tree), Some(n)) = (TREE.get(), pol.limits.processes) {
-        if tree.fetch_add(1, Ordering::SeqCst) >= n {
-            tree.fetch_sub(1, Ordering::SeqCst);
-            crate::policy::limit_reached(&crate::policy::PROCESS_LIMIT_SAID, || {
-                format!("the guest reached its limit of {n} processes (limits.processes); fork answers EAGAIN")
-            });
+        if tree.live.fetch_add(1, Ordering::SeqCst) >= n {
+            tree.live.fetch_sub(1, Ordering::SeqCst);
+            // Once for the whole sandbox, not once per process of a fork bomb.
+            if tree.said.swap(1, Ordering::SeqCst) == 0 {
+                crate::policy::limit_reached(&crate::policy::PROCESS_LIMIT_SAID, || {
+                    format!("the guest reached its limit of {n} processes (limits.processes); fork answers EAGAIN")
+                });
+            }
             return Err(EAGAIN.into());
         }
     }
@@ -103,15 +107,12 @@ pub fn fork(cx: &mut Ctx) -> SysResult {
     crate::deliver::set_host_mask(mask);
     if pid < 0 {
         if let Some(t) = TREE.get() {
-            t.fetch_sub(1, Ordering::SeqCst);
+            t.live.fetch_sub(1, Ordering::SeqCst);
         }
         return Err(err.into());
     }
     if pid == 0 {
-        if TREE.get().is_some() {
-            // SAFETY: a plain function pointer; it runs at exit.
-            unsafe { libc::atexit(leave_tree) };
-        }
+        // The exit hook `join_tree` registered is inherited: the child leaves at exit.
         cx.proc.threads.store(1, Ordering::SeqCst);
         // SAFETY: no preconditions.
         cx.tid = unsafe { libc::gettid() };
@@ -119,14 +120,32 @@ pub fn fork(cx: &mut Ctx) -> SysResult {
     Ok(pid as i64)
 }
 
-/// The sandbox's live-process count (shared with forked children), set once by the
-/// engine layer when the policy limits processes.
-pub static TREE: std::sync::OnceLock<&'static std::sync::atomic::AtomicU32> =
-    std::sync::OnceLock::new();
+/// The sandbox's shared page (a memfd every process of the sandbox maps, inherited by
+/// fork and passed on to an execve'd runtime): how many of its processes live, and
+/// whether the process limit was reported.
+#[repr(C)]
+pub struct Tree {
+    pub live: std::sync::atomic::AtomicU32,
+    pub said: std::sync::atomic::AtomicU32,
+}
+
+/// Set once, by `join_tree`.
+pub static TREE: std::sync::OnceLock<&'static Tree> = std::sync::OnceLock::new();
+
+/// Count this runtime process in the sandbox's tree until it exits: every runtime start
+/// (the first, an execve'd one) joins; a forked child inherits the exit hook. A process
+/// that ends otherwise is counted out by whoever notices: its parent's wait (killed by a
+/// signal), or itself before it becomes a host program (`execve`).
+pub fn join_tree(t: &'static Tree) {
+    if TREE.set(t).is_ok() {
+        // SAFETY: a plain function pointer; it runs at exit.
+        unsafe { libc::atexit(leave_tree) };
+    }
+}
 
 extern "C" fn leave_tree() {
     if let Some(t) = TREE.get() {
-        t.fetch_sub(1, Ordering::SeqCst);
+        t.live.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
@@ -206,7 +225,8 @@ pub fn execve(cx: &mut Ctx, path: Path, argv: Ptr, envp: Ptr) -> SysResult {
     if !std::fs::metadata(std::ffi::OsStr::from_bytes(file.as_bytes())).is_ok_and(|m| m.is_file()) {
         return Err(EACCES.into());
     }
-    let (prog, full_args, env) = if is_wasm(&file)? {
+    let wasm = is_wasm(&file)?;
+    let (prog, full_args, env) = if wasm {
         // The runtime again, on the module: `<runtime...> --argv0 ARGV0 -- FILE ARGS...`.
         let rt = &cx.proc.exec_runtime;
         let Some(exe) = rt.first() else {
@@ -246,9 +266,18 @@ pub fn execve(cx: &mut Ctx, path: Path, argv: Ptr, envp: Ptr) -> SysResult {
     if let Some(t) = &cx.trace {
         t.note(&format!("execve: {}", prog.to_string_lossy()));
     }
+    // A host program leaves the sandbox's process count (it never runs the exit hook).
+    let left = !wasm && TREE.get().is_some();
+    if left {
+        leave_tree();
+    }
     // SAFETY: NULL-terminated arrays of NUL-terminated strings that outlive the call.
     unsafe { libc::execve(prog.as_ptr(), av.as_ptr(), ev.as_ptr()) };
-    Err(Errno::last().into())
+    let e = Errno::last();
+    if let (true, Some(t)) = (left, TREE.get()) {
+        t.live.fetch_add(1, Ordering::SeqCst);
+    }
+    Err(e.into())
 }
 
 pub fn wait4(cx: &mut Ctx, pid: Pid, status: Ptr, options: Int, rusage: Ptr) -> SysResult {
@@ -261,7 +290,7 @@ pub fn wait4(cx: &mut Ctx, pid: Pid, status: Ptr, options: Int, rusage: Ptr) -> 
     let mut st = 0i32;
     let n = sys!(SYS_wait4, pid.0, &mut st as *mut i32, options.0, r)?;
     if n > 0 && libc::WIFSIGNALED(st) {
-        tree.fetch_sub(1, Ordering::SeqCst);
+        tree.live.fetch_sub(1, Ordering::SeqCst);
     }
     if !s.is_null() {
         cx.mem.write(status.0, st)?;
@@ -282,13 +311,18 @@ pub fn waitid(
         cx.mem.host(info.0, 128)?;
     }
     let r = cx.mem.host_opt(rusage.0, RUSAGE)?;
+    // Always the kernel's siginfo: it says whether a child killed by a signal was reaped.
     let mut k = [0u64; 16];
-    let kp = if info.0 != 0 {
-        k.as_mut_ptr()
-    } else {
-        std::ptr::null_mut()
-    };
-    let n = sys!(SYS_waitid, idtype.0, id.0, kp, options.0, r)?;
+    let n = sys!(SYS_waitid, idtype.0, id.0, k.as_mut_ptr(), options.0, r)?;
+    let code = (k[1] & 0xffff_ffff) as i32;
+    if let Some(tree) = TREE.get() {
+        if k[0] & 0xffff_ffff == libc::SIGCHLD as u64
+            && options.0 & libc::WNOWAIT == 0
+            && (code == libc::CLD_KILLED || code == libc::CLD_DUMPED)
+        {
+            tree.live.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
     if info.0 != 0 {
         let sig = (k[0] & 0xffff_ffff) as i32;
         let g = crate::deliver::guest_siginfo(sig, [k[0], k[1], k[2], k[3]]);
