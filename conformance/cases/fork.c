@@ -48,8 +48,12 @@ static void on_rt(int sig) {
     if (c > 0) waitpid(c, 0, 0);
 }
 
+static int go[2] = {-1, -1};
+
 static void *sender(void *arg) {
     pthread_t main_thread = *(pthread_t *)arg;
+    char b;
+    if (go[0] >= 0 && read(go[0], &b, 1) != 1) return 0;
     for (int i = 0; i < QUEUED; i++) pthread_kill(main_thread, SIGRTMIN + 1);
     return 0;
 }
@@ -82,6 +86,40 @@ static void queued_signals(void) {
     SHOW("fork.queued.children_clean", "%d", clean);
     SHOW("fork.queued.children_saw_pending", "%d", pending);
     SHOW("fork.queued.children_ran_parent_handlers", "%d", reran);
+}
+
+/* The scenario that brought a machine down: a thread sends another 100 SIGRTMIN+1 while
+ * that one waits to join it, unblocked; the handler forks, each child exits. */
+static void unblocked(void) {
+    handled = 0;
+    parent = getpid();
+    if (pipe(report)) return;
+    signal(SIGRTMIN + 1, on_rt);
+    /* The sender starts sending only once pthread_create has returned: a handler that
+     * forks inside pthread_create (musl holds its thread-creation lock there, and
+     * fork takes it) deadlocks natively too, and under wali-run the new thread runs
+     * long before its creator is back (a race of this test, not of the runtime). */
+    if (pipe(go)) return;
+    pthread_t self = pthread_self(), t;
+    pthread_create(&t, 0, sender, &self);
+    (void)!write(go[1], "g", 1);
+    pthread_join(t, 0);
+    close(go[0]);
+    close(go[1]);
+    go[0] = go[1] = -1;
+    for (int i = 0; i < 10; i++) getppid(); /* anything still queued runs by now */
+    close(report[1]);
+    int clean = 0, other = 0;
+    char b;
+    while (read(report[0], &b, 1) == 1) {
+        clean += b == 'O';
+        other += b != 'O';
+    }
+    close(report[0]);
+    signal(SIGRTMIN + 1, SIG_DFL);
+    SHOW("fork.unblocked.parent_handler_runs", "%d", handled);
+    SHOW("fork.unblocked.children_clean", "%d", clean);
+    SHOW("fork.unblocked.children_not_clean", "%d", other);
 }
 
 /* A thread keeps mapping and unmapping (the runtime's address-space lock is held for
@@ -187,6 +225,7 @@ static void timers(void) {
 
 int main(void) {
     queued_signals();
+    unblocked();
     lock_held();
     timers();
     return 0;
