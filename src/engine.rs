@@ -271,7 +271,7 @@ fn load_wasm(
             wasm.len() as f64 / 1e6
         ))
     });
-    let module = Module::new(engine, &rewritten);
+    let module = compile(engine, &rewritten);
     if let Some(p) = progress {
         p.stop(module.is_ok(), cached.is_some());
     }
@@ -292,10 +292,28 @@ fn load_wasm(
     Ok(l)
 }
 
+/// Compile on rayon's threads when the host gives them, else on this thread alone: under a
+/// full pids cgroup the compile is slower, never rayon's panic over its global pool
+/// (wasmtime's parallel compilation uses the pool it runs in: this one).
+fn compile(engine: &Engine, wasm: &[u8]) -> wasmtime::Result<Module> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .thread_name(|i| format!("wali-compile-{i}"))
+        .build()
+        .or_else(|_| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(1)
+                .use_current_thread()
+                .build()
+        })
+        .map_err(|e| wasmtime::Error::msg(format!("no thread to compile on: {e}")))?;
+    pool.install(|| Module::new(engine, wasm))
+}
+
 /// `wali-run: <what>... 1.5 s` on stderr, redrawn until `stop`.
 struct Progress {
     done: std::sync::Arc<std::sync::atomic::AtomicBool>,
-    thread: std::thread::JoinHandle<()>,
+    /// None when the host refused the thread: no progress line then.
+    thread: Option<std::thread::JoinHandle<()>>,
     what: String,
     start: Instant,
 }
@@ -305,12 +323,15 @@ impl Progress {
         use std::sync::atomic::Ordering;
         let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let (d, w, start) = (done.clone(), what.clone(), Instant::now());
-        let thread = std::thread::spawn(move || {
-            while !d.load(Ordering::Relaxed) {
-                eprint!("\rwali-run: {w}... {:.1} s", start.elapsed().as_secs_f64());
-                std::thread::sleep(std::time::Duration::from_millis(200));
-            }
-        });
+        let thread = std::thread::Builder::new()
+            .name("wali-progress".into())
+            .spawn(move || {
+                while !d.load(Ordering::Relaxed) {
+                    eprint!("\rwali-run: {w}... {:.1} s", start.elapsed().as_secs_f64());
+                    std::thread::sleep(std::time::Duration::from_millis(200));
+                }
+            })
+            .ok();
         Progress {
             done,
             thread,
@@ -321,7 +342,9 @@ impl Progress {
 
     fn stop(self, ok: bool, cached: bool) {
         self.done.store(true, std::sync::atomic::Ordering::Relaxed);
-        let _ = self.thread.join();
+        if let Some(t) = self.thread {
+            let _ = t.join();
+        }
         if ok {
             eprintln!(
                 "\rwali-run: {} in {:.1} s{}",

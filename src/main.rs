@@ -549,16 +549,17 @@ fn apply_limits(
                 format!("--tree-fd {fd}: {}", std::io::Error::last_os_error()),
             );
         }
-        // SAFETY: the page stays mapped for the life of the process; AtomicU32 has the
-        // layout of u32 and the page is zero-filled or was written only atomically.
-        let tree: &'static std::sync::atomic::AtomicU32 =
-            unsafe { &*(p as *const std::sync::atomic::AtomicU32) };
+        // SAFETY: the page stays mapped for the life of the process; Tree is two
+        // AtomicU32 (repr(C), the layout of two u32) and the page is zero-filled or was
+        // written only atomically.
+        let tree: &'static wali_syscalls::process::Tree =
+            unsafe { &*(p as *const wali_syscalls::process::Tree) };
         if tree_fd.is_none() {
-            tree.store(1, std::sync::atomic::Ordering::SeqCst);
+            tree.live.store(1, std::sync::atomic::Ordering::SeqCst);
         }
         // Never the guest's to read or write (it counts the guest's processes).
         wali_syscalls::runtime_fds::hide(fd);
-        let _ = wali_syscalls::process::TREE.set(tree);
+        wali_syscalls::process::join_tree(tree);
         exec_runtime.push(cstring(
             std::ffi::OsStr::new(&format!("--tree-fd={fd}")),
             "a flag",

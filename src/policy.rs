@@ -84,11 +84,34 @@ struct ProcessSection {
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct LimitsSection {
-    threads: Option<u32>,
+    threads: Option<Cap>,
     fds: Option<u64>,
     memory: Option<toml::Value>,
-    processes: Option<u32>,
+    processes: Option<Cap>,
     cpu: Option<u64>,
+}
+
+/// A limit with a default (threads, processes): a number, or `"unlimited"` for none.
+#[derive(Deserialize, Clone, Copy)]
+#[serde(untagged)]
+enum Cap {
+    N(u32),
+    Word(Unlimited),
+}
+
+#[derive(Deserialize, Clone, Copy)]
+enum Unlimited {
+    #[serde(rename = "unlimited")]
+    Unlimited,
+}
+
+impl Cap {
+    fn get(self) -> Option<u32> {
+        match self {
+            Cap::N(n) => Some(n),
+            Cap::Word(Unlimited::Unlimited) => None,
+        }
+    }
 }
 
 /// Files a resolver needs once the network is granted (read-only, if present).
@@ -777,8 +800,10 @@ fn parse_size(v: &str, what: &str) -> Result<u64, String> {
 }
 
 fn parse_limits(file: &LimitsSection, flags: &[String]) -> Result<Limits, String> {
+    // threads and processes: Some(None) is "unlimited", None "not said" (the default).
+    let (mut threads, mut processes) = (file.threads.map(Cap::get), file.processes.map(Cap::get));
     let mut l = Limits {
-        threads: file.threads,
+        threads: None,
         fds: file.fds,
         memory: match &file.memory {
             None => None,
@@ -790,7 +815,7 @@ fn parse_limits(file: &LimitsSection, flags: &[String]) -> Result<Limits, String
                 ))
             }
         },
-        processes: file.processes,
+        processes: None,
         cpu: file.cpu,
     };
     for f in flags {
@@ -805,11 +830,17 @@ fn parse_limits(file: &LimitsSection, flags: &[String]) -> Result<Limits, String
                 .filter(|n| *n > 0)
                 .ok_or_else(|| format!("--limit {k}: wants a positive number, got {v:?}"))
         };
+        let cap = |v: &str| -> Result<Option<u32>, String> {
+            if v == "unlimited" {
+                return Ok(None);
+            }
+            Ok(Some(num(v)?.min(u32::MAX as u64) as u32))
+        };
         match k {
-            "threads" => l.threads = Some(num(v)?.min(u32::MAX as u64) as u32),
+            "threads" => threads = Some(cap(v)?),
             "fds" => l.fds = Some(num(v)?),
             "memory" => l.memory = Some(parse_size(v, "--limit memory")?),
-            "processes" => l.processes = Some(num(v)?.min(u32::MAX as u64) as u32),
+            "processes" => processes = Some(cap(v)?),
             "cpu" => l.cpu = Some(num(v)?),
             _ => {
                 return Err(format!(
@@ -818,6 +849,8 @@ fn parse_limits(file: &LimitsSection, flags: &[String]) -> Result<Limits, String
             }
         }
     }
+    l.threads = threads.unwrap_or(Some(Limits::DEFAULT_THREADS));
+    l.processes = processes.unwrap_or(Some(Limits::DEFAULT_PROCESSES));
     Ok(l)
 }
 

@@ -33,11 +33,19 @@ impl Spawner for Threads {
                 let cx = Ctx::new(p.clone());
                 let tid = cx.tid;
                 let _ = tx.send(tid);
+                // Store, instance and the start function's type take wasmtime's global
+                // locks: not while the guest forks (see `process::fork`).
+                let gate = fork_gate();
                 let mut store = Store::new(&engine, cx);
                 let r = (|| {
-                    let inst = instantiate(&pre, &mut store)?;
-                    let start = inst
-                        .get_typed_func::<(i32, i32), ()>(&mut store, "__wasm_thread_start_libc")?;
+                    let start = {
+                        let inst = instantiate(&pre, &mut store)?;
+                        inst.get_typed_func::<(i32, i32), ()>(
+                            &mut store,
+                            "__wasm_thread_start_libc",
+                        )?
+                    };
+                    drop(gate);
                     start.call(&mut store, (tid, arg as i32))
                 })();
                 let ended = match &r {
@@ -46,6 +54,9 @@ impl Spawner for Threads {
                 };
                 if ended {
                     thread_exit(&store);
+                    let gate = fork_gate();
+                    drop(store);
+                    drop(gate);
                     // The last thread to leave ends the process (the main thread may have
                     // left with SYS_exit while this one ran).
                     if p.threads.fetch_sub(1, Ordering::SeqCst) == 1 {
@@ -69,6 +80,13 @@ impl Spawner for Threads {
             }
         }
     }
+}
+
+/// See `wali_syscalls::process::FORK_GATE`.
+fn fork_gate() -> std::sync::RwLockReadGuard<'static, ()> {
+    wali_syscalls::process::FORK_GATE
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
 }
 
 /// After a thread's start routine ends: clear and wake its tid word, as the kernel does

@@ -89,6 +89,18 @@ fn sigprocmask(how: i32, set: Option<u64>) -> u64 {
     old
 }
 
+/// Block every signal the runtime may (not wasmtime's) on this thread; returns the old
+/// host mask for `set_host_mask`. Around `fork`, so no handler runs between the host
+/// fork and the child's `forget_pending`.
+pub fn block_all() -> u64 {
+    sigprocmask(libc::SIG_SETMASK, Some(!RESERVED))
+}
+
+/// Put back a host mask `block_all` returned.
+pub fn set_host_mask(old: u64) {
+    sigprocmask(libc::SIG_SETMASK, Some(old));
+}
+
 /// Make this OS thread's host mask the guest's.
 pub fn mirror_mask(mask: u64) {
     sigprocmask(libc::SIG_SETMASK, Some(host_set(mask)));
@@ -191,6 +203,21 @@ pub fn install(sig: i32, a: &Action) -> Result<(), crate::errno::Errno> {
 #[inline(always)]
 pub fn pending() -> u64 {
     PENDING.with(|p| p.load(Ordering::Relaxed))
+}
+
+/// In a forked child: nothing is pending (fork(2): "the child's set of pending signals is
+/// initially empty"). The kernel empties its own sets; this empties the ones the host
+/// handler kept for the thread that forked (the child's only thread). Without it, every
+/// child re-ran the parent's queued handlers, and a handler that forks made a fork bomb.
+pub fn forget_pending() {
+    PENDING.with(|p| p.store(0, Ordering::SeqCst));
+    COUNT.with(|c| c.iter().for_each(|n| n.store(0, Ordering::SeqCst)));
+    INFO.with(|slots| {
+        slots
+            .iter()
+            .flatten()
+            .for_each(|w| w.store(0, Ordering::Relaxed))
+    });
 }
 
 /// Take `sig` off this thread's pending set, if it is there; returns its siginfo words.
@@ -379,7 +406,13 @@ fn run_handler(
 
     // C lets a one-argument handler be installed with SA_SIGINFO (Ruby does) and ignores
     // the extra arguments; a wasm call must match the function's arity.
-    let nparams = func.ty(&store).params().len();
+    let nparams = {
+        // The type comes from the engine's registry (a wasmtime lock): not during a fork.
+        let _gate = crate::process::FORK_GATE
+            .read()
+            .unwrap_or_else(|e| e.into_inner());
+        func.ty(&store).params().len()
+    };
     if !(1..=3).contains(&nparams) {
         return Err(wasmtime::Error::msg(format!(
             "signal {sig}: handler {} takes {nparams} arguments",

@@ -57,6 +57,16 @@ pub struct Limits {
     pub cpu: Option<u64>,
 }
 
+impl Limits {
+    /// Threads per process unless a policy says otherwise (`unlimited` lifts it): far
+    /// above what Ruby or the conformance suite use (a handful), low enough that a
+    /// thread bomb stops at `EAGAIN` long before the host runs out of tasks.
+    pub const DEFAULT_THREADS: u32 = 256;
+    /// Live processes of one sandbox (the first included), unless a policy says
+    /// otherwise: a fork bomb stops at `EAGAIN` with a notice.
+    pub const DEFAULT_PROCESSES: u32 = 64;
+}
+
 pub struct Policy {
     /// The file-system view; `None` is the reference engine's pass-through.
     pub vfs: Option<Vfs>,

@@ -21,6 +21,48 @@ pub fn exit_group(_cx: &mut Ctx, status: Int) -> SysResult {
     Err(Stop::Exit(Exit::Process(status.0 & 0xff)))
 }
 
+/// Held for reading by the engine layer while it does what takes wasmtime's own global
+/// locks outside a syscall (a new thread's store and instance, a finished thread's store
+/// being dropped); `fork` holds it for writing, so no other thread is in there when the
+/// host forks.
+pub static FORK_GATE: std::sync::RwLock<()> = std::sync::RwLock::new(());
+
+/// `fork`, against fork(2)'s list of what the child does not inherit, and every lock the
+/// child may touch (it has only this thread: a lock another thread held at the fork would
+/// stay taken in the child forever).
+///
+/// Not inherited, as on Linux:
+/// - pending signals: the kernel's sets start empty; the ones the host handler keeps per
+///   thread (`deliver.rs`: pending bits, real-time counts, siginfo) are emptied in the
+///   child, with every signal blocked from before the fork until then (a signal sent to
+///   the new child right away stays pending in the kernel and is delivered after);
+/// - `setitimer` itimers, `alarm`, `timer_create` timers, record locks: the kernel's own
+///   (the syscalls pass through), so the kernel drops them in the child;
+/// - threads: `Process::threads` is 1 again; the tid is the child's;
+/// - the process limit's counter (a shared page, `Tree`) counts the child; the child
+///   leaves it at exit (the inherited `leave_tree` hook), before it becomes a host
+///   program, or its parent's wait4/waitid does for a child killed by a signal;
+/// - the `--strace -c` counts start empty (each process prints its own table).
+///
+/// Inherited on purpose: dispositions, the mask and the alternate stack (per-thread
+/// `Ctx`), the handler nesting depth (the child goes on inside the same handler), the
+/// sandbox's cwd, its directory-handle cache (the runtime's duplicates of directory
+/// descriptors are inherited with the guest's own, so the entries stay right) and unix
+/// socket names, and the descriptors the runtime keeps high.
+///
+/// Locks the child can touch, each taken here in this order around the host fork and
+/// released on both sides after it (every other holder holds one at a time, briefly, and
+/// may print while holding it: so stderr comes last):
+/// `FORK_GATE` (wasmtime's global code and type registries, taken by thread start and
+/// end), the signal actions, the address space (`mmap`, `brk`; it is held across the
+/// runtime's own `memory.grow`, so wasmtime's memory lock is free too), the directory
+/// cookies, the sandbox's cwd, unix names and directory cache, the tracer's output and
+/// counts, and Rust's stderr lock (limit notices, trap messages). The host allocator is
+/// glibc's malloc, whose `fork` takes and resets its arena locks itself.
+/// Not covered: a `memory.grow` instruction the guest runs itself in another thread at
+/// the moment of fork (the WALI libc allocates with `brk`/`mmap`, never by that
+/// instruction), and the `--limit cpu` watchdog thread, which the child does not have
+/// (the kernel's RLIMIT_CPU, inherited, still stops it).
 pub fn fork(cx: &mut Ctx) -> SysResult {
     let pol = &cx.proc.policy;
     if !pol.fork {
@@ -28,28 +70,51 @@ pub fn fork(cx: &mut Ctx) -> SysResult {
     }
     // The process limit counts every live process of this sandbox (shared memory).
     if let (Some(tree), Some(n)) = (TREE.get(), pol.limits.processes) {
-        if tree.fetch_add(1, Ordering::SeqCst) >= n {
-            tree.fetch_sub(1, Ordering::SeqCst);
-            crate::policy::limit_reached(&crate::policy::PROCESS_LIMIT_SAID, || {
-                format!("the guest reached its limit of {n} processes (limits.processes); fork answers EAGAIN")
-            });
+        if tree.live.fetch_add(1, Ordering::SeqCst) >= n {
+            tree.live.fetch_sub(1, Ordering::SeqCst);
+            // Once for the whole sandbox, not once per process of a fork bomb.
+            if tree.said.swap(1, Ordering::SeqCst) == 0 {
+                crate::policy::limit_reached(&crate::policy::PROCESS_LIMIT_SAID, || {
+                    format!("the guest reached its limit of {n} processes (limits.processes); fork answers EAGAIN")
+                });
+            }
             return Err(EAGAIN.into());
         }
     }
+    let proc = cx.proc.clone();
+    let mask = crate::deliver::block_all();
+    let gate = FORK_GATE.write().unwrap_or_else(|e| e.into_inner());
+    let actions = proc
+        .signals
+        .actions
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    let space = proc.space.lock().unwrap_or_else(|e| e.into_inner());
+    let cookies = proc.dir_cookies.lock().unwrap_or_else(|e| e.into_inner());
+    let vfs = proc.policy.vfs.as_ref().map(|v| v.hold());
+    let mut trace = proc.tracer.as_ref().map(|t| t.hold());
+    let stderr = std::io::stderr().lock();
     // SAFETY: fork has no memory preconditions; the child goes on in this thread only,
-    // which is the only thread that runs guest code for it.
+    // which is the only thread that runs guest code for it, and no lock it may need is
+    // held by another thread (above).
     let pid = unsafe { libc::fork() };
+    let err = Errno::last();
+    if pid == 0 {
+        crate::deliver::forget_pending();
+        if let Some(t) = &mut trace {
+            t.forked();
+        }
+    }
+    drop((stderr, trace, vfs, cookies, space, actions, gate));
+    crate::deliver::set_host_mask(mask);
     if pid < 0 {
         if let Some(t) = TREE.get() {
-            t.fetch_sub(1, Ordering::SeqCst);
+            t.live.fetch_sub(1, Ordering::SeqCst);
         }
-        return Err(Errno::last().into());
+        return Err(err.into());
     }
     if pid == 0 {
-        if TREE.get().is_some() {
-            // SAFETY: a plain function pointer; it runs at exit.
-            unsafe { libc::atexit(leave_tree) };
-        }
+        // The exit hook `join_tree` registered is inherited: the child leaves at exit.
         cx.proc.threads.store(1, Ordering::SeqCst);
         // SAFETY: no preconditions.
         cx.tid = unsafe { libc::gettid() };
@@ -57,14 +122,32 @@ pub fn fork(cx: &mut Ctx) -> SysResult {
     Ok(pid as i64)
 }
 
-/// The sandbox's live-process count (shared with forked children), set once by the
-/// engine layer when the policy limits processes.
-pub static TREE: std::sync::OnceLock<&'static std::sync::atomic::AtomicU32> =
-    std::sync::OnceLock::new();
+/// The sandbox's shared page (a memfd every process of the sandbox maps, inherited by
+/// fork and passed on to an execve'd runtime): how many of its processes live, and
+/// whether the process limit was reported.
+#[repr(C)]
+pub struct Tree {
+    pub live: std::sync::atomic::AtomicU32,
+    pub said: std::sync::atomic::AtomicU32,
+}
+
+/// Set once, by `join_tree`.
+pub static TREE: std::sync::OnceLock<&'static Tree> = std::sync::OnceLock::new();
+
+/// Count this runtime process in the sandbox's tree until it exits: every runtime start
+/// (the first, an execve'd one) joins; a forked child inherits the exit hook. A process
+/// that ends otherwise is counted out by whoever notices: its parent's wait (killed by a
+/// signal), or itself before it becomes a host program (`execve`).
+pub fn join_tree(t: &'static Tree) {
+    if TREE.set(t).is_ok() {
+        // SAFETY: a plain function pointer; it runs at exit.
+        unsafe { libc::atexit(leave_tree) };
+    }
+}
 
 extern "C" fn leave_tree() {
     if let Some(t) = TREE.get() {
-        t.fetch_sub(1, Ordering::SeqCst);
+        t.live.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
@@ -212,7 +295,8 @@ pub fn execve(cx: &mut Ctx, path: Path, argv: Ptr, envp: Ptr) -> SysResult {
     // Linux checks the file before it replaces the process: report those errors here.
     executable(&fd)?;
     let mut keep: Vec<RuntimeFd> = Vec::new();
-    let (prog, full_args, env) = if is_wasm(&fd) {
+    let wasm = is_wasm(&fd);
+    let (prog, full_args, env) = if wasm {
         // The runtime again, on the module: `<runtime...> --argv0 ARGV0 --module-fd N
         // [--manifest-fd M] -- NAME ARGS...`.
         let rt = &cx.proc.exec_runtime;
@@ -271,10 +355,18 @@ pub fn execve(cx: &mut Ctx, path: Path, argv: Ptr, envp: Ptr) -> SysResult {
     if let Some(t) = &cx.trace {
         t.note(&format!("execve: {}", prog.to_string_lossy()));
     }
+    // A host program leaves the sandbox's process count (it never runs the exit hook).
+    let left = !wasm && TREE.get().is_some();
+    if left {
+        leave_tree();
+    }
     // SAFETY: NULL-terminated arrays of NUL-terminated strings that outlive the call.
     unsafe { libc::execve(prog.as_ptr(), av.as_ptr(), ev.as_ptr()) };
     let e = Errno::last();
     drop(keep);
+    if let (true, Some(t)) = (left, TREE.get()) {
+        t.live.fetch_add(1, Ordering::SeqCst);
+    }
     Err(e.into())
 }
 
@@ -288,7 +380,7 @@ pub fn wait4(cx: &mut Ctx, pid: Pid, status: Ptr, options: Int, rusage: Ptr) -> 
     let mut st = 0i32;
     let n = sys!(SYS_wait4, pid.0, &mut st as *mut i32, options.0, r)?;
     if n > 0 && libc::WIFSIGNALED(st) {
-        tree.fetch_sub(1, Ordering::SeqCst);
+        tree.live.fetch_sub(1, Ordering::SeqCst);
     }
     if !s.is_null() {
         cx.mem.write(status.0, st)?;
@@ -309,13 +401,18 @@ pub fn waitid(
         cx.mem.host(info.0, 128)?;
     }
     let r = cx.mem.host_opt(rusage.0, RUSAGE)?;
+    // Always the kernel's siginfo: it says whether a child killed by a signal was reaped.
     let mut k = [0u64; 16];
-    let kp = if info.0 != 0 {
-        k.as_mut_ptr()
-    } else {
-        std::ptr::null_mut()
-    };
-    let n = sys!(SYS_waitid, idtype.0, id.0, kp, options.0, r)?;
+    let n = sys!(SYS_waitid, idtype.0, id.0, k.as_mut_ptr(), options.0, r)?;
+    let code = (k[1] & 0xffff_ffff) as i32;
+    if let Some(tree) = TREE.get() {
+        if k[0] & 0xffff_ffff == libc::SIGCHLD as u64
+            && options.0 & libc::WNOWAIT == 0
+            && (code == libc::CLD_KILLED || code == libc::CLD_DUMPED)
+        {
+            tree.live.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
     if info.0 != 0 {
         let sig = (k[0] & 0xffff_ffff) as i32;
         let g = crate::deliver::guest_siginfo(sig, [k[0], k[1], k[2], k[3]]);

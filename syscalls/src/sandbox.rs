@@ -1398,6 +1398,17 @@ impl Vfs {
         Ok((obj, p))
     }
 
+    /// The resolver's locks, held by `process::fork` across the host fork so that the
+    /// child never finds one taken by a thread it does not have. Each is held only
+    /// briefly elsewhere, and never while another of the runtime's locks is taken.
+    pub fn hold(&self) -> impl Sized + '_ {
+        (
+            self.cwd.read().unwrap_or_else(|e| e.into_inner()),
+            self.unix_names.lock().unwrap_or_else(|e| e.into_inner()),
+            self.dirs.lock().unwrap_or_else(|e| e.into_inner()),
+        )
+    }
+
     /// The guest's name for a unix socket path the kernel reports, if it is one the
     /// runtime bound for it.
     pub fn unix_name(&self, host: &[u8]) -> Option<Vec<u8>> {

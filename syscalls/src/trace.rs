@@ -18,6 +18,21 @@ pub struct Tracer {
     summary: Option<Mutex<std::collections::BTreeMap<&'static str, Count>>>,
 }
 
+/// See `Tracer::hold`.
+pub struct TraceHold<'a> {
+    summary: Option<std::sync::MutexGuard<'a, std::collections::BTreeMap<&'static str, Count>>>,
+    _out: std::sync::MutexGuard<'a, Box<dyn Write + Send>>,
+}
+
+impl TraceHold<'_> {
+    /// In a forked child: its table starts empty.
+    pub fn forked(&mut self) {
+        if let Some(s) = &mut self.summary {
+            s.clear();
+        }
+    }
+}
+
 #[derive(Default, Clone, Copy)]
 struct Count {
     calls: u64,
@@ -84,6 +99,19 @@ impl Tracer {
         let mut out = self.out.lock().unwrap_or_else(|e| e.into_inner());
         let _ = out.write_all(t.as_bytes());
         let _ = out.flush();
+    }
+
+    /// The tracer's locks, held by `process::fork` across the host fork (another thread
+    /// may be printing); in the child, `forked` empties the `-c` counts so each process's
+    /// table counts its own calls.
+    pub fn hold(&self) -> TraceHold<'_> {
+        TraceHold {
+            summary: self
+                .summary
+                .as_ref()
+                .map(|m| m.lock().unwrap_or_else(|e| e.into_inner())),
+            _out: self.out.lock().unwrap_or_else(|e| e.into_inner()),
+        }
     }
 
     /// A line of its own, for calls that do not return (execve).
