@@ -228,6 +228,8 @@ pub fn run(
     let _ = process.spawner.set(threads);
     let outcome = (|| {
         let inst = instantiate(&pre, &mut store)?;
+        // The module's data is in place: page 0 faults for syscalls unless it holds some.
+        process.mem.settle_null_page();
         let start = inst.get_typed_func::<(), ()>(&mut store, "_start")?;
         // The guest starts with the mask the host process had (blocked until now).
         store.data_mut().sigmask = process.initial_mask;

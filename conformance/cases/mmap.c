@@ -4,7 +4,20 @@
 #include <fcntl.h>
 #include <stdint.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+/* Fork a child that runs `f(p)` and exits; the parent waits for it. */
+static void in_child(void (*f)(char *), char *p) {
+    pid_t pid = fork();
+    if (pid == 0) {
+        f(p);
+        _exit(0);
+    }
+    waitpid(pid, 0, 0);
+}
+static void write_hi(char *p) { memcpy(p, "hi", 3); }
+static void write_end(char *p) { p[4095] = 'e'; }
 
 int main(void) {
     char *p = mmap(0, 65536, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -81,6 +94,32 @@ int main(void) {
     CHECK("mincore.unaligned", mincore(q + 1, 4096, vec));
     CHECK("mlock.ok", mlock(q, 4096));
     CHECK("munlock.ok", munlock(q, 4096));
+
+    /* MAP_SHARED | MAP_ANONYMOUS memory stays shared with a forked child. */
+    char *sa = mmap(0, 8192, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    CHECK("mmap.shared_anon", sa != MAP_FAILED);
+    CHECK("mmap.shared_anon_zeroed", sa[0] == 0 && sa[8191] == 0);
+    in_child(write_hi, sa);
+    SHOW("mmap.shared_anon_child_write", "%s", sa);
+    in_child(write_hi, sa + 4096);
+    SHOW("mmap.shared_anon_child_write_page2", "%s", sa + 4096);
+    char *pa = mmap(0, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    in_child(write_hi, pa);
+    CHECK("mmap.private_anon_child_write_unseen", pa[0]);
+    CHECK("madvise.shared_dontneed", madvise(sa, 4096, MADV_DONTNEED));
+    SHOW("madvise.shared_keeps", "%s", sa);
+    char *sb = mremap(sa, 8192, 4096, 0);
+    CHECK("mremap.shared_shrink", sb == sa);
+    char *sc = mremap(sb, 4096, 4096, MREMAP_MAYMOVE | MREMAP_FIXED, pa);
+    CHECK("mremap.shared_moved", sc == pa);
+    SHOW("mremap.shared_moved_keeps", "%s", sc);
+    in_child(write_end, sc);
+    CHECK("mremap.shared_moved_still_shared", sc[4095]);
+    CHECK("munmap.shared_anon", munmap(sc, 4096));
+    char *sd = mmap(sc, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+    CHECK("munmap.shared_anon_gone", sd == sc && sd[0] == 0 && sd[4095] == 0);
+    in_child(write_hi, sd);
+    CHECK("munmap.shared_anon_now_private", sd[0]);
 
     void *cur = sbrk(0);
     CHECK("brk.sbrk_grow", sbrk(4096) == cur);

@@ -132,7 +132,8 @@ impl Process {
             mem.shared()
                 .and_then(|m| m.ty().maximum())
                 .map_or(0, |p| p * 65536),
-        );
+        )
+        .with_pages(mem.pages().clone());
         Ok(Arc::new(Process {
             argv: cfg.argv,
             env_file,

@@ -15,7 +15,7 @@ const TIMESPEC_PAIR: usize = 32;
 const IOV_MAX: i32 = 1024;
 
 pub fn read(cx: &mut Ctx, fd: Fd, buf: OutBuf, count: Len) -> SysResult {
-    let p = cx.mem.host(buf.0, count.0 as usize)?;
+    let p = cx.mem.host_w(buf.0, count.0 as usize)?;
     sys!(SYS_read, fd.0, p, count.0)
 }
 
@@ -25,7 +25,7 @@ pub fn write(cx: &mut Ctx, fd: Fd, buf: Buf, count: Len) -> SysResult {
 }
 
 pub fn pread64(cx: &mut Ctx, fd: Fd, buf: OutBuf, count: Len, off: Off) -> SysResult {
-    let p = cx.mem.host(buf.0, count.0 as usize)?;
+    let p = cx.mem.host_w(buf.0, count.0 as usize)?;
     sys!(SYS_pread64, fd.0, p, count.0, off.0)
 }
 
@@ -36,6 +36,15 @@ pub fn pwrite64(cx: &mut Ctx, fd: Fd, buf: Buf, count: Len, off: Off) -> SysResu
 
 /// Translate a guest `iovec[cnt]` (8-byte entries) into host iovecs, every range checked.
 pub fn host_iovecs(cx: &Ctx, iov: u32, cnt: i32) -> Result<Vec<libc::iovec>, Errno> {
+    iovecs(cx, iov, cnt, false)
+}
+
+/// `host_iovecs` for buffers the kernel fills (readv): read-only pages fault too.
+pub fn host_iovecs_w(cx: &Ctx, iov: u32, cnt: i32) -> Result<Vec<libc::iovec>, Errno> {
+    iovecs(cx, iov, cnt, true)
+}
+
+fn iovecs(cx: &Ctx, iov: u32, cnt: i32, write: bool) -> Result<Vec<libc::iovec>, Errno> {
     if !(0..=IOV_MAX).contains(&cnt) {
         return Err(EINVAL);
     }
@@ -44,7 +53,11 @@ pub fn host_iovecs(cx: &Ctx, iov: u32, cnt: i32) -> Result<Vec<libc::iovec>, Err
     for e in raw.chunks_exact(8) {
         let base = u32::from_le_bytes([e[0], e[1], e[2], e[3]]);
         let len = u32::from_le_bytes([e[4], e[5], e[6], e[7]]) as usize;
-        let p = cx.mem.host(base, len)?;
+        let p = if write {
+            cx.mem.host_w(base, len)?
+        } else {
+            cx.mem.host(base, len)?
+        };
         out.push(libc::iovec {
             iov_base: p.cast(),
             iov_len: len,
@@ -54,7 +67,7 @@ pub fn host_iovecs(cx: &Ctx, iov: u32, cnt: i32) -> Result<Vec<libc::iovec>, Err
 }
 
 pub fn readv(cx: &mut Ctx, fd: Fd, iov: Ptr, cnt: Int) -> SysResult {
-    let v = host_iovecs(cx, iov.0, cnt.0)?;
+    let v = host_iovecs_w(cx, iov.0, cnt.0)?;
     sys!(SYS_readv, fd.0, v.as_ptr(), v.len())
 }
 
@@ -153,13 +166,13 @@ pub fn lstat(cx: &mut Ctx, path: Path, buf: Ptr) -> SysResult {
 }
 
 pub fn fstat(cx: &mut Ctx, fd: Fd, buf: Ptr) -> SysResult {
-    let b = cx.mem.host(buf.0, STAT_SIZE)?;
+    let b = cx.mem.host_w(buf.0, STAT_SIZE)?;
     sys!(SYS_fstat, fd.0, b)
 }
 
 pub fn newfstatat(cx: &mut Ctx, dir: DirFd, path: Path, buf: Ptr, flags: AtFlags) -> SysResult {
     let p = cx.mem.path(path.0)?;
-    let b = cx.mem.host(buf.0, STAT_SIZE)?;
+    let b = cx.mem.host_w(buf.0, STAT_SIZE)?;
     let Some(v) = vfs(cx) else {
         return sys!(SYS_newfstatat, dirfd(dir.0), p.as_ptr(), b, flags.0);
     };
@@ -194,7 +207,7 @@ pub fn statx(
     buf: Ptr,
 ) -> SysResult {
     let p = cx.mem.path(path.0)?;
-    let b = cx.mem.host(buf.0, STATX_SIZE)?;
+    let b = cx.mem.host_w(buf.0, STATX_SIZE)?;
     let Some(v) = vfs(cx) else {
         return sys!(SYS_statx, dirfd(dir.0), p.as_ptr(), flags.0, mask.0, b);
     };
@@ -218,7 +231,7 @@ pub fn statx(
 
 pub fn statfs(cx: &mut Ctx, path: Path, buf: Ptr) -> SysResult {
     let p = cx.mem.path(path.0)?;
-    let b = cx.mem.host(buf.0, STATFS_SIZE)?;
+    let b = cx.mem.host_w(buf.0, STATFS_SIZE)?;
     if let Some(v) = vfs(cx) {
         return Ok(v.via_proc(&p, true, |h| {
             sys!(SYS_statfs, h.as_ptr(), b).map_err(errno_of)
@@ -228,7 +241,7 @@ pub fn statfs(cx: &mut Ctx, path: Path, buf: Ptr) -> SysResult {
 }
 
 pub fn fstatfs(cx: &mut Ctx, fd: Fd, buf: Ptr) -> SysResult {
-    let b = cx.mem.host(buf.0, STATFS_SIZE)?;
+    let b = cx.mem.host_w(buf.0, STATFS_SIZE)?;
     sys!(SYS_fstatfs, fd.0, b)
 }
 
@@ -314,6 +327,8 @@ fn owner_may_be_signalled(cx: &Ctx, fd: i32) -> Result<(), Errno> {
 
 /// `_IOC` fields of an ioctl request number.
 const IOC_NONE: u32 = 0;
+/// `_IOC_READ`: the kernel writes the buffer (the caller reads it).
+const IOC_READ: u32 = 2;
 const fn ioc_dir(req: u32) -> u32 {
     req >> 30
 }
@@ -474,7 +489,21 @@ pub fn ioctl(cx: &mut Ctx, fd: Fd, req: UInt, argp: Ptr) -> SysResult {
         (_, IoArg::Int) => sys!(SYS_ioctl, fd.0, r, argp.0),
         (_, IoArg::Buf(0)) => sys!(SYS_ioctl, fd.0, r, 0),
         (_, IoArg::Buf(n)) => {
-            let p = cx.mem.host(argp.0, n)?;
+            // A buffer the kernel writes must be writable guest memory (EFAULT else).
+            let writes = ioc_dir(r) & IOC_READ != 0
+                || matches!(
+                    r as libc::c_ulong,
+                    libc::TCGETS
+                        | libc::TIOCGWINSZ
+                        | libc::FIONREAD
+                        | libc::TIOCGPGRP
+                        | libc::TIOCOUTQ
+                );
+            let p = if writes {
+                cx.mem.host_w(argp.0, n)?
+            } else {
+                cx.mem.host(argp.0, n)?
+            };
             sys!(SYS_ioctl, fd.0, r, p)
         }
     }
@@ -523,7 +552,7 @@ pub fn faccessat2(cx: &mut Ctx, dir: DirFd, path: Path, mode: Int, flags: AtFlag
 
 fn fill_pipe(cx: &mut Ctx, out: u32, flags: i32) -> SysResult {
     // Check first, so a bad pointer leaks no pipe.
-    cx.mem.host(out, 8)?;
+    cx.mem.host_w(out, 8)?;
     let mut fds = [0i32; 2];
     sys!(SYS_pipe2, fds.as_mut_ptr(), flags)?;
     cx.mem.write(out, fds)?;
@@ -584,7 +613,7 @@ pub fn fadvise(_cx: &mut Ctx, fd: Fd, off: Off, len: Off, advice: Int) -> SysRes
 }
 
 pub fn getcwd(cx: &mut Ctx, buf: Ptr, size: Len) -> SysResult {
-    let b = cx.mem.host(buf.0, size.0 as usize)?;
+    let b = cx.mem.host_w(buf.0, size.0 as usize)?;
     let Some(v) = vfs(cx) else {
         return sys!(SYS_getcwd, b, size.0);
     };
@@ -745,7 +774,7 @@ pub fn readlink(cx: &mut Ctx, path: Path, buf: OutBuf, size: Len) -> SysResult {
 
 pub fn readlinkat(cx: &mut Ctx, dir: DirFd, path: Path, buf: OutBuf, size: Len) -> SysResult {
     let p = cx.mem.path(path.0)?;
-    let b = cx.mem.host(buf.0, size.0 as usize)?;
+    let b = cx.mem.host_w(buf.0, size.0 as usize)?;
     if let Some(v) = vfs(cx) {
         let mut host = vec![0u8; (size.0 as usize).min(libc::PATH_MAX as usize)];
         let n = v.readlink(dir.0, &p, &mut host)? as usize;
@@ -812,7 +841,7 @@ pub fn umask(_cx: &mut Ctx, mask: Mode) -> SysResult {
 }
 
 pub fn getdents64(cx: &mut Ctx, fd: Fd, dirp: Ptr, count: Len) -> SysResult {
-    let b = cx.mem.host(dirp.0, count.0 as usize)?;
+    let b = cx.mem.host_w(dirp.0, count.0 as usize)?;
     let n = sys!(SYS_getdents64, fd.0, b, count.0)? as u32;
     // Rewrite each record's d_off to a cookie (see DirCookies), in place. The records
     // are in guest memory another thread may change: every access is checked and the
@@ -837,7 +866,10 @@ pub fn getdents64(cx: &mut Ctx, fd: Fd, dirp: Ptr, count: Len) -> SysResult {
 }
 
 pub fn utimensat(cx: &mut Ctx, dir: DirFd, path: Path, times: Ptr, flags: AtFlags) -> SysResult {
-    // A NULL path is Linux's futimens(fd) form.
+    // A NULL path is Linux's futimens(fd) form (with AT_FDCWD, a bad path).
+    if path.0 == 0 && dir.0 == libc::AT_FDCWD {
+        return Err(EFAULT.into());
+    }
     let p = if path.0 == 0 {
         None
     } else {

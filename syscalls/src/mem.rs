@@ -8,8 +8,164 @@
 
 use crate::errno::{Errno, EFAULT, ENAMETOOLONG};
 use std::ffi::CString;
-use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicPtr, AtomicU8, AtomicUsize, Ordering};
+use std::sync::Arc;
 use wasmtime::SharedMemory;
+
+/// The guest's page map, one byte per 4 KiB page of linear memory: what Linux would
+/// find in the process's page tables. Wasm loads and stores cannot fault, but a syscall
+/// handed a pointer into a page the guest does not have answers `EFAULT`, as on Linux.
+/// The low two bits are the access (`RW`, `RO`, `NONE`, `UNMAPPED`); `SHARED` marks a
+/// page whose host mapping is shared (a `MAP_SHARED` map, file or anonymous).
+pub const PAGE: usize = 4096;
+pub const RW: u8 = 0;
+pub const RO: u8 = 1;
+pub const NONE: u8 = 2;
+pub const UNMAPPED: u8 = 3;
+pub const ACCESS: u8 = 3;
+pub const SHARED: u8 = 4;
+
+/// Page 0 is never mapped for syscalls: a NULL (or near-NULL) pointer faults as on Linux.
+/// With wali-cc's `--stack-first` link it is the deepest page of the main thread's
+/// stack, below 8 MiB of stack: a guard page, as Linux keeps below a stack. A module
+/// linked otherwise may keep data there (wasm-ld's default `--global-base` is 1024):
+/// then only the bytes below its data fault (`settle_null_page`).
+pub const NULL_PAGE: usize = PAGE;
+
+/// The page map of one process (shared by its threads; copied by `fork` with the rest
+/// of the host process). Written under the address-space lock; read by any thread.
+pub struct PageMap {
+    states: Box<[AtomicU8]>,
+    /// Every page in `[NULL_PAGE, clean)` is `RW` and private: the hot path (static
+    /// data, stack, the heap below the break) checks this bound and nothing else.
+    clean: AtomicUsize,
+    /// Bytes `[0, null_end)` fault: `NULL_PAGE`, or less for a module with data there.
+    null_end: AtomicUsize,
+}
+
+impl std::fmt::Debug for PageMap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PageMap")
+            .field("pages", &self.states.len())
+            .field("clean", &self.clean.load(Ordering::Relaxed))
+            .finish()
+    }
+}
+
+impl PageMap {
+    fn new(pages: usize) -> Arc<PageMap> {
+        // Zeroed memory is `RW` everywhere: the module's own memory as instantiated.
+        // alloc_zeroed gets fresh pages from the kernel, touched only where used.
+        let states = if pages == 0 {
+            Box::new([]) as Box<[AtomicU8]>
+        } else {
+            let layout = std::alloc::Layout::array::<AtomicU8>(pages).expect("page map size");
+            // SAFETY: a non-zero layout; AtomicU8 has u8's layout, and zero is a valid
+            // value; the box takes ownership of exactly that allocation.
+            unsafe {
+                let p = std::alloc::alloc_zeroed(layout) as *mut AtomicU8;
+                if p.is_null() {
+                    std::alloc::handle_alloc_error(layout);
+                }
+                Box::from_raw(std::ptr::slice_from_raw_parts_mut(p, pages))
+            }
+        };
+        Arc::new(PageMap {
+            states,
+            clean: AtomicUsize::new(pages * PAGE),
+            null_end: AtomicUsize::new(NULL_PAGE),
+        })
+    }
+
+    /// The state of the page holding byte `a` (`RW` past the map: bounds are checked
+    /// against the memory's size separately).
+    #[inline]
+    pub fn state(&self, a: usize) -> u8 {
+        self.states
+            .get(a / PAGE)
+            .map_or(RW, |s| s.load(Ordering::Relaxed))
+    }
+
+    /// Set every page of `[a, a+len)` to `st`.
+    pub fn set(&self, a: usize, len: usize, st: u8) {
+        self.update(a, len, |_| st);
+    }
+
+    /// Set the access bits of `[a, a+len)`, keeping `SHARED`.
+    pub fn protect(&self, a: usize, len: usize, access: u8) {
+        self.update(a, len, |st| (st & !ACCESS) | access);
+    }
+
+    fn update(&self, a: usize, len: usize, f: impl Fn(u8) -> u8) {
+        let (first, last) = (a / PAGE, (a + len).div_ceil(PAGE).min(self.states.len()));
+        if first >= last {
+            return;
+        }
+        let mut all_rw = true;
+        for s in &self.states[first..last] {
+            let st = f(s.load(Ordering::Relaxed));
+            all_rw &= st == RW;
+            s.store(st, Ordering::Relaxed);
+        }
+        let clean = self.clean.load(Ordering::Relaxed);
+        if !all_rw {
+            if first * PAGE < clean {
+                let p = (first..last)
+                    .find(|&p| self.states[p].load(Ordering::Relaxed) != RW)
+                    .unwrap_or(first);
+                self.clean
+                    .store((p * PAGE).max(NULL_PAGE).min(clean), Ordering::Release);
+            }
+        } else if first * PAGE <= clean && last * PAGE > clean {
+            // The clean prefix grows over what was just made RW, and a little further if
+            // RW pages follow (bounded: a shorter prefix costs speed, not correctness).
+            let cap = (last + 256).min(self.states.len());
+            let mut end = last;
+            while end < cap && self.states[end].load(Ordering::Relaxed) == RW {
+                end += 1;
+            }
+            self.clean.store(end * PAGE, Ordering::Release);
+        }
+    }
+
+    /// Whether every page of `[a, a+len)` is mapped (any access).
+    pub fn mapped(&self, a: usize, len: usize) -> bool {
+        a >= self.null_end.load(Ordering::Relaxed)
+            && (a / PAGE..(a + len).div_ceil(PAGE))
+                .all(|p| self.state(p * PAGE) & ACCESS != UNMAPPED)
+    }
+
+    /// Whether `[a, a+len)` (non-empty) may be read, or also written, by the kernel.
+    #[inline]
+    fn allows(&self, a: usize, len: usize, write: bool) -> bool {
+        if a < self.null_end.load(Ordering::Relaxed) {
+            return false;
+        }
+        let end = a + len;
+        let clean = self.clean.load(Ordering::Relaxed);
+        if end <= clean {
+            return true;
+        }
+        let worst = if write { RW } else { RO };
+        (a.max(clean) / PAGE..end.div_ceil(PAGE)).all(|p| self.state(p * PAGE) & ACCESS <= worst)
+    }
+
+    /// The end of the readable run starting at `a` (`a` itself if its page is not).
+    fn readable_end(&self, a: usize, limit: usize) -> usize {
+        if a < self.null_end.load(Ordering::Relaxed) {
+            return a;
+        }
+        let clean = self.clean.load(Ordering::Relaxed);
+        if limit <= clean {
+            return limit;
+        }
+        let mut p = a.max(clean) / PAGE;
+        while p * PAGE < limit && self.state(p * PAGE) & ACCESS <= RO {
+            p += 1;
+        }
+        (p * PAGE).clamp(a, limit)
+    }
+}
 
 static GUARDED: AtomicUsize = AtomicUsize::new(0);
 static GUARDED_LEN: AtomicUsize = AtomicUsize::new(0);
@@ -67,6 +223,8 @@ pub struct GuestMem {
     /// A size the memory has had. Memories only grow, so a range inside it is inside
     /// the memory now; a range past it is checked against the current size.
     seen: AtomicUsize,
+    /// The process's page map.
+    pages: Arc<PageMap>,
 }
 
 impl Clone for GuestMem {
@@ -75,6 +233,7 @@ impl Clone for GuestMem {
             mem: self.mem.clone(),
             base: self.base,
             seen: AtomicUsize::new(self.seen.load(Ordering::Relaxed)),
+            pages: self.pages.clone(),
         }
     }
 }
@@ -97,10 +256,12 @@ impl GuestMem {
     pub fn new(mem: SharedMemory) -> Self {
         let d = mem.data();
         let (base, seen) = (d.as_ptr() as usize, d.len());
+        let span = mem.ty().maximum().map_or(1 << 32, |p| p as usize * 65536);
         GuestMem {
             mem: Some(mem),
             base,
             seen: AtomicUsize::new(seen),
+            pages: PageMap::new(span / PAGE),
         }
     }
 
@@ -110,11 +271,30 @@ impl GuestMem {
             mem: None,
             base: 0,
             seen: AtomicUsize::new(0),
+            pages: PageMap::new(0),
         }
     }
 
     pub fn shared(&self) -> Option<&SharedMemory> {
         self.mem.as_ref()
+    }
+
+    /// Once the module's data is in place: if page 0 holds any (a module linked with
+    /// data low, as wasm-ld's default `--global-base=1024` puts it), only the bytes below
+    /// its first 1 KiB block of data fault; wali-cc's modules keep page 0 empty.
+    pub fn settle_null_page(&self) {
+        let (base, size) = self.view();
+        let n = size.min(NULL_PAGE);
+        // SAFETY: the first `n` bytes are inside the memory; volatile byte reads.
+        let first = (0..n).find(|&i| unsafe { std::ptr::read_volatile(base.add(i)) } != 0);
+        if let Some(i) = first {
+            self.pages.null_end.store(i & !1023, Ordering::Relaxed);
+        }
+    }
+
+    /// The process's page map (the address space keeps it; memory calls consult it).
+    pub fn pages(&self) -> &Arc<PageMap> {
+        &self.pages
     }
 
     /// Base address and current length.
@@ -140,10 +320,52 @@ impl GuestMem {
         self.len() == 0
     }
 
-    /// The host address of `[ptr, ptr + len)`, or `EFAULT` if any byte lies outside.
-    /// A zero-length range is valid anywhere up to the end (the kernel accepts it too).
+    /// The host address of `[ptr, ptr + len)` for the kernel to read, or `EFAULT` if any
+    /// byte lies outside memory or in a page the guest does not have (page 0, unmapped,
+    /// `PROT_NONE`). A zero-length range is valid anywhere up to the end (the kernel never
+    /// touches it either).
     #[inline(always)]
     pub fn host(&self, ptr: u32, len: usize) -> Result<*mut u8, Errno> {
+        self.host_for(ptr, len, false)
+    }
+
+    /// `host` for a buffer the kernel (or the runtime) writes: read-only pages fault too.
+    #[inline(always)]
+    pub fn host_w(&self, ptr: u32, len: usize) -> Result<*mut u8, Errno> {
+        self.host_for(ptr, len, true)
+    }
+
+    #[inline(always)]
+    fn host_for(&self, ptr: u32, len: usize, write: bool) -> Result<*mut u8, Errno> {
+        let p = ptr as usize;
+        match p.checked_add(len) {
+            Some(end)
+                if p >= NULL_PAGE
+                    && end <= self.seen.load(Ordering::Relaxed)
+                    && end <= self.pages.clean.load(Ordering::Relaxed) =>
+            {
+                // SAFETY: inside a size the memory has had, so inside it now.
+                Ok(unsafe { (self.base as *mut u8).add(p) })
+            }
+            _ => self.host_checked(ptr, len, write),
+        }
+    }
+
+    /// `host_for` past the fast bounds: the memory's current size, then the page map.
+    #[cold]
+    #[inline(never)]
+    fn host_checked(&self, ptr: u32, len: usize, write: bool) -> Result<*mut u8, Errno> {
+        let h = self.host_now(ptr, len)?;
+        if len != 0 && !self.pages.allows(ptr as usize, len, write) {
+            return Err(EFAULT);
+        }
+        Ok(h)
+    }
+
+    /// The host address of `[ptr, ptr + len)` checked against the memory's bounds only:
+    /// for the runtime's own work on pages whatever their protection (memory calls).
+    #[inline]
+    pub fn host_raw(&self, ptr: u32, len: usize) -> Result<*mut u8, Errno> {
         match (ptr as usize).checked_add(len) {
             Some(end) if end <= self.seen.load(Ordering::Relaxed) => {
                 // SAFETY: inside a size the memory has had, so inside it now.
@@ -172,13 +394,36 @@ impl GuestMem {
         Ok(unsafe { base.add(ptr as usize) })
     }
 
-    /// Like `host`, but NULL (0) maps to a host NULL, for optional out-pointers.
+    /// Like `host`, but NULL (0) maps to a host NULL, for optional pointers (any other
+    /// address in page 0 still faults).
     #[inline]
     pub fn host_opt(&self, ptr: u32, len: usize) -> Result<*mut u8, Errno> {
         if ptr == 0 {
             Ok(std::ptr::null_mut())
         } else {
             self.host(ptr, len)
+        }
+    }
+
+    /// An optional buffer the kernel writes only in some outcomes (`nanosleep`'s
+    /// remaining time, written when a signal interrupts the sleep): checked against the
+    /// bounds, not the page map, since Linux faults on it only when it writes.
+    #[inline]
+    pub fn host_lazy(&self, ptr: u32, len: usize) -> Result<*mut u8, Errno> {
+        if ptr == 0 {
+            Ok(std::ptr::null_mut())
+        } else {
+            self.host_raw(ptr, len)
+        }
+    }
+
+    /// `host_opt` for an optional buffer the kernel writes.
+    #[inline]
+    pub fn host_opt_w(&self, ptr: u32, len: usize) -> Result<*mut u8, Errno> {
+        if ptr == 0 {
+            Ok(std::ptr::null_mut())
+        } else {
+            self.host_w(ptr, len)
         }
     }
 
@@ -194,7 +439,7 @@ impl GuestMem {
     }
 
     pub fn write_bytes(&self, ptr: u32, data: &[u8]) -> Result<(), Errno> {
-        let dst = self.host(ptr, data.len())?;
+        let dst = self.host_w(ptr, data.len())?;
         // SAFETY: dst checked for data.len() bytes; data is host memory, no overlap.
         unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), dst, data.len()) };
         Ok(())
@@ -207,23 +452,24 @@ impl GuestMem {
     }
 
     pub fn write<T: Pod>(&self, ptr: u32, v: T) -> Result<(), Errno> {
-        let dst = self.host(ptr, std::mem::size_of::<T>())?;
+        let dst = self.host_w(ptr, std::mem::size_of::<T>())?;
         // SAFETY: checked; unaligned write of a Pod value.
         unsafe { std::ptr::write_unaligned(dst as *mut T, v) };
         Ok(())
     }
 
-    /// Copy within guest memory (memmove semantics), both ranges checked.
+    /// Copy within guest memory (memmove semantics), both ranges checked against the
+    /// bounds only (the runtime moving pages for `mremap`, whatever their protection).
     pub fn copy_within(&self, dst: u32, src: u32, len: usize) -> Result<(), Errno> {
-        let s = self.host(src, len)?;
-        let d = self.host(dst, len)?;
+        let s = self.host_raw(src, len)?;
+        let d = self.host_raw(dst, len)?;
         // SAFETY: both ranges checked; `copy` allows overlap.
         unsafe { std::ptr::copy(s, d, len) };
         Ok(())
     }
 
     pub fn fill(&self, ptr: u32, byte: u8, len: usize) -> Result<(), Errno> {
-        let d = self.host(ptr, len)?;
+        let d = self.host_w(ptr, len)?;
         // SAFETY: checked.
         unsafe { std::ptr::write_bytes(d, byte, len) };
         Ok(())
@@ -237,7 +483,9 @@ impl GuestMem {
         if start >= size {
             return Err(EFAULT);
         }
-        let avail = (size - start).min(max);
+        let want = (size - start).min(max);
+        // Bytes up to the first page the guest cannot read.
+        let avail = self.pages.readable_end(start, start + want) - start;
         let mut out = Vec::with_capacity(64);
         for i in 0..avail {
             // SAFETY: start + i < size.
@@ -260,7 +508,7 @@ impl GuestMem {
     /// Give whole host pages in `[ptr, ptr + len)` back to the kernel so they read as
     /// zero (the memory is a private anonymous mapping), and zero any partial edges.
     pub fn zero_pages(&self, ptr: u32, len: usize) -> Result<(), Errno> {
-        let d = self.host(ptr, len)?;
+        let d = self.host_raw(ptr, len)?;
         const PAGE: usize = 4096;
         let addr = d as usize;
         let first = addr.next_multiple_of(PAGE);
@@ -305,6 +553,72 @@ impl GuestMem {
         }
     }
 
+    /// Back the page-aligned guest range `[ptr, ptr+len)` with fresh shared anonymous
+    /// memory (`MAP_SHARED | MAP_ANONYMOUS`), so a forked child shares it as on Linux.
+    /// `zero_pages` undoes it.
+    pub fn map_anon_shared(&self, ptr: u32, len: usize) -> Result<(), Errno> {
+        self.map_file(ptr, len, -1, 0, libc::MAP_SHARED | libc::MAP_ANONYMOUS)
+    }
+
+    /// Move or resize the host mapping behind the shared guest map `[old, old+old_len)`
+    /// to `[new, new+new_len)` (both page-aligned, the new range inside the memory), so
+    /// it stays the same shared object (`mremap` of a `MAP_SHARED` map). Pages the move
+    /// leaves behind become fresh private zero pages.
+    pub fn remap(&self, old: u32, old_len: usize, new: u32, new_len: usize) -> Result<(), Errno> {
+        let o = self.host_raw(old, old_len)? as usize;
+        let n = self.host_raw(new, new_len)? as usize;
+        let fresh = |a: usize, len: usize| {
+            // SAFETY: a page-aligned range inside the guest memory reservation.
+            unsafe {
+                libc::mmap(
+                    a as *mut libc::c_void,
+                    len,
+                    libc::PROT_READ | libc::PROT_WRITE,
+                    libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED,
+                    -1,
+                    0,
+                )
+            }
+        };
+        if o == n {
+            if new_len <= old_len {
+                if new_len < old_len {
+                    fresh(o + new_len, old_len - new_len);
+                }
+                return Ok(());
+            }
+            // Grow in place: free the host range after it, then extend into it.
+            // SAFETY: the tail is inside the guest memory reservation; it is either
+            // taken over by the grown mapping or put back at once.
+            unsafe {
+                libc::munmap((o + old_len) as *mut libc::c_void, new_len - old_len);
+                let r = libc::mremap(o as *mut libc::c_void, old_len, new_len, 0);
+                if r == libc::MAP_FAILED {
+                    let e = Errno::last();
+                    fresh(o + old_len, new_len - old_len);
+                    return Err(e);
+                }
+            }
+            return Ok(());
+        }
+        // SAFETY: both ranges are inside the guest memory reservation; the new one is
+        // replaced atomically (MREMAP_FIXED), the old one refilled at once.
+        unsafe {
+            let r = libc::mremap(
+                o as *mut libc::c_void,
+                old_len,
+                new_len,
+                libc::MREMAP_MAYMOVE | libc::MREMAP_FIXED,
+                n as *mut libc::c_void,
+            );
+            if r == libc::MAP_FAILED {
+                return Err(Errno::last());
+            }
+            fresh(o, old_len);
+        }
+        Ok(())
+    }
+
     /// Map `len` bytes of `fd` from `off` privately over the page-aligned guest range at
     /// `ptr`: the module's initial data, shared with the page cache until written.
     pub fn map_private(&self, ptr: u32, len: usize, fd: i32, off: i64) -> Result<(), Errno> {
@@ -318,7 +632,7 @@ impl GuestMem {
         if !ptr.is_multiple_of(4096) || !len.is_multiple_of(4096) {
             return Err(crate::errno::EINVAL);
         }
-        let d = self.host(ptr, len)?;
+        let d = self.host_raw(ptr, len)?;
         // SAFETY: a page-aligned range inside the guest memory mapping, replaced in place.
         let r = unsafe {
             libc::mmap(
@@ -365,7 +679,7 @@ impl GuestMem {
 
     /// `msync` of a guest range (shared file maps write back; anonymous pages ignore it).
     pub fn msync(&self, ptr: u32, len: usize, flags: i32) -> Result<(), Errno> {
-        let d = self.host(ptr, len)?;
+        let d = self.host_raw(ptr, len)?;
         // SAFETY: a checked range of our own mapping.
         if unsafe { libc::msync(d.cast(), len, flags) } < 0 {
             return Err(Errno::last());

@@ -3,6 +3,7 @@
 use crate::args::*;
 use crate::ctx::{Ctx, SysResult};
 use crate::errno::*;
+use crate::mem::{NONE, RO, RW, SHARED};
 use crate::mmap::{page_up, AddressSpace, Placed, PAGE};
 use std::sync::MutexGuard;
 
@@ -19,6 +20,17 @@ fn space(cx: &Ctx) -> MutexGuard<'_, AddressSpace> {
     let mut s = cx.proc.space.lock().unwrap_or_else(|e| e.into_inner());
     s.sync_size(cx.mem.len() as u64);
     s
+}
+
+/// The page-map access of a `prot` (x86: write implies read, exec implies read).
+fn access(prot: i32) -> u8 {
+    if prot & libc::PROT_WRITE != 0 {
+        RW
+    } else if prot & (libc::PROT_READ | libc::PROT_EXEC) != 0 {
+        RO
+    } else {
+        NONE
+    }
 }
 
 /// Grow the wasm memory so that `placed` is backed.
@@ -131,17 +143,27 @@ pub fn mmap(
         // The range may have held data; a new map reads as zero.
         cx.mem.zero_pages(a, len as usize)?;
     }
-    if !anon {
-        let r = if typ == libc::MAP_PRIVATE {
-            fill_from_file(cx, a, length.0 as usize, fd.0, off.0)
-        } else {
-            // The host maps the file into linear memory itself: stores reach the file.
-            cx.mem.map_file_shared(a, len as usize, fd.0, off.0)
-        };
-        if let Err(e) = r {
-            release(cx, a, len);
-            return Err(e.into());
-        }
+    let shared = typ != libc::MAP_PRIVATE;
+    let r = if anon && shared {
+        // A shared host mapping in place, so that `fork` shares it as Linux does.
+        cx.mem.map_anon_shared(a, len as usize)
+    } else if anon {
+        Ok(())
+    } else if !shared {
+        fill_from_file(cx, a, length.0 as usize, fd.0, off.0)
+    } else {
+        // The host maps the file into linear memory itself: stores reach the file.
+        cx.mem.map_file_shared(a, len as usize, fd.0, off.0)
+    };
+    if let Err(e) = r {
+        release(cx, a, len);
+        return Err(e.into());
+    }
+    let st = access(prot.0) | if shared { SHARED } else { 0 };
+    if st != RW {
+        // Under the lock, so no other map or unmap interleaves.
+        let _s = space(cx);
+        cx.mem.pages().set(a as usize, len as usize, st);
     }
     Ok(a as i64)
 }
@@ -150,7 +172,7 @@ pub fn mmap(
 fn fill_from_file(cx: &Ctx, addr: u32, len: usize, fd: i32, off: i64) -> Result<(), Errno> {
     let mut done = 0usize;
     while done < len {
-        let p = cx.mem.host(addr + done as u32, len - done)?;
+        let p = cx.mem.host_raw(addr + done as u32, len - done)?;
         // SAFETY: p checked for len - done bytes.
         let n = unsafe { libc::pread(fd, p.cast(), len - done, off + done as i64) };
         if n < 0 {
@@ -190,7 +212,11 @@ pub fn munmap(cx: &mut Ctx, addr: Ptr, length: Len) -> SysResult {
     let len = page_up(length.0 as u64).ok_or(EINVAL)?;
     {
         let s = space(cx);
-        // The module's own stack and data cannot be unmapped.
+        // Page 0 is never mapped: nothing to do, as for any unmapped range. The module's
+        // own stack and data cannot be unmapped.
+        if a + len <= crate::mem::NULL_PAGE as u64 {
+            return Ok(0);
+        }
         if a < s.brk_start {
             return Err(EINVAL.into());
         }
@@ -218,8 +244,13 @@ pub fn mremap(
     let ol = page_up(old_size.0 as u64).ok_or(EINVAL)?;
     let nl = page_up(new_size.0 as u64).ok_or(ENOMEM)?;
     let mut s = space(cx);
-    if !s.manages(o, ol.max(PAGE)) {
+    if !s.manages(o, ol.max(PAGE)) || !cx.mem.pages().mapped(o as usize, ol.max(PAGE) as usize) {
         return Err(EFAULT.into());
+    }
+    // New pages get the old ones' protection (one per map, as Linux's vma has).
+    let st = cx.mem.pages().state(o as usize);
+    if st & SHARED != 0 {
+        return remap_shared(cx, s, o, ol, nl, f, new_addr.0 as u64, st);
     }
     let keep = ol.min(nl);
     if f & MREMAP_FIXED != 0 {
@@ -233,6 +264,7 @@ pub fn mremap(
         cx.mem.copy_within(n as u32, o as u32, keep as usize)?;
         cx.mem.zero_pages((n + keep) as u32, (nl - keep) as usize)?;
         release(cx, o as u32, ol);
+        protect_new(cx, n, nl, st);
         return Ok(n as i64);
     }
     if nl <= ol {
@@ -245,6 +277,8 @@ pub fn mremap(
     if s.is_free(o + ol, nl - ol) {
         let p = s.map_fixed(o + ol, nl - ol).ok_or(ENOMEM)?;
         back(cx, &p)?;
+        drop(s);
+        protect_new(cx, o + ol, nl - ol, st);
         return Ok(o as i64);
     }
     if f & MREMAP_MAYMOVE == 0 {
@@ -255,16 +289,71 @@ pub fn mremap(
     drop(s);
     cx.mem.copy_within(p.addr as u32, o as u32, ol as usize)?;
     release(cx, o as u32, ol);
+    protect_new(cx, p.addr, nl, st);
     Ok(p.addr as i64)
 }
 
-/// The range must be page-aligned and inside linear memory (Linux: ENOMEM if unmapped).
+/// Give pages `mremap` just took the protection of the map they extend.
+fn protect_new(cx: &Ctx, a: u64, len: u64, st: u8) {
+    if st != RW {
+        let _s = space(cx);
+        cx.mem.pages().set(a as usize, len as usize, st);
+    }
+}
+
+/// `mremap` of a shared map (file or anonymous): the host mapping itself moves or grows,
+/// so it stays shared with the file or with other processes.
+#[allow(clippy::too_many_arguments)]
+fn remap_shared(
+    cx: &Ctx,
+    mut s: MutexGuard<'_, AddressSpace>,
+    o: u64,
+    ol: u64,
+    nl: u64,
+    f: i32,
+    new_addr: u64,
+    st: u8,
+) -> SysResult {
+    if nl <= ol && f & MREMAP_FIXED == 0 {
+        drop(s);
+        if nl < ol {
+            release(cx, (o + nl) as u32, ol - nl);
+        }
+        return Ok(o as i64);
+    }
+    let p = if f & MREMAP_FIXED != 0 {
+        if !new_addr.is_multiple_of(PAGE) || (new_addr < o + ol && o < new_addr + nl) {
+            return Err(EINVAL.into());
+        }
+        s.map_fixed(new_addr, nl).ok_or(ENOMEM)?
+    } else if s.is_free(o + ol, nl - ol) {
+        s.map_fixed(o, nl).ok_or(ENOMEM)?
+    } else if f & MREMAP_MAYMOVE == 0 {
+        return Err(ENOMEM.into());
+    } else {
+        s.map_anywhere(nl).ok_or_else(|| full(cx))?
+    };
+    back(cx, &p)?;
+    let n = p.addr;
+    cx.mem.remap(o as u32, ol as usize, n as u32, nl as usize)?;
+    if n != o {
+        s.release(o, ol);
+    }
+    cx.mem.pages().set(n as usize, nl as usize, st);
+    Ok(n as i64)
+}
+
+/// The range must be page-aligned, inside linear memory and mapped (Linux: ENOMEM if
+/// any page is unmapped, page 0 included).
 fn check_range(cx: &Ctx, addr: u32, len: u32) -> Result<u64, Errno> {
     if !(addr as u64).is_multiple_of(PAGE) {
         return Err(EINVAL);
     }
     let l = page_up(len as u64).ok_or(EINVAL)?;
     if addr as u64 + l > cx.mem.len() as u64 {
+        return Err(ENOMEM);
+    }
+    if l != 0 && !cx.mem.pages().mapped(addr as usize, l as usize) {
         return Err(ENOMEM);
     }
     Ok(l)
@@ -281,7 +370,11 @@ pub fn mprotect(cx: &mut Ctx, addr: Ptr, len: Len, prot: Prot) -> SysResult {
     {
         return Err(EINVAL.into());
     }
-    check_range(cx, addr.0, len.0)?;
+    let _s = space(cx);
+    let l = check_range(cx, addr.0, len.0)?;
+    cx.mem
+        .pages()
+        .protect(addr.0 as usize, l as usize, access(prot.0));
     Ok(0)
 }
 
@@ -289,7 +382,22 @@ pub fn madvise(cx: &mut Ctx, addr: Ptr, len: Len, advice: Int) -> SysResult {
     let l = check_range(cx, addr.0, len.0)?;
     match advice.0 {
         libc::MADV_DONTNEED => {
-            cx.mem.zero_pages(addr.0, l as usize)?;
+            // Private pages read as zero again; shared ones keep their contents (they
+            // come back from the file or the shared object), as on Linux.
+            let pages = cx.mem.pages();
+            let mut p = addr.0 as u64;
+            let end = addr.0 as u64 + l;
+            while p < end {
+                let shared = pages.state(p as usize) & SHARED != 0;
+                let mut q = p + PAGE;
+                while q < end && (pages.state(q as usize) & SHARED != 0) == shared {
+                    q += PAGE;
+                }
+                if !shared {
+                    cx.mem.zero_pages(p as u32, (q - p) as usize)?;
+                }
+                p = q;
+            }
             Ok(0)
         }
         libc::MADV_NORMAL

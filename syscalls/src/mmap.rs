@@ -6,8 +6,14 @@
 //! grows up from `brk_start`; maps are placed first-fit from `mmap_min`, leaving the
 //! break room to grow. Free pages are kept as disjoint ranges, and are always zero
 //! (the caller zeroes on release), so a fresh map needs no clearing.
+//!
+//! With a page map (`with_pages`), every page taken becomes `RW` there and every page
+//! freed `UNMAPPED`, so syscalls fault on pages the guest does not have; the caller sets
+//! protections (`mmap`'s `prot`, `mprotect`) over that.
 
+use crate::mem::{PageMap, RW, UNMAPPED};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 pub const PAGE: u64 = 4096;
 /// Room kept for the break below the first map.
@@ -25,6 +31,8 @@ pub struct AddressSpace {
     max: u64,
     /// Free ranges inside `[brk_start, top)`: start -> end.
     free: BTreeMap<u64, u64>,
+    /// The process's page map, kept in step with `free`.
+    pages: Option<Arc<PageMap>>,
 }
 
 /// Outcome of a placement: the address, and the memory size needed to cover it.
@@ -48,6 +56,19 @@ impl AddressSpace {
             top: start,
             max: max.max(start),
             free: BTreeMap::new(),
+            pages: None,
+        }
+    }
+
+    /// Keep `pages` in step with this address space.
+    pub fn with_pages(mut self, pages: Arc<PageMap>) -> Self {
+        self.pages = Some(pages);
+        self
+    }
+
+    fn mark(&self, a: u64, len: u64, st: u8) {
+        if let Some(p) = &self.pages {
+            p.set(a as usize, len as usize, st);
         }
     }
 
@@ -58,6 +79,7 @@ impl AddressSpace {
     /// The guest grew memory itself (`memory.grow`): that space is its own.
     pub fn sync_size(&mut self, size: u64) {
         if size > self.top {
+            self.mark(self.top, size - self.top, RW);
             self.top = size;
         }
     }
@@ -94,6 +116,7 @@ impl AddressSpace {
             .take_while(|(_, &re)| re >= s)
             .map(|(&rs, &re)| (rs, re))
             .collect();
+        self.mark(s, e - s, UNMAPPED);
         for (rs, re) in touching {
             self.free.remove(&rs);
             s = s.min(rs);
@@ -105,6 +128,7 @@ impl AddressSpace {
     /// Remove `[a, a+len)` from the free set (it becomes in use).
     fn take(&mut self, a: u64, len: u64) {
         let e = a + len;
+        self.mark(a, len, RW);
         let hits: Vec<(u64, u64)> = self
             .free
             .range(..e)

@@ -5,7 +5,7 @@
 use crate::args::*;
 use crate::ctx::{Ctx, SysResult};
 use crate::errno::*;
-use crate::fs::host_iovecs;
+use crate::fs::{host_iovecs, host_iovecs_w};
 use crate::host::dirfd;
 
 // --- files ---------------------------------------------------------------------------
@@ -119,7 +119,7 @@ pub fn pwritev(cx: &mut Ctx, fd: Fd, iov: Ptr, cnt: Int, lo: Off, hi: Off) -> Sy
 }
 
 pub fn preadv(cx: &mut Ctx, fd: Fd, iov: Ptr, cnt: Int, lo: Off, hi: Off) -> SysResult {
-    let v = host_iovecs(cx, iov.0, cnt.0)?;
+    let v = host_iovecs_w(cx, iov.0, cnt.0)?;
     sys!(
         SYS_preadv,
         fd.0,
@@ -256,30 +256,31 @@ pub fn setpriority(cx: &mut Ctx, which: Int, who: Target, prio: Int) -> SysResul
 
 pub fn getresuid(cx: &mut Ctx, r: Ptr, e: Ptr, s: Ptr) -> SysResult {
     let (a, b, c) = (
-        cx.mem.host(r.0, 4)?,
-        cx.mem.host(e.0, 4)?,
-        cx.mem.host(s.0, 4)?,
+        cx.mem.host_w(r.0, 4)?,
+        cx.mem.host_w(e.0, 4)?,
+        cx.mem.host_w(s.0, 4)?,
     );
     sys!(SYS_getresuid, a, b, c)
 }
 
 pub fn getresgid(cx: &mut Ctx, r: Ptr, e: Ptr, s: Ptr) -> SysResult {
     let (a, b, c) = (
-        cx.mem.host(r.0, 4)?,
-        cx.mem.host(e.0, 4)?,
-        cx.mem.host(s.0, 4)?,
+        cx.mem.host_w(r.0, 4)?,
+        cx.mem.host_w(e.0, 4)?,
+        cx.mem.host_w(s.0, 4)?,
     );
     sys!(SYS_getresgid, a, b, c)
 }
 
 pub fn sched_getparam(cx: &mut Ctx, pid: Target, param: Ptr) -> SysResult {
-    let p = cx.mem.host(param.0, 4)?;
+    // NULL goes to the kernel, which answers EINVAL for it.
+    let p = cx.mem.host_opt_w(param.0, 4)?;
     let pid = pid.task(cx)?;
     sys!(SYS_sched_getparam, pid, p)
 }
 
 pub fn sched_setparam(cx: &mut Ctx, pid: Target, param: Ptr) -> SysResult {
-    let p = cx.mem.host(param.0, 4)?;
+    let p = cx.mem.host_opt(param.0, 4)?;
     let pid = pid.task(cx)?;
     sys!(SYS_sched_setparam, pid, p)
 }
@@ -290,7 +291,7 @@ pub fn sched_getscheduler(cx: &mut Ctx, pid: Target) -> SysResult {
 }
 
 pub fn sched_setscheduler(cx: &mut Ctx, pid: Target, policy: Int, param: Ptr) -> SysResult {
-    let p = cx.mem.host(param.0, 4)?;
+    let p = cx.mem.host_opt(param.0, 4)?;
     let pid = pid.task(cx)?;
     sys!(SYS_sched_setscheduler, pid, policy.0, p)
 }
@@ -304,7 +305,7 @@ pub fn sched_get_priority_min(_cx: &mut Ctx, policy: Int) -> SysResult {
 }
 
 pub fn sched_rr_get_interval(cx: &mut Ctx, pid: Target, ts: Ptr) -> SysResult {
-    let t = cx.mem.host(ts.0, 16)?;
+    let t = cx.mem.host_w(ts.0, 16)?;
     let pid = pid.task(cx)?;
     sys!(SYS_sched_rr_get_interval, pid, t)
 }
@@ -316,7 +317,7 @@ pub fn sched_setaffinity(cx: &mut Ctx, pid: Target, size: Len, mask: Ptr) -> Sys
 }
 
 pub fn getcpu(cx: &mut Ctx, cpu: Ptr, node: Ptr, _cache: Ptr) -> SysResult {
-    let (c, n) = (cx.mem.host_opt(cpu.0, 4)?, cx.mem.host_opt(node.0, 4)?);
+    let (c, n) = (cx.mem.host_opt_w(cpu.0, 4)?, cx.mem.host_opt_w(node.0, 4)?);
     sys!(SYS_getcpu, c, n, 0)
 }
 
@@ -326,21 +327,21 @@ pub fn membarrier(_cx: &mut Ctx, cmd: Int, flags: UInt, cpu: Int) -> SysResult {
 
 /// `struct tms` is four 8-byte clock_t on both sides.
 pub fn times(cx: &mut Ctx, buf: Ptr) -> SysResult {
-    let b = cx.mem.host_opt(buf.0, 32)?;
+    let b = cx.mem.host_opt_w(buf.0, 32)?;
     sys!(SYS_times, b)
 }
 
 // --- timers ----------------------------------------------------------------------------
 
 pub fn timerfd_gettime(cx: &mut Ctx, fd: Fd, cur: Ptr) -> SysResult {
-    let c = cx.mem.host(cur.0, 32)?;
+    let c = cx.mem.host_w(cur.0, 32)?;
     sys!(SYS_timerfd_gettime, fd.0, c)
 }
 
 /// The guest's `struct sigevent` has a 4-byte `sigval`: `{u32 value; i32 signo; i32
 /// notify; i32 tid}`; the kernel's starts with an 8-byte one.
 pub fn timer_create(cx: &mut Ctx, clk: Int, sev: Ptr, id: Ptr) -> SysResult {
-    let idp = cx.mem.host(id.0, 4)?;
+    let idp = cx.mem.host_w(id.0, 4)?;
     let mut k = [0u8; 64];
     let kp = if sev.0 != 0 {
         let [value, signo, notify, tid]: [u32; 4] = cx.mem.read(sev.0)?;
@@ -356,13 +357,14 @@ pub fn timer_create(cx: &mut Ctx, clk: Int, sev: Ptr, id: Ptr) -> SysResult {
 }
 
 pub fn timer_settime(cx: &mut Ctx, id: Int, flags: Int, new: Ptr, old: Ptr) -> SysResult {
-    let n = cx.mem.host(new.0, 32)?;
-    let o = cx.mem.host_opt(old.0, 32)?;
+    // A NULL new value goes to the kernel, which answers EINVAL for it.
+    let n = cx.mem.host_opt(new.0, 32)?;
+    let o = cx.mem.host_opt_w(old.0, 32)?;
     sys!(SYS_timer_settime, id.0, flags.0, n, o)
 }
 
 pub fn timer_gettime(cx: &mut Ctx, id: Int, cur: Ptr) -> SysResult {
-    let c = cx.mem.host(cur.0, 32)?;
+    let c = cx.mem.host_w(cur.0, 32)?;
     sys!(SYS_timer_gettime, id.0, c)
 }
 

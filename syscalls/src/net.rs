@@ -116,7 +116,7 @@ fn checked_addr(cx: &Ctx, addr: u32, len: u32, bind: bool) -> Result<Option<Host
 }
 
 pub fn socketpair(cx: &mut Ctx, domain: Int, ty: Int, proto: Int, sv: Ptr) -> SysResult {
-    let p = cx.mem.host(sv.0, 8)?;
+    let p = cx.mem.host_w(sv.0, 8)?;
     sys!(SYS_socketpair, domain.0, ty.0, proto.0, p)
 }
 
@@ -133,12 +133,12 @@ fn addr_out(cx: &Ctx, addr: u32, lenp: u32) -> Result<(*mut u8, *mut u8), Errno>
     if addr == 0 {
         return Ok((std::ptr::null_mut(), std::ptr::null_mut()));
     }
-    let l = cx.mem.host(lenp, 4)?;
+    let l = cx.mem.host_w(lenp, 4)?;
     let n: u32 = cx.mem.read(lenp)?;
     if (n as i32) < 0 {
         return Err(EINVAL);
     }
-    Ok((cx.mem.host(addr, n as usize)?, l))
+    Ok((cx.mem.host_w(addr, n as usize)?, l))
 }
 
 pub fn bind(cx: &mut Ctx, fd: Fd, addr: SockAddr, len: UInt) -> SysResult {
@@ -287,7 +287,7 @@ pub fn recvfrom(
     addr: OutSockAddr,
     lenp: Ptr,
 ) -> SysResult {
-    let b = cx.mem.host(buf.0, len.0 as usize)?;
+    let b = cx.mem.host_w(buf.0, len.0 as usize)?;
     let (a, l) = addr_out(cx, addr.0, lenp.0)?;
     let cap = unix_cap(cx, addr.0, lenp.0)?;
     let r = sys!(SYS_recvfrom, fd.0, b, len.0, flags.0, a, l)?;
@@ -325,12 +325,12 @@ pub fn setsockopt(cx: &mut Ctx, fd: Fd, level: Int, name: Int, val: Ptr, len: UI
 }
 
 pub fn getsockopt(cx: &mut Ctx, fd: Fd, level: Int, name: Int, val: Ptr, lenp: Ptr) -> SysResult {
-    let l = cx.mem.host(lenp.0, 4)?;
+    let l = cx.mem.host_w(lenp.0, 4)?;
     let n: u32 = cx.mem.read(lenp.0)?;
     if (n as i32) < 0 {
         return Err(EINVAL.into());
     }
-    let v = cx.mem.host_opt(val.0, n as usize)?;
+    let v = cx.mem.host_opt_w(val.0, n as usize)?;
     sys!(SYS_getsockopt, fd.0, level.0, name.0, v, l)
 }
 

@@ -195,7 +195,7 @@ pub fn epoll_wait(
     if max.0 <= 0 || max.0 > EP_MAX_EVENTS {
         return Err(EINVAL.into());
     }
-    let p = cx.mem.host(events.0, max.0 as usize * EPOLL_EVENT)?;
+    let p = cx.mem.host_w(events.0, max.0 as usize * EPOLL_EVENT)?;
     sys!(SYS_epoll_wait, epfd.0, p, max.0, timeout.0)
 }
 
@@ -211,7 +211,7 @@ pub fn epoll_pwait(
     if max.0 <= 0 || max.0 as usize > i32::MAX as usize / 12 {
         return Err(EINVAL.into());
     }
-    let ev = cx.mem.host(events.0, max.0 as usize * 12)?;
+    let ev = cx.mem.host_w(events.0, max.0 as usize * 12)?;
     let m = signal::call_mask(cx, mask.0, size.0)?;
     sys!(
         SYS_epoll_pwait,

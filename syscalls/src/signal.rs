@@ -385,12 +385,12 @@ pub fn alarm(_cx: &mut Ctx, secs: UInt) -> SysResult {
 /// `struct itimerval` is two 16-byte timevals on both sides.
 pub fn setitimer(cx: &mut Ctx, which: Int, new: Ptr, old: Ptr) -> SysResult {
     let n = cx.mem.host_opt(new.0, 32)?;
-    let o = cx.mem.host_opt(old.0, 32)?;
+    let o = cx.mem.host_opt_w(old.0, 32)?;
     sys!(SYS_setitimer, which.0, n, o)
 }
 
 pub fn getitimer(cx: &mut Ctx, which: Int, cur: Ptr) -> SysResult {
-    let c = cx.mem.host(cur.0, 32)?;
+    let c = cx.mem.host_w(cur.0, 32)?;
     sys!(SYS_getitimer, which.0, c)
 }
 

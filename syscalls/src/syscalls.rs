@@ -17,7 +17,7 @@ syscall_table! {
     poll            =   7, Poll,    Partial, (fds: Ptr, nfds: U64, timeout: Int)                    => poll::poll,          "not interrupted by guest signals yet";
     lseek           =   8, Fs,      Full,    (fd: Fd, offset: Off, whence: Int)                     => fs::lseek,           "";
     mmap            =   9, Mem,     Full,    (addr: Ptr, length: Len, prot: Prot, flags: MapFlags, fd: Fd, offset: Off) => memory::mmap, "MAP_SHARED files are host maps inside linear memory; PROT_EXEC has no meaning";
-    mprotect        =  10, Mem,     Partial, (addr: Ptr, len: Len, prot: Prot)                      => memory::mprotect,    "checked and accepted; wasm memory has no page protection";
+    mprotect        =  10, Mem,     Partial, (addr: Ptr, len: Len, prot: Prot)                      => memory::mprotect,    "binds syscalls (EFAULT on PROT_NONE, and on PROT_READ where the kernel writes); wasm loads and stores cannot fault";
     munmap          =  11, Mem,     Full,    (addr: Ptr, len: Len)                                  => memory::munmap,      "pages are zeroed and reused";
     brk             =  12, Mem,     Full,    (addr: Ptr)                                            => memory::brk,         "";
     rt_sigaction    =  13, Signal,  Full,    (signum: Sig, act: Ptr, oldact: Ptr, sigsetsize: Len)  => signal::rt_sigaction, "SIG_IGN is -2 as in the reference libc; SIGSEGV/BUS/ILL/FPE recorded only (wasmtime traps)";
@@ -34,7 +34,7 @@ syscall_table! {
     sched_yield     =  24, Thread,  Full,    ()                                                     => system::sched_yield, "";
     mremap          =  25, Mem,     Full,    (old_address: Ptr, old_size: Len, new_size: Len, flags: Int, new_address: Ptr) => memory::mremap, "";
     msync           =  26, Mem,     Full,    (addr: Ptr, length: Len, flags: Int)                   => memory::msync,       "";
-    madvise         =  28, Mem,     Full,    (addr: Ptr, length: Len, advice: Int)                  => memory::madvise,     "MADV_DONTNEED zeroes; other advice is accepted";
+    madvise         =  28, Mem,     Full,    (addr: Ptr, length: Len, advice: Int)                  => memory::madvise,     "MADV_DONTNEED zeroes private pages (shared ones keep their contents); other advice is accepted";
     dup             =  32, Fs,      Full,    (oldfd: Fd)                                            => fs::dup,             "";
     dup2            =  33, Fs,      Full,    (oldfd: Fd, newfd: Fd)                                 => fs::dup2,            "";
     nanosleep       =  35, Time,    Partial, (req: Ptr, rem: Ptr)                                   => time::nanosleep,     "not interrupted by guest signals yet";

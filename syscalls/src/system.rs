@@ -97,22 +97,22 @@ pub fn setgroups(cx: &mut Ctx, size: Int, list: Ptr) -> SysResult {
 }
 
 pub fn uname(cx: &mut Ctx, buf: Ptr) -> SysResult {
-    let b = cx.mem.host(buf.0, UTSNAME_SIZE)?;
+    let b = cx.mem.host_w(buf.0, UTSNAME_SIZE)?;
     sys!(SYS_uname, b)
 }
 
 pub fn getrusage(cx: &mut Ctx, who: Int, usage: Ptr) -> SysResult {
-    let b = cx.mem.host(usage.0, RUSAGE_KERNEL)?;
+    let b = cx.mem.host_w(usage.0, RUSAGE_KERNEL)?;
     sys!(SYS_getrusage, who.0, b)
 }
 
 pub fn sysinfo(cx: &mut Ctx, info: Ptr) -> SysResult {
-    let b = cx.mem.host(info.0, SYSINFO_KERNEL)?;
+    let b = cx.mem.host_w(info.0, SYSINFO_KERNEL)?;
     sys!(SYS_sysinfo, b)
 }
 
 pub fn getrlimit(cx: &mut Ctx, res: Int, rlim: Ptr) -> SysResult {
-    let b = cx.mem.host(rlim.0, RLIMIT_SIZE)?;
+    let b = cx.mem.host_w(rlim.0, RLIMIT_SIZE)?;
     sys!(SYS_getrlimit, res.0, b)
 }
 
@@ -144,18 +144,18 @@ pub fn prlimit64(cx: &mut Ctx, pid: Target, res: Int, new: Ptr, old: Ptr) -> Sys
     // the limits are the policy's).
     pid.own()?;
     let n = cx.mem.host_opt(new.0, RLIMIT_SIZE)?;
-    let o = cx.mem.host_opt(old.0, RLIMIT_SIZE)?;
+    let o = cx.mem.host_opt_w(old.0, RLIMIT_SIZE)?;
     within_limits(cx, res.0, new.0)?;
     sys!(SYS_prlimit64, 0, res.0, n, o)
 }
 
 pub fn getrandom(cx: &mut Ctx, buf: OutBuf, len: Len, flags: UInt) -> SysResult {
-    let b = cx.mem.host(buf.0, len.0 as usize)?;
+    let b = cx.mem.host_w(buf.0, len.0 as usize)?;
     sys!(SYS_getrandom, b, len.0, flags.0)
 }
 
 pub fn sched_getaffinity(cx: &mut Ctx, pid: Target, size: Len, mask: Ptr) -> SysResult {
-    let b = cx.mem.host(mask.0, size.0 as usize)?;
+    let b = cx.mem.host_w(mask.0, size.0 as usize)?;
     let pid = pid.task(cx)?;
     sys!(SYS_sched_getaffinity, pid, size.0, b)
 }
