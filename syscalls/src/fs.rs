@@ -588,7 +588,7 @@ pub fn getcwd(cx: &mut Ctx, buf: Ptr, size: Len) -> SysResult {
     let Some(v) = vfs(cx) else {
         return sys!(SYS_getcwd, b, size.0);
     };
-    let c = v.getcwd();
+    let c = v.getcwd()?;
     if c.len() > size.0 as usize {
         return Err(ERANGE.into());
     }

@@ -64,7 +64,7 @@ pub struct Vfs {
     /// The skeleton's root (guest `/` when nothing is mounted there).
     root: OwnedFd,
     root_host: Vec<Vec<u8>>,
-    cwd: RwLock<Vec<u8>>,
+    cwd: RwLock<Cwd>,
     /// Some mount reaches procfs: opens are checked against it.
     proc_reachable: bool,
     /// Unix socket paths as bound through the runtime's descriptors -> the guest's.
@@ -75,6 +75,15 @@ pub struct Vfs {
     dirs: Mutex<DirCache>,
     /// `dirs` holds an entry: closing descriptors must look.
     dirs_used: AtomicBool,
+}
+
+/// The guest's working directory: its guest path as last known, and (inside a mount) a
+/// handle on the directory itself. As on Linux the working directory is the directory,
+/// not its name: renamed (by the guest or anyone), it keeps its place, and its path is
+/// read back from the handle.
+struct Cwd {
+    path: Vec<u8>,
+    dir: Option<Arc<RuntimeFd>>,
 }
 
 /// The resolver's handles on guest directory descriptors: a name relative to one is looked
@@ -389,7 +398,10 @@ impl Vfs {
             mounts,
             root,
             root_host: components(&root_host),
-            cwd: RwLock::new(b"/".to_vec()),
+            cwd: RwLock::new(Cwd {
+                path: b"/".to_vec(),
+                dir: None,
+            }),
             proc_reachable,
             unix_names: Mutex::new(HashMap::new()),
             hidden,
@@ -399,7 +411,19 @@ impl Vfs {
         // The guest starts where the host is, if that is granted; else at the root.
         if let Ok(cwd) = std::env::current_dir() {
             if let Some(g) = vfs.host_to_guest(cwd.as_os_str().as_bytes()) {
-                *vfs.cwd.write().unwrap_or_else(|e| e.into_inner()) = g;
+                // SAFETY: a valid path.
+                let fd = unsafe {
+                    libc::open(
+                        c".".as_ptr(),
+                        libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC,
+                    )
+                };
+                let dir = ck32(fd)
+                    .ok()
+                    .map(own)
+                    .and_then(|f| dup_high(f.as_raw_fd()))
+                    .map(Arc::new);
+                *vfs.cwd.write().unwrap_or_else(|e| e.into_inner()) = Cwd { path: g, dir };
             }
         }
         Ok(vfs)
@@ -432,9 +456,35 @@ impl Vfs {
             .any(|m| m.guest.len() > g.len() && starts_with_comps(&m.guest, g))
     }
 
+    /// The guest's working directory, read back from its handle: the name it has now.
+    /// `Err(ENOENT)` when it was removed (its last known name is then used for paths,
+    /// which find nothing unless a new directory took the name).
+    fn cwd_now(&self) -> Result<Vec<u8>, Errno> {
+        let (path, dir) = {
+            let c = self.cwd.read().unwrap_or_else(|e| e.into_inner());
+            (c.path.clone(), c.dir.clone())
+        };
+        let Some(d) = dir else {
+            return Ok(path); // the root or a stand-in: never renamed
+        };
+        if fstat_fd(d.as_raw_fd())?.st_nlink == 0 {
+            return Err(ENOENT);
+        }
+        let host = fd_host_path(d.as_raw_fd())?;
+        // Moved out of every grant (by a host process): its last name in the guest's view.
+        let g = self.host_to_guest(&host).unwrap_or(path);
+        Ok(g)
+    }
+
     /// The guest's working directory.
     pub fn cwd(&self) -> Vec<u8> {
-        self.cwd.read().unwrap_or_else(|e| e.into_inner()).clone()
+        self.cwd_now().unwrap_or_else(|_| {
+            self.cwd
+                .read()
+                .unwrap_or_else(|e| e.into_inner())
+                .path
+                .clone()
+        })
     }
 
     /// The guest path of directory descriptor `fd`.
@@ -1304,11 +1354,16 @@ impl Vfs {
     }
 
     fn set_cwd(&self, obj: &Obj, guest: Vec<u8>) -> Result<i64, Errno> {
+        let dir = if obj.virt {
+            None
+        } else {
+            Some(Arc::new(dup_high(obj.raw()).ok_or(EMFILE)?))
+        };
         // The host's cwd follows, for programs the guest may run.
         let p = obj.proc_path();
         // SAFETY: valid path.
         unsafe { libc::chdir(p.as_ptr()) };
-        *self.cwd.write().unwrap_or_else(|e| e.into_inner()) = guest;
+        *self.cwd.write().unwrap_or_else(|e| e.into_inner()) = Cwd { path: guest, dir };
         Ok(0)
     }
 
@@ -1322,11 +1377,12 @@ impl Vfs {
         self.set_cwd(&obj, guest)
     }
 
-    /// The guest's working directory for `getcwd`, NUL included.
-    pub fn getcwd(&self) -> Vec<u8> {
-        let mut c = self.cwd();
+    /// The guest's working directory for `getcwd`, NUL included; ENOENT once removed
+    /// (Linux's answer for an unlinked working directory).
+    pub fn getcwd(&self) -> Result<Vec<u8>, Errno> {
+        let mut c = self.cwd_now()?;
         c.push(0);
-        c
+        Ok(c)
     }
 
     /// The file an `execve` runs (symlinks followed in the guest's namespace), opened
