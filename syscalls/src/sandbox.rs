@@ -346,9 +346,22 @@ impl Vfs {
             }
             let hb = host.as_os_str().as_bytes().to_vec();
             let hc = components(&hb);
+            let s_dir = host.is_dir();
             for m in &mounts {
-                if starts_with_comps(&guest, &m.guest)
-                    || starts_with_comps(&m.guest, &guest)
+                // A mount inside another's guest path is allowed where the outer one
+                // holds a mount point for it, as a real mount needs one: an entry of the
+                // same type at that place, reached without symlinks (the private /tmp
+                // holds one for a current directory under /tmp).
+                let point = if guest.len() > m.guest.len() && starts_with_comps(&guest, &m.guest) {
+                    m.dir && holds_mount_point(&m.host, &guest[m.guest.len()..], s_dir)
+                } else if m.guest.len() > guest.len() && starts_with_comps(&m.guest, &guest) {
+                    s_dir && holds_mount_point(&hc, &m.guest[guest.len()..], m.dir)
+                } else {
+                    false
+                };
+                let guest_overlap =
+                    starts_with_comps(&guest, &m.guest) || starts_with_comps(&m.guest, &guest);
+                if (guest_overlap && !point)
                     || starts_with_comps(&hc, &m.host)
                     || starts_with_comps(&m.host, &hc)
                 {
@@ -449,8 +462,14 @@ impl Vfs {
         self.mounts.iter().position(|m| m.guest == g)
     }
 
-    /// `g` lies strictly above some mount point (a stand-in directory).
+    /// `g` lies strictly above some mount point (a stand-in directory), and inside none
+    /// (in a mount, the directories above a mount point in it are the mount's own).
     fn is_above_mount(&self, g: &[Vec<u8>]) -> bool {
+        self.has_mount_below(g) && !self.mounts.iter().any(|m| starts_with_comps(g, &m.guest))
+    }
+
+    /// Some mount point lies strictly below guest path `g`.
+    fn has_mount_below(&self, g: &[Vec<u8>]) -> bool {
         self.mounts
             .iter()
             .any(|m| m.guest.len() > g.len() && starts_with_comps(&m.guest, g))
@@ -615,10 +634,15 @@ impl Vfs {
         if self.hidden.iter().any(|h| starts_with_comps(&host, h)) {
             return None;
         }
+        // Its guest path: a mount nested below it is reached by name, never beneath it.
+        let m = &self.mounts[mount];
+        let mut g = m.guest.clone();
+        g.extend_from_slice(&host[m.host.len()..]);
         let e = DirEntry {
             fd: Arc::new(dup),
             mount,
-            hidden_below: self.hidden.iter().any(|h| starts_with_comps(h, &host)),
+            hidden_below: self.hidden.iter().any(|h| starts_with_comps(h, &host))
+                || self.has_mount_below(&g),
         };
         let mut c = self.dirs.lock().unwrap_or_else(|e| e.into_inner());
         if c.epoch == epoch {
@@ -734,11 +758,14 @@ impl Vfs {
     /// Open the directory at guest components `comps`: (handle, mount, stand-in?).
     fn walk(&self, comps: &[Vec<u8>], links: u32) -> Result<(Dir<'_>, Option<usize>, bool), Errno> {
         if !comps.iter().any(|c| c == b"." || c == b"..") {
-            // Fast path: the kernel resolves beneath the mount's root.
-            if let Some(i) = self
+            // Fast path: the kernel resolves beneath the mount's root (the deepest mount
+            // holding the path: mounts may sit at mount points inside another).
+            if let Some((i, _)) = self
                 .mounts
                 .iter()
-                .position(|m| starts_with_comps(comps, &m.guest))
+                .enumerate()
+                .filter(|(_, m)| starts_with_comps(comps, &m.guest))
+                .max_by_key(|(_, m)| m.guest.len())
             {
                 let m = &self.mounts[i];
                 if !m.dir {
@@ -1466,6 +1493,31 @@ impl Vfs {
             .get(host)
             .cloned()
     }
+}
+
+/// Host directory `outer` holds an entry at `rel` (a directory when `dir`, else a regular
+/// file), every component a real directory, no symlink on the way: a mount point.
+fn holds_mount_point(outer: &[Vec<u8>], rel: &[Vec<u8>], dir: bool) -> bool {
+    let mut p = join(outer);
+    for (i, c) in rel.iter().enumerate() {
+        if p.last() != Some(&b'/') {
+            p.push(b'/');
+        }
+        p.extend_from_slice(c);
+        let Ok(st) = std::fs::symlink_metadata(std::ffi::OsStr::from_bytes(&p)) else {
+            return false;
+        };
+        let last = i + 1 == rel.len();
+        let ok = if last && !dir {
+            st.file_type().is_file()
+        } else {
+            st.file_type().is_dir()
+        };
+        if !ok {
+            return false;
+        }
+    }
+    true
 }
 
 /// The skeleton: a directory for each stand-in (each directory above a mount point),
