@@ -251,7 +251,31 @@ pub fn getpriority(cx: &mut Ctx, which: Int, who: Target) -> SysResult {
 
 pub fn setpriority(cx: &mut Ctx, which: Int, who: Target, prio: Int) -> SysResult {
     let who = who.prio(cx, which.0)?;
+    if cx.proc.policy.vfs.is_some() {
+        // The raw call answers 20 - nice of the highest-priority target (1..=40).
+        let cur = 20 - sys!(SYS_getpriority, which.0, who)?;
+        if i64::from(prio.0.clamp(-20, 19)) < cur {
+            crate::policy::refuse(
+                "raising a priority needs CAP_SYS_NICE, which the sandbox never lends the guest",
+            );
+            return Err(EACCES.into());
+        }
+    }
     sys!(SYS_setpriority, which.0, who, prio.0)
+}
+
+/// Under the sandbox, no real-time class: a runtime run as root holds CAP_SYS_NICE, and a
+/// real-time busy loop starves the host's processes on its CPU. EPERM is what an
+/// unprivileged process gets (RLIMIT_RTPRIO 0).
+fn no_realtime(cx: &Ctx, policy: i32) -> Result<(), Errno> {
+    const SCHED_RESET_ON_FORK: i32 = 0x4000_0000;
+    let p = policy & !SCHED_RESET_ON_FORK;
+    if cx.proc.policy.vfs.is_some() && matches!(p, libc::SCHED_FIFO | libc::SCHED_RR | 6) {
+        return Err(crate::policy::denied(
+            "real-time scheduling needs CAP_SYS_NICE, which the sandbox never lends the guest",
+        ));
+    }
+    Ok(())
 }
 
 pub fn getresuid(cx: &mut Ctx, r: Ptr, e: Ptr, s: Ptr) -> SysResult {
@@ -292,6 +316,7 @@ pub fn sched_getscheduler(cx: &mut Ctx, pid: Target) -> SysResult {
 pub fn sched_setscheduler(cx: &mut Ctx, pid: Target, policy: Int, param: Ptr) -> SysResult {
     let p = cx.mem.host(param.0, 4)?;
     let pid = pid.task(cx)?;
+    no_realtime(cx, policy.0)?;
     sys!(SYS_sched_setscheduler, pid, policy.0, p)
 }
 

@@ -476,7 +476,7 @@ pub fn sendmsg(cx: &mut Ctx, fd: Fd, msg: Ptr, flags: Int) -> SysResult {
         m.hdr.msg_name = h.ptr() as *mut libc::c_void;
         m.hdr.msg_namelen = h.len;
     }
-    let control = checked_control(&m.hdr)?;
+    let control = checked_control(&m.hdr, cx.proc.policy.vfs.is_some())?;
     if let Some(c) = &control {
         m.hdr.msg_control = c.as_ptr() as *mut libc::c_void;
     }
@@ -485,8 +485,11 @@ pub fn sendmsg(cx: &mut Ctx, fd: Fd, msg: Ptr, flags: Int) -> SysResult {
 
 /// The control messages of a `sendmsg`, copied out of guest memory (so another thread
 /// cannot change them once checked) with every `SCM_RIGHTS` descriptor checked: the
-/// runtime's own descriptors are not the guest's to pass on (`runtime_fds`).
-fn checked_control(hdr: &libc::msghdr) -> Result<Option<Vec<u64>>, Errno> {
+/// runtime's own descriptors are not the guest's to pass on (`runtime_fds`). Under the
+/// sandbox (`sandboxed`), `SCM_CREDENTIALS` carry the guest's own ids only, as the kernel
+/// requires of an unprivileged sender: a runtime run as root could otherwise tell a peer
+/// any pid, uid and gid (a daemon that trusts them would take the guest for that process).
+fn checked_control(hdr: &libc::msghdr, sandboxed: bool) -> Result<Option<Vec<u64>>, Errno> {
     if hdr.msg_control.is_null() || hdr.msg_controllen == 0 {
         return Ok(None);
     }
@@ -519,9 +522,38 @@ fn checked_control(hdr: &libc::msghdr) -> Result<Option<Vec<u64>>, Errno> {
                 }
             }
         }
+        if sandboxed && level == libc::SOL_SOCKET && ty == libc::SCM_CREDENTIALS && clen >= 28 {
+            let word = |i: usize| {
+                u32::from_ne_bytes(
+                    bytes[at + 16 + 4 * i..at + 20 + 4 * i]
+                        .try_into()
+                        .expect("4"),
+                )
+            };
+            if !own_credentials(word(0), word(1), word(2)) {
+                return Err(crate::policy::denied(
+                    "SCM_CREDENTIALS may carry only the guest's own pid, uid and gid",
+                ));
+            }
+        }
         at += clen.div_ceil(8) * 8;
     }
     Ok(Some(buf))
+}
+
+/// The kernel's rule for an unprivileged sender of `SCM_CREDENTIALS`: its own process id,
+/// a uid among its real, effective and saved ones, a gid likewise.
+fn own_credentials(pid: u32, uid: u32, gid: u32) -> bool {
+    let (mut r, mut e, mut sv) = (0, 0, 0);
+    let (mut gr, mut ge, mut gs) = (0, 0, 0);
+    // SAFETY: valid out-pointers; these calls cannot fail with them.
+    unsafe {
+        libc::getresuid(&mut r, &mut e, &mut sv);
+        libc::getresgid(&mut gr, &mut ge, &mut gs);
+    }
+    // SAFETY: no arguments.
+    let me = unsafe { libc::getpid() } as u32;
+    pid == me && [r, e, sv].contains(&uid) && [gr, ge, gs].contains(&gid)
 }
 
 pub fn recvmsg(cx: &mut Ctx, fd: Fd, msg: Ptr, flags: Int) -> SysResult {
