@@ -761,6 +761,9 @@ pub fn chmod(cx: &mut Ctx, path: Path, mode: Mode) -> SysResult {
 
 pub fn fchmod(cx: &mut Ctx, fd: Fd, mode: Mode) -> SysResult {
     fd_writable(cx, fd.0)?;
+    if vfs(cx).is_some() {
+        crate::sandbox::setid_refused_fd(fd.0, mode.0)?;
+    }
     sys!(SYS_fchmod, fd.0, mode.0)
 }
 

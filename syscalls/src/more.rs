@@ -140,8 +140,10 @@ pub fn mknodat(cx: &mut Ctx, dir: DirFd, path: Path, mode: Mode, dev: UInt) -> S
                 crate::policy::denied("device nodes are never created in the sandbox").into(),
             );
         }
+        // A new file is never set-ID (sandbox::setid_refused): the bits go, as under a umask.
+        let mode = mode.0 & !(libc::S_ISUID | libc::S_ISGID);
         return Ok(v.create(dir.0, &p, |d, n| {
-            sys!(SYS_mknodat, d, n.as_ptr(), mode.0, dev.0).map_err(crate::fs::errno_of)
+            sys!(SYS_mknodat, d, n.as_ptr(), mode, dev.0).map_err(crate::fs::errno_of)
         })?);
     }
     sys!(SYS_mknodat, dirfd(dir.0), p.as_ptr(), mode.0, dev.0)

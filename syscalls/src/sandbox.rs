@@ -974,6 +974,8 @@ impl Vfs {
     // --- the calls -------------------------------------------------------------------
 
     pub fn open(&self, dirfd: i32, path: &CStr, flags: i32, mode: u32) -> Result<i64, Errno> {
+        // A new file is never set-ID (see `setid_refused`): the bits go, as under a umask.
+        let mode = mode & !(libc::S_ISUID | libc::S_ISGID);
         let write = flags & libc::O_ACCMODE != libc::O_RDONLY
             || flags & (libc::O_CREAT | libc::O_TRUNC) != 0
             || flags & O_TMPFILE == O_TMPFILE;
@@ -1169,9 +1171,11 @@ impl Vfs {
         if obj.ro {
             return Err(ro_refused());
         }
-        if fstat_fd(obj.raw()).is_ok_and(|s| is_link(s.st_mode)) {
+        let st = fstat_fd(obj.raw())?;
+        if is_link(st.st_mode) {
             return Err(EOPNOTSUPP);
         }
+        setid_refused(mode, st.st_mode)?;
         let p = obj.proc_path();
         // SAFETY: valid path.
         ck32(unsafe { libc::chmod(p.as_ptr(), mode) })
@@ -1493,6 +1497,24 @@ impl Vfs {
             .get(host)
             .cloned()
     }
+}
+
+/// A set-user-ID bit, or a set-group-ID bit on anything but a directory (where it only
+/// picks the group of new files): EPERM under the sandbox. The guest's files belong to
+/// the runtime's user (root, often), and a set-ID program planted in a grant runs as
+/// that user, outside every sandbox, for whoever starts it later.
+pub fn setid_refused(mode: u32, st_mode: u32) -> Result<(), Errno> {
+    if mode & libc::S_ISUID != 0 || (mode & libc::S_ISGID != 0 && !is_dir(st_mode)) {
+        return Err(crate::policy::denied(
+            "set-ID programs are never made in the sandbox (their owner is the runtime's user)",
+        ));
+    }
+    Ok(())
+}
+
+/// `setid_refused` for `fchmod` of descriptor `fd`.
+pub fn setid_refused_fd(fd: RawFd, mode: u32) -> Result<(), Errno> {
+    setid_refused(mode, fstat_fd(fd)?.st_mode)
 }
 
 /// Host directory `outer` holds an entry at `rel` (a directory when `dir`, else a regular
