@@ -210,30 +210,13 @@ pub fn build(flags: &Flags, needs: &Needs, module: &Path) -> Result<Built, Strin
         });
     }
 
-    // A private temporary directory, at /tmp where that is free in the guest's view.
-    let mut tmp = None;
+    // A private temporary directory (placed once the other mounts stand, below).
     let tmp_granted = mounts.iter().any(|m| m.guest == Path::new("/tmp"));
-    if !flags.exact && file.fs.tmp.unwrap_or(true) && !tmp_granted {
-        let host = private_dir(&std::env::temp_dir(), "tmp")?;
-        let at_tmp = MountSpec {
-            host: host.clone(),
-            guest: "/tmp".into(),
-            ro: false,
-            origin: "the private /tmp".into(),
-        };
-        let guest = if overlaps(&mounts, &at_tmp) || overlaps(&implicit, &at_tmp) {
-            host.clone()
-        } else {
-            PathBuf::from("/tmp")
-        };
-        // After the current directory: when the directory is inside it (run from /tmp),
-        // the grant of the current directory shows it already.
-        implicit.push(MountSpec {
-            guest: guest.clone(),
-            ..at_tmp
-        });
-        tmp = Some((host, guest));
-    }
+    let tmp_host = if !flags.exact && file.fs.tmp.unwrap_or(true) && !tmp_granted {
+        Some(private_dir(&std::env::temp_dir(), "tmp")?)
+    } else {
+        None
+    };
 
     // Network.
     let any_net = flags.allow_net.as_ref().is_some_and(Vec::is_empty);
@@ -362,6 +345,10 @@ pub fn build(flags: &Flags, needs: &Needs, module: &Path) -> Result<Built, Strin
             cwd_note = true;
         }
     }
+    let tmp = match tmp_host {
+        Some(host) => Some(place_tmp(&mut mounts, host)?),
+        None => None,
+    };
     // The compiled-code cache is native code the runtime will load: never the guest's.
     let hidden: Vec<PathBuf> = crate::engine::cache_dir()
         .and_then(|d| {
@@ -432,6 +419,54 @@ pub fn build(flags: &Flags, needs: &Needs, module: &Path) -> Result<Built, Strin
         exec_flags,
         tmp,
     })
+}
+
+/// Place the run's private temporary directory `host`: at /tmp, with a mount point made
+/// in it for every mount below /tmp (the current directory when run from under /tmp, a
+/// module there): the guest's /tmp is then writable and private, and the current
+/// directory is still at its own path inside it, as a mount is. Only where /tmp itself
+/// is taken (a grant at /tmp, /, or the current directory being /tmp) does the private
+/// directory show at its host path (inside that grant, when it is the current one).
+fn place_tmp(mounts: &mut Vec<MountSpec>, host: PathBuf) -> Result<(PathBuf, PathBuf), String> {
+    let canon = std::fs::canonicalize(&host)
+        .map_err(|e| format!("cannot make {}: {}", host.display(), e.kind()))?;
+    let slash_tmp = Path::new("/tmp");
+    let spec = MountSpec {
+        host: canon.clone(),
+        guest: slash_tmp.into(),
+        ro: false,
+        origin: "the private /tmp".into(),
+    };
+    let taken = mounts.iter().any(|m| {
+        slash_tmp.starts_with(&m.guest) || m.host.starts_with(&canon) || canon.starts_with(&m.host)
+    });
+    if taken {
+        let at_host = MountSpec {
+            guest: host.clone(),
+            ..spec
+        };
+        if !overlaps(mounts, &at_host) {
+            mounts.push(at_host);
+        }
+        return Ok((host.clone(), host));
+    }
+    for m in mounts.iter() {
+        let Ok(rel) = m.guest.strip_prefix(slash_tmp) else {
+            continue;
+        };
+        let point = canon.join(rel);
+        let err = |e: std::io::Error| format!("cannot make {}: {e}", point.display());
+        if m.host.is_dir() {
+            std::fs::create_dir_all(&point).map_err(err)?;
+        } else {
+            if let Some(parent) = point.parent() {
+                std::fs::create_dir_all(parent).map_err(err)?;
+            }
+            std::fs::File::create(&point).map_err(err)?;
+        }
+    }
+    mounts.push(spec);
+    Ok((host, slash_tmp.into()))
 }
 
 /// The text in a sealed memfd that an exec'd runtime inherits (`--policy-fd`): not

@@ -564,3 +564,70 @@ fn private_directories_are_removed_even_after_a_kill() {
         .collect();
     assert!(after.is_empty(), "the next run swept them: {after:?}");
 }
+
+/// Run from a directory under /tmp (as `cd /tmp/build && wali-run prog.wasm` is): the
+/// guest's /tmp is still its private, writable directory (TMPDIR=/tmp), and the current
+/// directory is still at its own path inside it, as a mount is. The host's /tmp (a file
+/// beside the directory, one at /tmp's top) stays out of sight, and what the guest writes
+/// in /tmp does not land in the host's. Before: /tmp was a read-only stand-in (EROFS)
+/// and TMPDIR the private directory's host path.
+#[test]
+fn current_directory_under_tmp_keeps_a_private_writable_tmp() {
+    let base = Path::new("/tmp").join(format!("wali-test-tmpcwd-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&base);
+    let t = TempDir(base.clone());
+    let work = base.join("a/work");
+    let tmp = base.join("tmp");
+    std::fs::create_dir_all(&work).unwrap();
+    std::fs::create_dir_all(&tmp).unwrap();
+    std::fs::write(base.join("a/beside"), "host").unwrap();
+    let top = format!("/tmp/wali-test-tmpcwd-top-{}", std::process::id());
+    std::fs::write(&top, "host").unwrap();
+    let probe = format!("wali-test-tmpcwd-probe-{}", std::process::id());
+    let src = r#"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+    char cwd[1024], p[1200], tmpl[64];
+    getcwd(cwd, sizeof cwd);
+    printf("cwd %s\n", cwd);
+    printf("TMPDIR %s\n", getenv("TMPDIR"));
+    snprintf(p, sizeof p, "/tmp/%s", argv[1]);
+    int fd = open(p, O_CREAT | O_WRONLY, 0644);
+    printf("create /tmp/probe %s\n", fd >= 0 && write(fd, "x", 1) == 1 ? "ok" : strerror(errno));
+    snprintf(tmpl, sizeof tmpl, "%s/tXXXXXX", getenv("TMPDIR"));
+    printf("mkstemp %s\n", mkstemp(tmpl) >= 0 ? "ok" : strerror(errno));
+    close(open("here", O_CREAT | O_WRONLY, 0644));
+    snprintf(p, sizeof p, "%s/here", cwd);
+    printf("cwd by path %s\n", access(p, F_OK) == 0 ? "ok" : strerror(errno));
+    printf("host beside %s\n", access("../beside", F_OK) == 0 ? "seen" : strerror(errno));
+    printf("host top %s\n", access(argv[2], F_OK) == 0 ? "seen" : strerror(errno));
+    printf("chdir .. %s\n", chdir("..") == 0 && access("work/here", F_OK) == 0 ? "ok" : strerror(errno));
+    return 0;
+}
+"#;
+    let w = build(&base, "tmpcwd", src);
+    let o = run_in(&work, &tmp, &[w.to_str().unwrap(), &probe, &top]);
+    let _ = std::fs::remove_file(&top);
+    let out = text(&o.stdout);
+    assert!(o.status.success(), "{out}{}", text(&o.stderr));
+    let want = format!(
+        "cwd {}\nTMPDIR /tmp\ncreate /tmp/probe ok\nmkstemp ok\ncwd by path ok\n\
+         host beside No such file or directory\nhost top No such file or directory\nchdir .. ok\n",
+        work.display()
+    );
+    assert_eq!(out, want, "{}", text(&o.stderr));
+    assert!(
+        !Path::new("/tmp").join(&probe).exists(),
+        "the guest's /tmp is not the host's"
+    );
+    assert!(
+        work.join("here").exists(),
+        "the current directory is the host's"
+    );
+    drop(t);
+}

@@ -192,5 +192,32 @@ int main(void) {
     close(ff);
     close(fb);
     CHECK("dirfd.after_close", fstatat(fb, "made2", &st, 0));
+    /* The working directory is the directory, not its name: renamed while we stand in
+     * it (here from inside, by its own ../ path), getcwd names the new place and
+     * relative names keep working; removed, getcwd answers ENOENT. */
+    mkdir("wd", 0755);
+    close(open("wd/here", O_CREAT | O_WRONLY, 0644));
+    CHECK("cwd_rename.chdir", chdir("wd"));
+    CHECK("cwd_rename.rename", rename("../wd", "../wd-moved"));
+    CHECK("cwd_rename.getcwd", getcwd(cwd, sizeof cwd) != 0);
+    SHOW("cwd_rename.suffix", "%s", cwd + strlen(start));
+    CHECK("cwd_rename.relative_open", access("here", F_OK));
+    CHECK("cwd_rename.relative_create", close(open("new", O_CREAT | O_WRONLY, 0644)));
+    CHECK("cwd_rename.created_there", access("../wd-moved/new", F_OK));
+    CHECK("cwd_rename.dotdot", access("../wd-moved/here", F_OK));
+    CHECK("cwd_rename.mkdir_rel", mkdir("sub", 0755));
+    CHECK("cwd_rename.chdir_rel", chdir("sub"));
+    CHECK("cwd_rename.rename_parent", rename("../../wd-moved", "../../wd-twice"));
+    getcwd(cwd, sizeof cwd);
+    SHOW("cwd_rename.nested_suffix", "%s", cwd + strlen(start));
+    CHECK("cwd_rename.back_up", chdir(".."));
+    getcwd(cwd, sizeof cwd);
+    SHOW("cwd_rename.back_up_suffix", "%s", cwd + strlen(start));
+    mkdir("gone", 0755);
+    CHECK("cwd_removed.chdir", chdir("gone"));
+    CHECK("cwd_removed.rmdir", rmdir("../gone"));
+    CHECK("cwd_removed.getcwd", getcwd(cwd, sizeof cwd) ? 0 : -errno);
+    CHECK("cwd_removed.create", open("x", O_CREAT | O_WRONLY, 0644));
+    chdir(start);
     return 0;
 }

@@ -62,6 +62,27 @@ int main(void) {
     vl = sizeof tv2;
     CHECK("getsockopt.rcvtimeo", getsockopt(l, SOL_SOCKET, SO_RCVTIMEO, &tv2, &vl));
     SHOW("getsockopt.rcvtimeo_value", "%ld %ld %u", (long)tv2.tv_sec, (long)tv2.tv_usec, vl);
+    /* Options real clients and servers set (the sandbox's allow-list must pass them). */
+    int three = 3, idle = 30, tos = 0x10, buf = 65536;
+    CHECK("setsockopt.keepalive", setsockopt(l, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one));
+    CHECK("setsockopt.keepidle", setsockopt(l, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle));
+    CHECK("setsockopt.keepcnt", setsockopt(l, IPPROTO_TCP, TCP_KEEPCNT, &three, sizeof three));
+    CHECK("setsockopt.reuseport", setsockopt(l, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one));
+    CHECK("setsockopt.priority_low", setsockopt(l, SOL_SOCKET, SO_PRIORITY, &three, sizeof three));
+    CHECK("setsockopt.sndbuf", setsockopt(l, SOL_SOCKET, SO_SNDBUF, &buf, sizeof buf));
+    CHECK("setsockopt.tos", setsockopt(l, IPPROTO_IP, IP_TOS, &tos, sizeof tos));
+    vl = sizeof v;
+    CHECK("getsockopt.tos", getsockopt(l, IPPROTO_IP, IP_TOS, &v, &vl));
+    CHECK("getsockopt.tos_value", v);
+    vl = sizeof v;
+    CHECK("getsockopt.error", getsockopt(l, SOL_SOCKET, SO_ERROR, &v, &vl));
+    vl = sizeof v;
+    CHECK("getsockopt.domain", getsockopt(l, SOL_SOCKET, SO_DOMAIN, &v, &vl));
+    CHECK("getsockopt.domain_value", v);
+    CHECK("setsockopt.unknown_ip", setsockopt(l, IPPROTO_IP, 999, &one, sizeof one));
+    CHECK("setsockopt.unknown_tcp", setsockopt(l, IPPROTO_TCP, 999, &one, sizeof one));
+    vl = sizeof v;
+    CHECK("getsockopt.unknown_socket", getsockopt(l, SOL_SOCKET, 999, &v, &vl));
 
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     CHECK("bind.loopback_any_port", bind(l, (void *)&a, sizeof a));

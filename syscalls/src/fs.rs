@@ -617,7 +617,7 @@ pub fn getcwd(cx: &mut Ctx, buf: Ptr, size: Len) -> SysResult {
     let Some(v) = vfs(cx) else {
         return sys!(SYS_getcwd, b, size.0);
     };
-    let c = v.getcwd();
+    let c = v.getcwd()?;
     if c.len() > size.0 as usize {
         return Err(ERANGE.into());
     }
@@ -790,6 +790,9 @@ pub fn chmod(cx: &mut Ctx, path: Path, mode: Mode) -> SysResult {
 
 pub fn fchmod(cx: &mut Ctx, fd: Fd, mode: Mode) -> SysResult {
     fd_writable(cx, fd.0)?;
+    if vfs(cx).is_some() {
+        crate::sandbox::setid_refused_fd(fd.0, mode.0)?;
+    }
     sys!(SYS_fchmod, fd.0, mode.0)
 }
 

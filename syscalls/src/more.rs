@@ -140,8 +140,10 @@ pub fn mknodat(cx: &mut Ctx, dir: DirFd, path: Path, mode: Mode, dev: UInt) -> S
                 crate::policy::denied("device nodes are never created in the sandbox").into(),
             );
         }
+        // A new file is never set-ID (sandbox::setid_refused): the bits go, as under a umask.
+        let mode = mode.0 & !(libc::S_ISUID | libc::S_ISGID);
         return Ok(v.create(dir.0, &p, |d, n| {
-            sys!(SYS_mknodat, d, n.as_ptr(), mode.0, dev.0).map_err(crate::fs::errno_of)
+            sys!(SYS_mknodat, d, n.as_ptr(), mode, dev.0).map_err(crate::fs::errno_of)
         })?);
     }
     sys!(SYS_mknodat, dirfd(dir.0), p.as_ptr(), mode.0, dev.0)
@@ -251,7 +253,31 @@ pub fn getpriority(cx: &mut Ctx, which: Int, who: Target) -> SysResult {
 
 pub fn setpriority(cx: &mut Ctx, which: Int, who: Target, prio: Int) -> SysResult {
     let who = who.prio(cx, which.0)?;
+    if cx.proc.policy.vfs.is_some() {
+        // The raw call answers 20 - nice of the highest-priority target (1..=40).
+        let cur = 20 - sys!(SYS_getpriority, which.0, who)?;
+        if i64::from(prio.0.clamp(-20, 19)) < cur {
+            crate::policy::refuse(
+                "raising a priority needs CAP_SYS_NICE, which the sandbox never lends the guest",
+            );
+            return Err(EACCES.into());
+        }
+    }
     sys!(SYS_setpriority, which.0, who, prio.0)
+}
+
+/// Under the sandbox, no real-time class: a runtime run as root holds CAP_SYS_NICE, and a
+/// real-time busy loop starves the host's processes on its CPU. EPERM is what an
+/// unprivileged process gets (RLIMIT_RTPRIO 0).
+fn no_realtime(cx: &Ctx, policy: i32) -> Result<(), Errno> {
+    const SCHED_RESET_ON_FORK: i32 = 0x4000_0000;
+    let p = policy & !SCHED_RESET_ON_FORK;
+    if cx.proc.policy.vfs.is_some() && matches!(p, libc::SCHED_FIFO | libc::SCHED_RR | 6) {
+        return Err(crate::policy::denied(
+            "real-time scheduling needs CAP_SYS_NICE, which the sandbox never lends the guest",
+        ));
+    }
+    Ok(())
 }
 
 pub fn getresuid(cx: &mut Ctx, r: Ptr, e: Ptr, s: Ptr) -> SysResult {
@@ -293,6 +319,7 @@ pub fn sched_getscheduler(cx: &mut Ctx, pid: Target) -> SysResult {
 pub fn sched_setscheduler(cx: &mut Ctx, pid: Target, policy: Int, param: Ptr) -> SysResult {
     let p = cx.mem.host_opt(param.0, 4)?;
     let pid = pid.task(cx)?;
+    no_realtime(cx, policy.0)?;
     sys!(SYS_sched_setscheduler, pid, policy.0, p)
 }
 

@@ -297,6 +297,19 @@ pub fn recvfrom(
 
 pub fn setsockopt(cx: &mut Ctx, fd: Fd, level: Int, name: Int, val: Ptr, len: UInt) -> SysResult {
     let v = cx.mem.host_opt(val.0, len.0 as usize)?;
+    // The int the check looks at is copied first, and that copy is what the kernel gets:
+    // another thread cannot change it after the check.
+    let first: Option<i32> = if val.0 != 0 && len.0 >= 4 {
+        Some(cx.mem.read(val.0)?)
+    } else {
+        None
+    };
+    sockopt_allowed(cx, level.0, name.0, Some(first))?;
+    if level.0 == libc::SOL_SOCKET && name.0 == SO_PRIORITY && cx.proc.policy.vfs.is_some() {
+        if let Some(p) = first {
+            return sys!(SYS_setsockopt, fd.0, level.0, name.0, &p as *const i32, 4);
+        }
+    }
     if level.0 == libc::SOL_SOCKET
         && (name.0 == libc::SO_ATTACH_FILTER || name.0 == libc::SO_ATTACH_REUSEPORT_CBPF)
     {
@@ -331,7 +344,91 @@ pub fn getsockopt(cx: &mut Ctx, fd: Fd, level: Int, name: Int, val: Ptr, lenp: P
         return Err(EINVAL.into());
     }
     let v = cx.mem.host_opt_w(val.0, n as usize)?;
+    sockopt_allowed(cx, level.0, name.0, None)?;
     sys!(SYS_getsockopt, fd.0, level.0, name.0, v, l)
+}
+
+/// The socket options a sandboxed guest may set and read, by level: what real programs
+/// use (Ruby's socket library, HTTP clients, servers: buffers, timeouts, keep-alive,
+/// reuse, multicast, timestamps, TCP tuning). Everything else answers ENOPROTOOPT, as an
+/// option the kernel does not know: above all the netfilter tables (`IPT_SO_SET_REPLACE`
+/// and its IPv6, ARP and bridge kin, `IP_VS`), through which root rewrites the host's
+/// firewall from any IP socket, and the multicast routing (`MRT_*`) and IPsec policy
+/// options. The kernel's own checks still run on what passes.
+const SOCKOPTS: &[(i32, &[std::ops::RangeInclusive<i32>])] = &[
+    // SOL_SOCKET: all but SO_DEBUG (0), SO_SECURITY_* (22-24) and those below.
+    (1, &[2..=21, 25..=31, 32..=33, 34..=76]),
+    // IPPROTO_IP: options 1-15 but IP_ROUTER_ALERT (5); IP_PASSSEC, IP_TRANSPARENT,
+    // IP_ORIGDSTADDR ... IP_PROTOCOL; the multicast group options (32-49, 50-52).
+    // Not: IP_IPSEC_POLICY (16), IP_XFRM_POLICY (17), netfilter (64..), MRT_* (200..).
+    (0, &[1..=4, 6..=15, 18..=52]),
+    // IPPROTO_IPV6: 1-31 but IPV6_ROUTER_ALERT (22, 30); flow labels, MCAST_*, the
+    // ancillary data options (49-62, 66-78). Not: IPV6_IPSEC_POLICY/XFRM (34, 35),
+    // netfilter (64, 65, 68, 69, 80), MRT6_* (200..).
+    (
+        41,
+        &[1..=21, 23..=29, 31..=33, 36..=36, 42..=62, 66..=67, 70..=79],
+    ),
+    // IPPROTO_TCP: 1-18, 23-28, 30, 32, 34-37 (not TCP_REPAIR*, TCP_ULP, TCP_FASTOPEN_KEY).
+    (6, &[1..=18, 23..=28, 30..=30, 32..=32, 34..=37]),
+    // IPPROTO_UDP: UDP_CORK, UDP_NO_CHECK6_*, UDP_SEGMENT, UDP_GRO (not UDP_ENCAP).
+    (17, &[1..=1, 101..=104]),
+    // SOL_RAW / IPPROTO_ICMPV6: ICMP_FILTER, ICMP6_FILTER.
+    (255, &[1..=1]),
+    (58, &[1..=1]),
+    // SOL_NETLINK: memberships, packet info, error and ack modes.
+    (270, &[1..=5, 8..=12]),
+];
+
+const SO_PRIORITY: i32 = 12;
+const SO_BINDTODEVICE: i32 = 25;
+const SO_SNDBUFFORCE: i32 = 32;
+const SO_RCVBUFFORCE: i32 = 33;
+const SO_MARK: i32 = 36;
+const SO_BINDTOIFINDEX: i32 = 62;
+const SO_BUSY_POLL: i32 = 46;
+const SO_BUSY_POLL_BUDGET: i32 = 70;
+const IP_TRANSPARENT: i32 = 19;
+const IPV6_TRANSPARENT: i32 = 75;
+const IP_NETFILTER: std::ops::RangeInclusive<i32> = 64..=99;
+
+/// May the sandboxed guest use socket option (`level`, `name`)? `set` for setsockopt,
+/// with the value's first int when it has one. `Err` is the answer, traced with the rule.
+fn sockopt_allowed(cx: &Ctx, level: i32, name: i32, set: Option<Option<i32>>) -> Result<(), Errno> {
+    if cx.proc.policy.vfs.is_none() {
+        return Ok(()); // --allow-all: the kernel decides
+    }
+    let known = SOCKOPTS
+        .iter()
+        .any(|(l, names)| *l == level && names.iter().any(|r| r.contains(&name)));
+    if !known {
+        if (level == 0 || level == 41) && IP_NETFILTER.contains(&name) {
+            // What an unprivileged process gets from the netfilter tables.
+            return Err(crate::policy::denied(
+                "netfilter socket options (the host's firewall) are refused under the sandbox",
+            ));
+        }
+        crate::policy::refuse("socket option not in the allow-list");
+        return Err(ENOPROTOOPT);
+    }
+    let Some(val) = set else {
+        return Ok(());
+    };
+    // Options the kernel leaves to CAP_NET_ADMIN / CAP_NET_RAW: the runtime may hold them
+    // (run as root), the guest never does.
+    let privileged = match (level, name) {
+        (1, SO_BINDTODEVICE | SO_BINDTOIFINDEX | SO_MARK) => true,
+        (1, SO_SNDBUFFORCE | SO_RCVBUFFORCE | SO_BUSY_POLL | SO_BUSY_POLL_BUDGET) => true,
+        (1, SO_PRIORITY) => !matches!(val, Some(0..=6)),
+        (0, IP_TRANSPARENT) | (41, IPV6_TRANSPARENT) => true,
+        _ => false,
+    };
+    if privileged {
+        return Err(crate::policy::denied(
+            "socket options that need CAP_NET_ADMIN or CAP_NET_RAW are refused under the sandbox",
+        ));
+    }
+    Ok(())
 }
 
 /// The guest's `msghdr` as host pointers; the iovecs live in `iov`.
@@ -379,7 +476,7 @@ pub fn sendmsg(cx: &mut Ctx, fd: Fd, msg: Ptr, flags: Int) -> SysResult {
         m.hdr.msg_name = h.ptr() as *mut libc::c_void;
         m.hdr.msg_namelen = h.len;
     }
-    let control = checked_control(&m.hdr)?;
+    let control = checked_control(&m.hdr, cx.proc.policy.vfs.is_some())?;
     if let Some(c) = &control {
         m.hdr.msg_control = c.as_ptr() as *mut libc::c_void;
     }
@@ -388,8 +485,11 @@ pub fn sendmsg(cx: &mut Ctx, fd: Fd, msg: Ptr, flags: Int) -> SysResult {
 
 /// The control messages of a `sendmsg`, copied out of guest memory (so another thread
 /// cannot change them once checked) with every `SCM_RIGHTS` descriptor checked: the
-/// runtime's own descriptors are not the guest's to pass on (`runtime_fds`).
-fn checked_control(hdr: &libc::msghdr) -> Result<Option<Vec<u64>>, Errno> {
+/// runtime's own descriptors are not the guest's to pass on (`runtime_fds`). Under the
+/// sandbox (`sandboxed`), `SCM_CREDENTIALS` carry the guest's own ids only, as the kernel
+/// requires of an unprivileged sender: a runtime run as root could otherwise tell a peer
+/// any pid, uid and gid (a daemon that trusts them would take the guest for that process).
+fn checked_control(hdr: &libc::msghdr, sandboxed: bool) -> Result<Option<Vec<u64>>, Errno> {
     if hdr.msg_control.is_null() || hdr.msg_controllen == 0 {
         return Ok(None);
     }
@@ -422,9 +522,38 @@ fn checked_control(hdr: &libc::msghdr) -> Result<Option<Vec<u64>>, Errno> {
                 }
             }
         }
+        if sandboxed && level == libc::SOL_SOCKET && ty == libc::SCM_CREDENTIALS && clen >= 28 {
+            let word = |i: usize| {
+                u32::from_ne_bytes(
+                    bytes[at + 16 + 4 * i..at + 20 + 4 * i]
+                        .try_into()
+                        .expect("4"),
+                )
+            };
+            if !own_credentials(word(0), word(1), word(2)) {
+                return Err(crate::policy::denied(
+                    "SCM_CREDENTIALS may carry only the guest's own pid, uid and gid",
+                ));
+            }
+        }
         at += clen.div_ceil(8) * 8;
     }
     Ok(Some(buf))
+}
+
+/// The kernel's rule for an unprivileged sender of `SCM_CREDENTIALS`: its own process id,
+/// a uid among its real, effective and saved ones, a gid likewise.
+fn own_credentials(pid: u32, uid: u32, gid: u32) -> bool {
+    let (mut r, mut e, mut sv) = (0, 0, 0);
+    let (mut gr, mut ge, mut gs) = (0, 0, 0);
+    // SAFETY: valid out-pointers; these calls cannot fail with them.
+    unsafe {
+        libc::getresuid(&mut r, &mut e, &mut sv);
+        libc::getresgid(&mut gr, &mut ge, &mut gs);
+    }
+    // SAFETY: no arguments.
+    let me = unsafe { libc::getpid() } as u32;
+    pid == me && [r, e, sv].contains(&uid) && [gr, ge, gs].contains(&gid)
 }
 
 pub fn recvmsg(cx: &mut Ctx, fd: Fd, msg: Ptr, flags: Int) -> SysResult {

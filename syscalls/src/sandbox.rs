@@ -64,7 +64,7 @@ pub struct Vfs {
     /// The skeleton's root (guest `/` when nothing is mounted there).
     root: OwnedFd,
     root_host: Vec<Vec<u8>>,
-    cwd: RwLock<Vec<u8>>,
+    cwd: RwLock<Cwd>,
     /// Some mount reaches procfs: opens are checked against it.
     proc_reachable: bool,
     /// Unix socket paths as bound through the runtime's descriptors -> the guest's.
@@ -75,6 +75,15 @@ pub struct Vfs {
     dirs: Mutex<DirCache>,
     /// `dirs` holds an entry: closing descriptors must look.
     dirs_used: AtomicBool,
+}
+
+/// The guest's working directory: its guest path as last known, and (inside a mount) a
+/// handle on the directory itself. As on Linux the working directory is the directory,
+/// not its name: renamed (by the guest or anyone), it keeps its place, and its path is
+/// read back from the handle.
+struct Cwd {
+    path: Vec<u8>,
+    dir: Option<Arc<RuntimeFd>>,
 }
 
 /// The resolver's handles on guest directory descriptors: a name relative to one is looked
@@ -337,9 +346,22 @@ impl Vfs {
             }
             let hb = host.as_os_str().as_bytes().to_vec();
             let hc = components(&hb);
+            let s_dir = host.is_dir();
             for m in &mounts {
-                if starts_with_comps(&guest, &m.guest)
-                    || starts_with_comps(&m.guest, &guest)
+                // A mount inside another's guest path is allowed where the outer one
+                // holds a mount point for it, as a real mount needs one: an entry of the
+                // same type at that place, reached without symlinks (the private /tmp
+                // holds one for a current directory under /tmp).
+                let point = if guest.len() > m.guest.len() && starts_with_comps(&guest, &m.guest) {
+                    m.dir && holds_mount_point(&m.host, &guest[m.guest.len()..], s_dir)
+                } else if m.guest.len() > guest.len() && starts_with_comps(&m.guest, &guest) {
+                    s_dir && holds_mount_point(&hc, &m.guest[guest.len()..], m.dir)
+                } else {
+                    false
+                };
+                let guest_overlap =
+                    starts_with_comps(&guest, &m.guest) || starts_with_comps(&m.guest, &guest);
+                if (guest_overlap && !point)
                     || starts_with_comps(&hc, &m.host)
                     || starts_with_comps(&m.host, &hc)
                 {
@@ -389,7 +411,10 @@ impl Vfs {
             mounts,
             root,
             root_host: components(&root_host),
-            cwd: RwLock::new(b"/".to_vec()),
+            cwd: RwLock::new(Cwd {
+                path: b"/".to_vec(),
+                dir: None,
+            }),
             proc_reachable,
             unix_names: Mutex::new(HashMap::new()),
             hidden,
@@ -399,7 +424,19 @@ impl Vfs {
         // The guest starts where the host is, if that is granted; else at the root.
         if let Ok(cwd) = std::env::current_dir() {
             if let Some(g) = vfs.host_to_guest(cwd.as_os_str().as_bytes()) {
-                *vfs.cwd.write().unwrap_or_else(|e| e.into_inner()) = g;
+                // SAFETY: a valid path.
+                let fd = unsafe {
+                    libc::open(
+                        c".".as_ptr(),
+                        libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC,
+                    )
+                };
+                let dir = ck32(fd)
+                    .ok()
+                    .map(own)
+                    .and_then(|f| dup_high(f.as_raw_fd()))
+                    .map(Arc::new);
+                *vfs.cwd.write().unwrap_or_else(|e| e.into_inner()) = Cwd { path: g, dir };
             }
         }
         Ok(vfs)
@@ -425,16 +462,48 @@ impl Vfs {
         self.mounts.iter().position(|m| m.guest == g)
     }
 
-    /// `g` lies strictly above some mount point (a stand-in directory).
+    /// `g` lies strictly above some mount point (a stand-in directory), and inside none
+    /// (in a mount, the directories above a mount point in it are the mount's own).
     fn is_above_mount(&self, g: &[Vec<u8>]) -> bool {
+        self.has_mount_below(g) && !self.mounts.iter().any(|m| starts_with_comps(g, &m.guest))
+    }
+
+    /// Some mount point lies strictly below guest path `g`.
+    fn has_mount_below(&self, g: &[Vec<u8>]) -> bool {
         self.mounts
             .iter()
             .any(|m| m.guest.len() > g.len() && starts_with_comps(&m.guest, g))
     }
 
+    /// The guest's working directory, read back from its handle: the name it has now.
+    /// `Err(ENOENT)` when it was removed (its last known name is then used for paths,
+    /// which find nothing unless a new directory took the name).
+    fn cwd_now(&self) -> Result<Vec<u8>, Errno> {
+        let (path, dir) = {
+            let c = self.cwd.read().unwrap_or_else(|e| e.into_inner());
+            (c.path.clone(), c.dir.clone())
+        };
+        let Some(d) = dir else {
+            return Ok(path); // the root or a stand-in: never renamed
+        };
+        if fstat_fd(d.as_raw_fd())?.st_nlink == 0 {
+            return Err(ENOENT);
+        }
+        let host = fd_host_path(d.as_raw_fd())?;
+        // Moved out of every grant (by a host process): its last name in the guest's view.
+        let g = self.host_to_guest(&host).unwrap_or(path);
+        Ok(g)
+    }
+
     /// The guest's working directory.
     pub fn cwd(&self) -> Vec<u8> {
-        self.cwd.read().unwrap_or_else(|e| e.into_inner()).clone()
+        self.cwd_now().unwrap_or_else(|_| {
+            self.cwd
+                .read()
+                .unwrap_or_else(|e| e.into_inner())
+                .path
+                .clone()
+        })
     }
 
     /// The guest path of directory descriptor `fd`.
@@ -565,10 +634,15 @@ impl Vfs {
         if self.hidden.iter().any(|h| starts_with_comps(&host, h)) {
             return None;
         }
+        // Its guest path: a mount nested below it is reached by name, never beneath it.
+        let m = &self.mounts[mount];
+        let mut g = m.guest.clone();
+        g.extend_from_slice(&host[m.host.len()..]);
         let e = DirEntry {
             fd: Arc::new(dup),
             mount,
-            hidden_below: self.hidden.iter().any(|h| starts_with_comps(h, &host)),
+            hidden_below: self.hidden.iter().any(|h| starts_with_comps(h, &host))
+                || self.has_mount_below(&g),
         };
         let mut c = self.dirs.lock().unwrap_or_else(|e| e.into_inner());
         if c.epoch == epoch {
@@ -684,11 +758,14 @@ impl Vfs {
     /// Open the directory at guest components `comps`: (handle, mount, stand-in?).
     fn walk(&self, comps: &[Vec<u8>], links: u32) -> Result<(Dir<'_>, Option<usize>, bool), Errno> {
         if !comps.iter().any(|c| c == b"." || c == b"..") {
-            // Fast path: the kernel resolves beneath the mount's root.
-            if let Some(i) = self
+            // Fast path: the kernel resolves beneath the mount's root (the deepest mount
+            // holding the path: mounts may sit at mount points inside another).
+            if let Some((i, _)) = self
                 .mounts
                 .iter()
-                .position(|m| starts_with_comps(comps, &m.guest))
+                .enumerate()
+                .filter(|(_, m)| starts_with_comps(comps, &m.guest))
+                .max_by_key(|(_, m)| m.guest.len())
             {
                 let m = &self.mounts[i];
                 if !m.dir {
@@ -897,6 +974,8 @@ impl Vfs {
     // --- the calls -------------------------------------------------------------------
 
     pub fn open(&self, dirfd: i32, path: &CStr, flags: i32, mode: u32) -> Result<i64, Errno> {
+        // A new file is never set-ID (see `setid_refused`): the bits go, as under a umask.
+        let mode = mode & !(libc::S_ISUID | libc::S_ISGID);
         let write = flags & libc::O_ACCMODE != libc::O_RDONLY
             || flags & (libc::O_CREAT | libc::O_TRUNC) != 0
             || flags & O_TMPFILE == O_TMPFILE;
@@ -1092,9 +1171,11 @@ impl Vfs {
         if obj.ro {
             return Err(ro_refused());
         }
-        if fstat_fd(obj.raw()).is_ok_and(|s| is_link(s.st_mode)) {
+        let st = fstat_fd(obj.raw())?;
+        if is_link(st.st_mode) {
             return Err(EOPNOTSUPP);
         }
+        setid_refused(mode, st.st_mode)?;
         let p = obj.proc_path();
         // SAFETY: valid path.
         ck32(unsafe { libc::chmod(p.as_ptr(), mode) })
@@ -1304,11 +1385,16 @@ impl Vfs {
     }
 
     fn set_cwd(&self, obj: &Obj, guest: Vec<u8>) -> Result<i64, Errno> {
+        let dir = if obj.virt {
+            None
+        } else {
+            Some(Arc::new(dup_high(obj.raw()).ok_or(EMFILE)?))
+        };
         // The host's cwd follows, for programs the guest may run.
         let p = obj.proc_path();
         // SAFETY: valid path.
         unsafe { libc::chdir(p.as_ptr()) };
-        *self.cwd.write().unwrap_or_else(|e| e.into_inner()) = guest;
+        *self.cwd.write().unwrap_or_else(|e| e.into_inner()) = Cwd { path: guest, dir };
         Ok(0)
     }
 
@@ -1322,11 +1408,12 @@ impl Vfs {
         self.set_cwd(&obj, guest)
     }
 
-    /// The guest's working directory for `getcwd`, NUL included.
-    pub fn getcwd(&self) -> Vec<u8> {
-        let mut c = self.cwd();
+    /// The guest's working directory for `getcwd`, NUL included; ENOENT once removed
+    /// (Linux's answer for an unlinked working directory).
+    pub fn getcwd(&self) -> Result<Vec<u8>, Errno> {
+        let mut c = self.cwd_now()?;
         c.push(0);
-        c
+        Ok(c)
     }
 
     /// The file an `execve` runs (symlinks followed in the guest's namespace), opened
@@ -1421,6 +1508,49 @@ impl Vfs {
             .get(host)
             .cloned()
     }
+}
+
+/// A set-user-ID bit, or a set-group-ID bit on anything but a directory (where it only
+/// picks the group of new files): EPERM under the sandbox. The guest's files belong to
+/// the runtime's user (root, often), and a set-ID program planted in a grant runs as
+/// that user, outside every sandbox, for whoever starts it later.
+pub fn setid_refused(mode: u32, st_mode: u32) -> Result<(), Errno> {
+    if mode & libc::S_ISUID != 0 || (mode & libc::S_ISGID != 0 && !is_dir(st_mode)) {
+        return Err(crate::policy::denied(
+            "set-ID programs are never made in the sandbox (their owner is the runtime's user)",
+        ));
+    }
+    Ok(())
+}
+
+/// `setid_refused` for `fchmod` of descriptor `fd`.
+pub fn setid_refused_fd(fd: RawFd, mode: u32) -> Result<(), Errno> {
+    setid_refused(mode, fstat_fd(fd)?.st_mode)
+}
+
+/// Host directory `outer` holds an entry at `rel` (a directory when `dir`, else a regular
+/// file), every component a real directory, no symlink on the way: a mount point.
+fn holds_mount_point(outer: &[Vec<u8>], rel: &[Vec<u8>], dir: bool) -> bool {
+    let mut p = join(outer);
+    for (i, c) in rel.iter().enumerate() {
+        if p.last() != Some(&b'/') {
+            p.push(b'/');
+        }
+        p.extend_from_slice(c);
+        let Ok(st) = std::fs::symlink_metadata(std::ffi::OsStr::from_bytes(&p)) else {
+            return false;
+        };
+        let last = i + 1 == rel.len();
+        let ok = if last && !dir {
+            st.file_type().is_file()
+        } else {
+            st.file_type().is_dir()
+        };
+        if !ok {
+            return false;
+        }
+    }
+    true
 }
 
 /// The skeleton: a directory for each stand-in (each directory above a mount point),

@@ -117,21 +117,24 @@ pub fn getrlimit(cx: &mut Ctx, res: Int, rlim: Ptr) -> SysResult {
 }
 
 pub fn setrlimit(cx: &mut Ctx, res: Int, rlim: Ptr) -> SysResult {
-    let b = cx.mem.host(rlim.0, RLIMIT_SIZE)?;
-    within_limits(cx, res.0, rlim.0)?;
-    sys!(SYS_setrlimit, res.0, b)
+    cx.mem.host(rlim.0, RLIMIT_SIZE)?;
+    let new: [u64; 2] = cx.mem.read(rlim.0)?;
+    within_limits(cx, res.0, Some(new))?;
+    sys!(SYS_setrlimit, res.0, new.as_ptr())
 }
 
-/// The policy's fd and CPU limits are rlimits the guest may lower, never raise.
-fn within_limits(cx: &Ctx, res: i32, new: u32) -> Result<(), Errno> {
+/// The policy's fd and CPU limits are rlimits the guest may lower, never raise. The
+/// value checked is a copy, and the copy is what the kernel gets: another thread cannot
+/// change the guest's struct between the check and the call (where the runtime holds
+/// CAP_SYS_RESOURCE, as root on most hosts, the kernel would not stop the raise).
+fn within_limits(cx: &Ctx, res: i32, new: Option<[u64; 2]>) -> Result<(), Errno> {
     let l = &cx.proc.policy.limits;
     let cap = match res as u32 {
         libc::RLIMIT_NOFILE => l.fds,
         libc::RLIMIT_CPU => l.cpu,
         _ => None,
     };
-    if let (Some(cap), true) = (cap, new != 0) {
-        let [cur, max]: [u64; 2] = cx.mem.read(new)?;
+    if let (Some(cap), Some([cur, max])) = (cap, new) {
         if cur > cap || max > cap {
             return Err(crate::policy::denied("the policy's limits cap this rlimit"));
         }
@@ -143,9 +146,15 @@ pub fn prlimit64(cx: &mut Ctx, pid: Target, res: Int, new: Ptr, old: Ptr) -> Sys
     // Only this process: other pids are outside the sandbox (even with process.signals:
     // the limits are the policy's).
     pid.own()?;
-    let n = cx.mem.host_opt(new.0, RLIMIT_SIZE)?;
+    cx.mem.host_opt(new.0, RLIMIT_SIZE)?;
     let o = cx.mem.host_opt_w(old.0, RLIMIT_SIZE)?;
-    within_limits(cx, res.0, new.0)?;
+    let copy: Option<[u64; 2]> = if new.0 == 0 {
+        None
+    } else {
+        Some(cx.mem.read(new.0)?)
+    };
+    within_limits(cx, res.0, copy)?;
+    let n = copy.as_ref().map_or(std::ptr::null(), |c| c.as_ptr());
     sys!(SYS_prlimit64, 0, res.0, n, o)
 }
 
