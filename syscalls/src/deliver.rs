@@ -572,6 +572,12 @@ pub fn restartable(name: &str) -> bool {
 
 /// The epoch deadline callback of every guest store: run pending handlers of a thread
 /// that is busy in wasm code.
+///
+/// A handler that `siglongjmp`s out is a wasm exception thrown through this callback;
+/// wasm's setjmp catches it only at call sites (the compiler wraps calls, not loops),
+/// so a jump back into the very function whose call-free loop was interrupted finds no
+/// catcher and ends the program ("uncaught wasm exception"). A signal taken in a
+/// syscall or in any function called from the setjmp's function is caught as usual.
 pub fn on_epoch(
     mut store: wasmtime::StoreContextMut<'_, Ctx>,
 ) -> wasmtime::Result<wasmtime::UpdateDeadline> {
