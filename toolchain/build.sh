@@ -61,6 +61,26 @@ if [ ! -f "$sysroot/.complete" ]; then
   rm -f "$m/arch/wasm32/syscall_arch.h" "$m/arch/wasm32/crt_arch.h" "$m/arch/wasm32/pthread_arch.h" "$m/arch/wasm32/reloc.h" "$m/arch/wasm32/bits/io.h"
   cp "$m/arch/x86_64/bits/syscall.h.in" "$m/arch/wasm32/bits/syscall.h.in"
   cp "$m/arch/aarch64/bits/float.h" "$m/arch/wasm32/bits/float.h"
+  # What each other header copied from x32 tells programs, checked against wasm32:
+  #   fenv.h      FALSE: x87/SSE exception flags and four rounding modes. Wasm has no
+  #               status flags and rounds to nearest only; the x32 header made
+  #               fetestexcept/feraiseexcept/fesetround(FE_DOWNWARD) "succeed" and do
+  #               nothing. Replaced by musl's generic one (FE_TONEAREST only, no
+  #               exception macros), as on FPU-less targets: code that checks
+  #               `#ifdef FE_DOWNWARD` now takes its fallback, and libm its soft paths.
+  #   fcntl.h, socket.h, stat.h, statfs.h, ipc.h, msg.h, sem.h, shm.h, ioctl_fix.h:
+  #               true: x86-64 kernel flag values and the kernel's layouts with 64-bit
+  #               time_t and explicit pads (long long aligns to 8 on wasm32 as on x32),
+  #               which the WALI ABI passes through (layouts.txt).
+  #   signal.h    true for numbers, flags, MINSIGSTKSZ/SIGSTKSZ and the ucontext layout
+  #               the runtime builds for SA_SIGINFO handlers; its x86-64 registers and
+  #               FP state are always zero there (wasm exposes no registers).
+  #   stdint.h, posix.h, limits.h (PAGESIZE 4096), setjmp.h (a buffer larger than the
+  #               wasm setjmp record): true for ILP32 wasm32 with 64-bit off_t.
+  #   mman.h      MAP_32BIT: meaningless (every guest address is 32-bit); harmless.
+  #   reg.h, user.h, ptrace.h: x86-64 register sets. They describe the host kernel's
+  #               view of native processes (ptrace), never a wasm program's own state.
+  cp "$m/arch/generic/bits/fenv.h" "$m/arch/wasm32/bits/fenv.h"
   sed -i 's/^#define _Addr int$/#define _Addr long/' "$m/arch/wasm32/bits/alltypes.h.in"
   cp -r "$here/musl-overlay/." "$m/"
   # Public structs the WALI ABI passes to the x86-64 kernel unchanged (layouts.txt):

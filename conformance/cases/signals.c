@@ -1,11 +1,13 @@
-// syscalls: rt_sigqueueinfo rt_tgsigqueueinfo rt_sigaction rt_sigprocmask rt_sigpending rt_sigsuspend rt_sigtimedwait rt_sigreturn sigaltstack kill tkill tgkill pause signalfd signalfd4
+// syscalls: fcntl rt_sigqueueinfo rt_tgsigqueueinfo rt_sigaction rt_sigprocmask rt_sigpending rt_sigsuspend rt_sigtimedwait rt_sigreturn sigaltstack kill tkill tgkill pause signalfd signalfd4
 #include "../case.h"
 #include <signal.h>
 #include <stdint.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static volatile sig_atomic_t last_value, raises, hits, last_sig, last_code, last_pid_ok, depth, max_depth, on_alt;
@@ -30,6 +32,46 @@ static void altcheck(int s) {
     (void)s;
     char here;
     on_alt = &here >= altstack && &here < altstack + sizeof altstack;
+}
+/* sigaltstack as seen from a handler: the flags it reports, and whether a change is
+ * refused (EPERM on the alternate stack). */
+static volatile int alt_flags = -1, alt_change = -1, alt_errno;
+static void altquery(int s) {
+    (void)s;
+    stack_t o, n = {.ss_sp = altstack, .ss_size = sizeof altstack};
+    alt_flags = sigaltstack(0, &o) == 0 ? o.ss_flags : -100;
+    errno = 0;
+    alt_change = sigaltstack(&n, 0);
+    alt_errno = errno;
+}
+/* Handlers of every arity C allows: declared without a prototype (a wasm function of
+ * no parameters), and with SA_SIGINFO. */
+static volatile int h0_hits, h2_hits, reset_args;
+static void h0() { h0_hits++; }
+static void h2(int s, siginfo_t *si) { h2_hits += s == SIGUSR2 && si && si->si_signo == SIGUSR2; }
+static void hreset(int s, siginfo_t *si, void *uc) {
+    reset_args = s == SIGHUP && si && si->si_signo == SIGHUP && si->si_code == SI_TKILL && uc != 0;
+}
+static volatile int notify_fd = -1, notify_code, notify_sig;
+static void hnotify(int s, siginfo_t *si, void *uc) {
+    (void)uc;
+    notify_sig = s == si->si_signo;
+    notify_fd = si->si_fd;
+    notify_code = si->si_code;
+}
+/* A child that sends itself `sig` with its default action: the parent sees how it died. */
+static int death(int sig, int use_kill) {
+    pid_t p = fork();
+    if (p == 0) {
+        setrlimit(RLIMIT_CORE, &(struct rlimit){0, 0});
+        signal(sig, SIG_DFL);
+        if (use_kill) kill(getpid(), sig);
+        else raise(sig);
+        _exit(0);
+    }
+    int st = 0;
+    if (p < 0 || waitpid(p, &st, 0) != p) return -1;
+    return WIFSIGNALED(st) ? WTERMSIG(st) : 1000 + WEXITSTATUS(st);
 }
 
 int main(void) {
@@ -194,6 +236,21 @@ int main(void) {
     sigaction(SIGWINCH, &onstack, 0);
     raise(SIGWINCH);
     CHECK("sigaltstack.handler_on_alt", on_alt);
+    struct sigaction aq = {.sa_handler = altquery, .sa_flags = SA_ONSTACK};
+    sigaction(SIGWINCH, &aq, 0);
+    raise(SIGWINCH);
+    CHECK("sigaltstack.in_handler_onstack", alt_flags);
+    CHECK("sigaltstack.in_handler_change", alt_change);
+    CHECK("sigaltstack.in_handler_change_errno", alt_errno == EPERM);
+    aq.sa_flags = 0;
+    sigaction(SIGWINCH, &aq, 0);
+    raise(SIGWINCH);
+    CHECK("sigaltstack.off_alt_flags", alt_flags);
+    CHECK("sigaltstack.off_alt_change", alt_change);
+    CHECK("sigaltstack.after_handler", (sigaltstack(0, &ss_old), ss_old.ss_flags));
+    ss_new.ss_flags = SS_ONSTACK;
+    CHECK("sigaltstack.flag_onstack_is_zero", sigaltstack(&ss_new, 0));
+    ss_new.ss_flags = 0;
     ss_new.ss_size = 100;
     CHECK("sigaltstack.too_small", sigaltstack(&ss_new, 0));
     ss_new.ss_flags = 0x1234; ss_new.ss_size = sizeof altstack;
@@ -201,6 +258,67 @@ int main(void) {
     ss_new.ss_flags = SS_DISABLE;
     CHECK("sigaltstack.disable", sigaltstack(&ss_new, 0));
     CHECK("sigaltstack.bad_ptr", syscall(SYS_sigaltstack, BAD, 0));
+
+    /* Handler arities. */
+    signal(SIGUSR1, (void (*)(int))h0);
+    raise(SIGUSR1);
+    kill(getpid(), SIGUSR1);
+    CHECK("handler.no_prototype", h0_hits);
+    struct sigaction two = {.sa_sigaction = (void (*)(int, siginfo_t *, void *))h2, .sa_flags = SA_SIGINFO};
+    sigaction(SIGUSR2, &two, 0);
+    raise(SIGUSR2);
+    CHECK("handler.two_args", h2_hits);
+    struct sigaction rs = {.sa_sigaction = hreset, .sa_flags = SA_SIGINFO | SA_RESETHAND};
+    sigaction(SIGHUP, &rs, 0);
+    raise(SIGHUP);
+    CHECK("sa_resethand.siginfo_args", reset_args);
+    CHECK("sa_resethand.siginfo_reset", (sigaction(SIGHUP, 0, &old), old.sa_handler == SIG_DFL));
+    CHECK("sa_resethand.siginfo_flag_kept", (old.sa_flags & SA_SIGINFO) != 0);
+
+    /* The signals the runtime's engine uses for traps, sent by the program itself. */
+    int reserved[] = {SIGILL, SIGBUS, SIGFPE, SIGSEGV};
+    for (int i = 0; i < 4; i++) {
+        char name[64];
+        signal(reserved[i], h);
+        hits = 0; last_sig = 0;
+        snprintf(name, sizeof name, "raise.handled_%d", reserved[i]);
+        CHECK(name, (raise(reserved[i]), hits == 1 && last_sig == reserved[i]));
+        hits = 0; last_sig = 0;
+        snprintf(name, sizeof name, "kill.handled_%d", reserved[i]);
+        CHECK(name, (kill(getpid(), reserved[i]), hits == 1 && last_sig == reserved[i]));
+        signal(reserved[i], SIG_IGN);
+        snprintf(name, sizeof name, "raise.ignored_%d", reserved[i]);
+        CHECK(name, raise(reserved[i]));
+        signal(reserved[i], SIG_DFL);
+        snprintf(name, sizeof name, "raise.default_kills_%d", reserved[i]);
+        CHECK(name, death(reserved[i], 0));
+        snprintf(name, sizeof name, "kill.default_kills_%d", reserved[i]);
+        CHECK(name, death(reserved[i], 1));
+    }
+    sigset_t segv;
+    sigemptyset(&segv);
+    sigaddset(&segv, SIGSEGV);
+    signal(SIGSEGV, h);
+    sigprocmask(SIG_BLOCK, &segv, 0);
+    hits = 0;
+    raise(SIGSEGV);
+    CHECK("raise.blocked_segv_waits", hits);
+    CHECK("raise.blocked_segv_pending", (sigpending(&pend), sigismember(&pend, SIGSEGV)));
+    sigprocmask(SIG_UNBLOCK, &segv, 0);
+    CHECK("raise.blocked_segv_delivered", hits);
+    signal(SIGSEGV, SIG_DFL);
+
+    /* F_NOTIFY with F_SETSIG's real-time signal: siginfo names the directory. */
+    int dfd = open(".", O_RDONLY | O_DIRECTORY);
+    struct sigaction ns = {.sa_sigaction = hnotify, .sa_flags = SA_SIGINFO};
+    sigaction(SIGRTMIN + 4, &ns, 0);
+    CHECK("f_setsig.rt", fcntl(dfd, F_SETSIG, SIGRTMIN + 4));
+    CHECK("f_notify.create", fcntl(dfd, F_NOTIFY, DN_CREATE));
+    close(open("notified", O_CREAT | O_WRONLY, 0600));
+    CHECK("f_notify.signo", notify_sig);
+    CHECK("f_notify.si_fd", notify_fd == dfd);
+    CHECK("f_notify.si_code", notify_code);
+    close(dfd);
 
     /* pause returns once a handler ran */
     signal(SIGALRM, h);

@@ -42,6 +42,39 @@ thread_local! {
     /// How deep handlers are nested on this thread (a handler may be interrupted by
     /// another signal it does not block, as on Linux), bounded to keep the host stack.
     static DEPTH: Cell<u32> = const { Cell::new(0) };
+    /// Handlers running on this thread's alternate signal stack (`sigaltstack` then
+    /// reports `SS_ONSTACK` and refuses changes, as Linux does).
+    static ON_ALT: Cell<u32> = const { Cell::new(0) };
+}
+
+/// Is this thread running a handler on its alternate signal stack?
+pub fn on_altstack() -> bool {
+    ON_ALT.with(|n| n.get() > 0)
+}
+
+/// Make `sig` pending on this thread as if the kernel had sent it with `code`
+/// (`SI_USER`, `SI_TKILL`) from this process: for the signals wasmtime keeps for its
+/// traps (`RESERVED`), which the guest sends itself with `raise`/`kill`. `deliver`
+/// then runs the guest's handler, ignores it, or takes the default action (death by
+/// that signal) at the syscall's return, as Linux would.
+pub fn post_self(sig: i32, code: i32) {
+    if !(1..=NSIG as i32).contains(&sig) {
+        return;
+    }
+    // SAFETY: no preconditions.
+    let (pid, uid) = unsafe { (libc::getpid(), libc::getuid()) };
+    let words = [
+        sig as u32 as u64,
+        code as u32 as u64,
+        pid as u32 as u64 | (uid as u64) << 32,
+        0,
+    ];
+    INFO.with(|slots| {
+        for (slot, w) in slots[sig as usize - 1].iter().zip(words) {
+            slot.store(w, Ordering::Relaxed);
+        }
+    });
+    PENDING.with(|p| p.fetch_or(bit(sig), Ordering::SeqCst));
 }
 
 /// Called once by the engine layer, so the host handler can interrupt running wasm.
@@ -273,6 +306,17 @@ pub fn guest_siginfo(sig: i32, k: [u64; 4]) -> [u8; 128] {
         libc::SIGSEGV | libc::SIGBUS | libc::SIGILL | libc::SIGFPE | libc::SIGTRAP if code > 0 => {
             put(12, 16, 4)
         }
+        // SIGSYS from seccomp: si_call_addr (low word), si_syscall, si_arch.
+        libc::SIGSYS if code > 0 => {
+            put(12, 16, 4);
+            put(16, 24, 8);
+        }
+        // Any other signal with a kernel code > 0 is F_SETSIG's (I/O readiness, leases,
+        // F_NOTIFY): POLL_* code, si_band (low word), si_fd.
+        _ if code > 0 => {
+            put(12, 16, 4);
+            put(16, 24, 4);
+        }
         // kill/sigqueue/timers: si_pid+si_uid (or timerid+overrun), then si_value.
         _ => {
             put(12, 16, 8);
@@ -322,8 +366,10 @@ pub fn deliver(mut store: impl AsContextMut<Data = Ctx>) -> wasmtime::Result<boo
                     && a.handler != SIG_DFL
                     && a.handler != SIG_IGN
                 {
-                    t[sig as usize - 1] = Action::default();
-                    let _ = install(sig, &Action::default());
+                    // As the kernel: only the handler goes back to SIG_DFL; flags and
+                    // mask stay (a later query still shows SA_SIGINFO).
+                    t[sig as usize - 1].handler = SIG_DFL;
+                    let _ = install(sig, &t[sig as usize - 1]);
                 }
                 a
             };
@@ -404,21 +450,29 @@ fn run_handler(
     store.data_mut().sigmask = during;
     mirror_mask(during);
 
-    // C lets a one-argument handler be installed with SA_SIGINFO (Ruby does) and ignores
-    // the extra arguments; a wasm call must match the function's arity.
-    let nparams = {
+    // C lets a handler take fewer arguments than it is given: one installed with
+    // SA_SIGINFO may take only the signal (Ruby's do), one declared without a prototype
+    // (`void h()`) none at all. A wasm call must match the function's arity, so the
+    // handler gets the first 0 to 3 of (signal, siginfo, ucontext) its type names (and
+    // any result it returns is dropped).
+    let ty = {
         // The type comes from the engine's registry (a wasmtime lock): not during a fork.
         let _gate = crate::process::FORK_GATE
             .read()
             .unwrap_or_else(|e| e.into_inner());
-        func.ty(&store).params().len()
+        func.ty(&store)
     };
-    if !(1..=3).contains(&nparams) {
+    let nparams = ty.params().len();
+    if nparams > 3 || ty.params().any(|p| !matches!(p, wasmtime::ValType::I32)) {
         return Err(wasmtime::Error::msg(format!(
-            "signal {sig}: handler {} takes {nparams} arguments",
+            "signal {sig}: handler {} has type {ty}, not a C signal handler's",
             a.handler
         )));
     }
+    let mut results: Vec<Val> = ty
+        .results()
+        .map(|t| Val::default_for_ty(&t).unwrap_or(Val::I32(0)))
+        .collect();
     let siginfo = a.flags & libc::SA_SIGINFO as u64 != 0 && nparams > 1;
     let r = if siginfo {
         // Build siginfo and a zeroed ucontext (with the interrupted mask) on the guest's
@@ -448,7 +502,9 @@ fn run_handler(
             Val::I32(frame as i32),
             Val::I32(frame as i32 + 128),
         ];
-        let r = func.call(&mut store, &args[..nparams], &mut []);
+        let alt = enter_alt(store.data(), frame);
+        let r = func.call(&mut store, &args[..nparams], &mut results);
+        leave_alt(alt);
         let _ = sp.set(&mut store, Val::I32(saved as i32));
         r?;
         // As rt_sigreturn: the mask comes back from the ucontext, which the handler may
@@ -461,13 +517,19 @@ fn run_handler(
     } else {
         // No frame to build; only the stack may change, under SA_ONSTACK.
         let saved = sp.map(|sp| (sp, sp.get(&mut store).i32().unwrap_or(0) as u32));
+        let mut alt = false;
         if let Some((sp, cur)) = saved {
             let top = handler_stack(store.data(), a, cur);
             if top != cur {
                 sp.set(&mut store, Val::I32((top & !15) as i32))?;
             }
+            alt = enter_alt(store.data(), top.wrapping_sub(1));
         }
-        let r = func.call(&mut store, &[Val::I32(sig)], &mut []);
+        // Without SA_SIGINFO the other two arguments are not meaningful (Linux passes
+        // whatever its registers hold): zeros.
+        let args = [Val::I32(sig), Val::I32(0), Val::I32(0)];
+        let r = func.call(&mut store, &args[..nparams], &mut results);
+        leave_alt(alt);
         if let Some((sp, cur)) = saved {
             let _ = sp.set(&mut store, Val::I32(cur as i32));
         }
@@ -478,6 +540,24 @@ fn run_handler(
     cx.sigmask = r.0;
     mirror_mask(r.0);
     Ok(r.1)
+}
+
+/// A handler whose stack starts at `sp` is on the alternate stack: count it until
+/// it returns (or jumps out: a `siglongjmp` leaves the alternate stack too).
+fn enter_alt(cx: &Ctx, sp: u32) -> bool {
+    let (alt_sp, alt_flags, alt_size) = cx.altstack;
+    let on =
+        alt_flags & libc::SS_DISABLE == 0 && (alt_sp..alt_sp.wrapping_add(alt_size)).contains(&sp);
+    if on {
+        ON_ALT.with(|n| n.set(n.get() + 1));
+    }
+    on
+}
+
+fn leave_alt(entered: bool) {
+    if entered {
+        ON_ALT.with(|n| n.set(n.get().saturating_sub(1)));
+    }
 }
 
 /// Where a handler's stack starts: the top of the alternate stack under SA_ONSTACK (unless
@@ -525,6 +605,12 @@ pub fn restartable(name: &str) -> bool {
 
 /// The epoch deadline callback of every guest store: run pending handlers of a thread
 /// that is busy in wasm code.
+///
+/// A handler that `siglongjmp`s out is a wasm exception thrown through this callback;
+/// wasm's setjmp catches it only at call sites (the compiler wraps calls, not loops),
+/// so a jump back into the very function whose call-free loop was interrupted finds no
+/// catcher and ends the program ("uncaught wasm exception"). A signal taken in a
+/// syscall or in any function called from the setjmp's function is caught as usual.
 pub fn on_epoch(
     mut store: wasmtime::StoreContextMut<'_, Ctx>,
 ) -> wasmtime::Result<wasmtime::UpdateDeadline> {

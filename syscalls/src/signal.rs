@@ -220,21 +220,62 @@ pub fn rt_sigtimedwait(cx: &mut Ctx, set: Ptr, info: Ptr, timeout: Ptr, size: Le
     Ok(sig)
 }
 
+/// `SI_USER` and `SI_TKILL`: the `si_code` of `kill` and of `tkill`/`tgkill`.
+const SI_USER: i32 = 0;
+const SI_TKILL: i32 = -6;
+
+/// The signals wasmtime keeps for its traps (SIGSEGV, SIGBUS, SIGILL, SIGFPE) never
+/// reach the guest through the host (wasmtime's handler drops a sent one, or the
+/// default action kills the process under a guest handler). Sent by the guest to
+/// itself (`raise`, `kill`), they are made pending on the calling thread instead, once
+/// the kernel has checked the call with signal 0, and `deliver` runs the guest's
+/// handler, ignores them, or takes the default action (death by that signal).
+/// `tid` 0: any thread of the process (`kill`); otherwise only the calling thread,
+/// whose pending set is the one `deliver` reads.
+fn to_self_reserved(pid: i32, tid: i32, sig: i32) -> bool {
+    // SAFETY: no preconditions.
+    let (me, my_tid) = unsafe { (libc::getpid(), libc::gettid()) };
+    (1..=NSIG as i32).contains(&sig)
+        && deliver::RESERVED & deliver::bit(sig) != 0
+        && pid == me
+        && (tid == 0 || tid == my_tid)
+}
+
 pub fn kill(cx: &mut Ctx, pid: Target, sig: Int) -> SysResult {
     let pid = pid.signal(cx)?;
+    if to_self_reserved(pid, 0, sig.0) {
+        sys!(SYS_kill, pid, 0)?;
+        deliver::post_self(sig.0, SI_USER);
+        return Ok(0);
+    }
     sys!(SYS_kill, pid, sig.0)
 }
 
 pub fn tkill(cx: &mut Ctx, tid: Target, sig: Int) -> SysResult {
     match tid.thread(cx)? {
-        (0, tid) => sys!(SYS_tkill, tid, sig.0),
-        (tgid, tid) => sys!(SYS_tgkill, tgid, tid, sig.0),
+        (0, tid) => {
+            // SAFETY: no preconditions.
+            if tid > 0 && to_self_reserved(unsafe { libc::getpid() }, tid, sig.0) {
+                deliver::post_self(sig.0, SI_TKILL);
+                return Ok(0);
+            }
+            sys!(SYS_tkill, tid, sig.0)
+        }
+        (tgid, tid) => tgkill_host(tgid, tid, sig.0),
     }
 }
 
 pub fn tgkill(cx: &mut Ctx, tgid: Target, tid: Target, sig: Int) -> SysResult {
     let tgid = tgid.process(cx)?;
-    sys!(SYS_tgkill, tgid, tid.member_of(tgid), sig.0)
+    tgkill_host(tgid, tid.member_of(tgid), sig.0)
+}
+
+fn tgkill_host(tgid: i32, tid: i32, sig: i32) -> SysResult {
+    if tid > 0 && to_self_reserved(tgid, tid, sig) {
+        deliver::post_self(sig, SI_TKILL);
+        return Ok(0);
+    }
+    sys!(SYS_tgkill, tgid, tid, sig)
 }
 
 /// The process group the guest made itself (`setsid`, or `setpgid` making it the
@@ -416,23 +457,35 @@ pub fn sigaltstack(cx: &mut Ctx, ss: Ptr, old: Ptr) -> SysResult {
         cx.mem.host(old.0, 12)?;
     }
     let prev = cx.altstack;
+    let on = deliver::on_altstack();
     if let Some([sp, flags, size]) = new {
         let flags = flags as i32;
-        if flags & !(libc::SS_DISABLE | SS_AUTODISARM) != 0 {
+        // As the kernel: the mode is 0, SS_ONSTACK (an old spelling of 0) or SS_DISABLE,
+        // plus SS_AUTODISARM; no change while a handler runs on the stack.
+        let mode = flags & !SS_AUTODISARM;
+        if mode != 0 && mode != libc::SS_ONSTACK && mode != libc::SS_DISABLE {
             return Err(EINVAL.into());
         }
-        if flags & libc::SS_DISABLE != 0 {
+        if on {
+            return Err(EPERM.into());
+        }
+        if mode == libc::SS_DISABLE {
             cx.altstack = (0, libc::SS_DISABLE, 0);
         } else {
             if size < libc::MINSIGSTKSZ as u32 {
                 return Err(ENOMEM.into());
             }
             cx.mem.host(sp, size as usize)?;
-            cx.altstack = (sp, flags, size);
+            cx.altstack = (sp, flags & SS_AUTODISARM, size);
         }
     }
     if old.0 != 0 {
-        cx.mem.write(old.0, [prev.0, prev.1 as u32, prev.2])?;
+        let flags = if on {
+            libc::SS_ONSTACK | (prev.1 & SS_AUTODISARM)
+        } else {
+            prev.1
+        };
+        cx.mem.write(old.0, [prev.0, flags as u32, prev.2])?;
     }
     Ok(0)
 }
