@@ -356,9 +356,9 @@ pub fn timer_create(cx: &mut Ctx, clk: Int, sev: Ptr, id: Ptr) -> SysResult {
 }
 
 pub fn timer_settime(cx: &mut Ctx, id: Int, flags: Int, new: Ptr, old: Ptr) -> SysResult {
-    let n = cx.mem.host(new.0, 32)?;
+    let n = crate::time::itimerspec_in(cx, new.0)?;
     let o = cx.mem.host_opt(old.0, 32)?;
-    sys!(SYS_timer_settime, id.0, flags.0, n, o)
+    sys!(SYS_timer_settime, id.0, flags.0, n.as_ptr(), o)
 }
 
 pub fn timer_gettime(cx: &mut Ctx, id: Int, cur: Ptr) -> SysResult {
