@@ -55,6 +55,7 @@ syscall_table! {
     socketpair      =  53, Net,     Full,    (domain: Int, ty: Int, protocol: Int, sv: Ptr)     => net::socketpair,              "";
     setsockopt      =  54, Net,     Full,    (sockfd: Fd, level: Int, optname: Int, optval: Ptr, optlen: UInt) => net::setsockopt,   "";
     getsockopt      =  55, Net,     Full,    (sockfd: Fd, level: Int, optname: Int, optval: Ptr, optlen: Ptr) => net::getsockopt,    "";
+    clone           =  56, Process, Partial, (flags: U64, stack: Ptr, parent_tid: Ptr, child_tid: Ptr, tls: U64) => thread::clone, "not in the reference ABI; a process clone is a fork (CLONE_VFORK waits, tid flags written); CLONE_THREAD, CLONE_PARENT and namespaces answer EINVAL";
     fork            =  57, Process, Full,    ()                                                     => process::fork,       "forks the runtime; the child keeps the calling thread only";
     execve          =  59, Process, Full,    (pathname: Path, argv: Ptr, envp: Ptr)                 => process::execve,     "a .wasm runs under wali-run (same pid); other files are host executables";
     exit            =  60, Thread,  Full,    (status: Int)                                          => thread::exit,        "ends the calling thread; the last one ends the process";

@@ -322,3 +322,123 @@ pub fn process_exiting(mem: &GuestMem) {
     }
 }
 
+/// The `clone` flags a process clone has here. A clone without `CLONE_THREAD` is a fork
+/// (the child gets a copy of memory, whatever `CLONE_VM` asked): `CLONE_VFORK` suspends
+/// the parent until the child execs or exits, the tid flags write their words, and the
+/// sharing flags (`CLONE_VM`, `CLONE_FS`, `CLONE_FILES`, `CLONE_SIGHAND`, ...) give the
+/// child copies, as a fork does. Threads come through `__wasm_thread_spawn`.
+const CLONE_ACCEPTED: u64 = (libc::CLONE_VM
+    | libc::CLONE_FS
+    | libc::CLONE_FILES
+    | libc::CLONE_SIGHAND
+    | libc::CLONE_PTRACE
+    | libc::CLONE_VFORK
+    | libc::CLONE_SYSVSEM
+    | libc::CLONE_PARENT_SETTID
+    | libc::CLONE_CHILD_CLEARTID
+    | libc::CLONE_DETACHED
+    | libc::CLONE_UNTRACED
+    | libc::CLONE_CHILD_SETTID
+    | libc::CLONE_IO) as u64
+    | 0xff; // CSIGNAL: the exit signal (the child reports SIGCHLD whatever it names)
+
+/// `clone(flags, stack, parent_tid, child_tid, tls)` for a new process. `stack` is not
+/// switched to: the child goes on from the call on its copy of the caller's stack (as
+/// the raw syscall does with a NULL stack); libc's `clone()` then calls the function.
+/// `CLONE_THREAD`, `CLONE_PARENT` (the runtime forks through the host libc, whose child
+/// is always the caller's), namespaces and the other flags answer `EINVAL`.
+pub fn clone(cx: &mut Ctx, flags: U64, _stack: Ptr, ptid: Ptr, ctid: Ptr, _tls: U64) -> SysResult {
+    let f = flags.0;
+    let has = |b: i32| f & b as u64 != 0;
+    // The kernel's own checks first, then what the model cannot do.
+    if (has(libc::CLONE_NEWNS) && has(libc::CLONE_FS))
+        || (has(libc::CLONE_SIGHAND) && !has(libc::CLONE_VM))
+        || (has(libc::CLONE_THREAD) && !has(libc::CLONE_SIGHAND))
+        || f & !CLONE_ACCEPTED != 0
+        || f >> 32 != 0
+    {
+        return Err(EINVAL.into());
+    }
+    if has(libc::CLONE_PARENT_SETTID) {
+        cx.mem.host(ptid.0, 4)?;
+    }
+    let vfork = if has(libc::CLONE_VFORK) {
+        Some(vfork_pipe()?)
+    } else {
+        None
+    };
+    let pid = crate::process::fork(cx)? as i32;
+    if pid == 0 {
+        if let Some((r, w)) = vfork {
+            // The write end stays open (hidden, close-on-exec) until exec or exit.
+            drop(r);
+            std::mem::forget(w);
+        }
+        if has(libc::CLONE_CHILD_SETTID) {
+            let _ = cx.mem.write(ctid.0, cx.tid);
+        }
+        if has(libc::CLONE_CHILD_CLEARTID) {
+            cx.clear_child_tid = ctid.0;
+        }
+        return Ok(0);
+    }
+    if has(libc::CLONE_PARENT_SETTID) {
+        let _ = cx.mem.write(ptid.0, pid);
+    }
+    if let Some((r, w)) = vfork {
+        drop(w);
+        let mut b = [0u8; 1];
+        // EOF once the child has exec'd or exited (its copy closes on both).
+        loop {
+            // SAFETY: a one-byte host buffer and a descriptor owned here.
+            let n = unsafe {
+                libc::read(
+                    std::os::fd::AsRawFd::as_raw_fd(&r),
+                    b.as_mut_ptr().cast(),
+                    1,
+                )
+            };
+            if n == 0 || (n < 0 && Errno::last() != EINTR) {
+                break;
+            }
+        }
+    }
+    Ok(pid as i64)
+}
+
+/// A close-on-exec pipe out of the guest's reach, high in the descriptor table so the
+/// child's own descriptors get the numbers they would get natively.
+fn vfork_pipe() -> Result<(crate::runtime_fds::RuntimeFd, crate::runtime_fds::RuntimeFd), Errno> {
+    use std::os::fd::FromRawFd;
+    let mut p = [0i32; 2];
+    // SAFETY: a valid out-array of two ints.
+    if unsafe { libc::pipe2(p.as_mut_ptr(), libc::O_CLOEXEC) } < 0 {
+        return Err(Errno::last());
+    }
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: valid out-pointer.
+    unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) };
+    let floor = (lim.rlim_cur.clamp(64, 4096) as i32) - 16;
+    let high = |fd: i32| {
+        // SAFETY: fcntl on a descriptor just made here; the original is closed once.
+        unsafe {
+            let h = libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, floor);
+            if h < 0 {
+                return fd;
+            }
+            libc::close(fd);
+            h
+        }
+    };
+    let (r, w) = (high(p[0]), high(p[1]));
+    // SAFETY: both descriptors were made above and are owned by nothing else.
+    unsafe {
+        Ok((
+            crate::runtime_fds::RuntimeFd::new(std::os::fd::OwnedFd::from_raw_fd(r)),
+            crate::runtime_fds::RuntimeFd::new(std::os::fd::OwnedFd::from_raw_fd(w)),
+        ))
+    }
+}
