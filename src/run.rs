@@ -64,6 +64,8 @@ impl Spawner for Threads {
                     }
                     return;
                 }
+                // The process ends here: every thread's robust list, as the kernel's.
+                wali_syscalls::thread::process_exiting(&p.mem);
                 match classify(r) {
                     Outcome::Exit(c) => std::process::exit(c),
                     Outcome::Trap(m) => {
@@ -89,20 +91,10 @@ fn fork_gate() -> std::sync::RwLockReadGuard<'static, ()> {
         .unwrap_or_else(|e| e.into_inner())
 }
 
-/// After a thread's start routine ends: clear and wake its tid word, as the kernel does
-/// for CLONE_CHILD_CLEARTID. Returns true (the thread, not the process, ended).
+/// After a thread's start routine ends: its robust list walked, its tid word cleared
+/// and woken (CLONE_CHILD_CLEARTID), as the kernel does at a thread's exit.
 fn thread_exit(store: &Store<Ctx>) {
-    let cx = store.data();
-    if cx.clear_child_tid != 0 {
-        if let Ok(p) = cx.mem.host(cx.clear_child_tid, 4) {
-            // SAFETY: p is a checked, 4-byte guest word; the store is alive.
-            unsafe {
-                std::sync::atomic::AtomicU32::from_ptr(p.cast())
-                    .store(0, std::sync::atomic::Ordering::SeqCst);
-                libc::syscall(libc::SYS_futex, p, libc::FUTEX_WAKE, i32::MAX);
-            }
-        }
-    }
+    wali_syscalls::thread::thread_exited(store.data());
 }
 
 /// A guest thread's instance, with what signal delivery needs: epoch checks that run
@@ -243,6 +235,7 @@ pub fn run(
     {
         // The main thread left with SYS_exit while others run: Linux keeps the process
         // alive until the last thread ends, which then exits the host process.
+        thread_exit(&store);
         if process.threads.fetch_sub(1, Ordering::SeqCst) > 1 {
             loop {
                 std::thread::park();
@@ -253,6 +246,7 @@ pub fn run(
         memory_near_limit(m, *top, *limit);
     }
     let outcome = classify(outcome);
+    wali_syscalls::thread::process_exiting(&process.mem);
     // The process ends right after this (the caller exits with the outcome): tearing
     // down the store, the instances and the module would only unmap and free what the
     // exit frees anyway. It was a sixth of a forked child's life.

@@ -45,6 +45,12 @@ pub const AUX: &[(&str, &str, crate::Level, &str)] = &[
         "new instance on a new OS thread",
     ),
     (
+        "__wasm_call_start",
+        "(i32,i32) -> (i32)",
+        Full,
+        "not in the reference ABI; calls a table function with the arity it has (clone's child)",
+    ),
+    (
         "setjmp",
         "(i32) -> (i32)",
         Partial,
@@ -207,6 +213,7 @@ pub(crate) fn register(
             None => -ENOSYS.0,
         }
     });
+    l.func_wrap("wali", "__wasm_call_start", call_start)?;
     with_result!(l, dropped, "setjmp", |_, _env: i32| -> i32 { 0 });
     with_result!(l, dropped, "sigsetjmp", |_, _env: i32, _save: i32| -> i32 {
         0
@@ -217,4 +224,49 @@ pub(crate) fn register(
         ))
     })?;
     Ok(())
+}
+
+/// `__wasm_call_start(fn, arg)`: call the module's table function `fn` as C on Linux
+/// would call a `clone` child, whatever its C type: with `arg` as its first argument
+/// (zeros for any others, none if it takes none), its `int` result as the answer (0 if
+/// it returns nothing). A wasm `call_indirect` through `int (*)(void *)` would trap on
+/// `int f(void)` or `void f(void *)`, which Linux runs.
+fn call_start(mut c: Caller<'_, Ctx>, f: i32, arg: i32) -> wasmtime::Result<i32> {
+    use wasmtime::{Val, ValType};
+    let Some(table) = c.data().table else {
+        return Err(wasmtime::Error::msg(
+            "clone: the module has no function table for the child function",
+        ));
+    };
+    let func = table
+        .get(&mut c, f as u32 as u64)
+        .and_then(|r| r.as_func().flatten().copied())
+        .ok_or_else(|| {
+            wasmtime::Error::msg(format!("clone: child function {f} is not a function"))
+        })?;
+    let ty = func.ty(&c);
+    let mut args = Vec::new();
+    for (i, p) in ty.params().enumerate() {
+        args.push(match p {
+            ValType::I32 => Val::I32(if i == 0 { arg } else { 0 }),
+            ValType::I64 => Val::I64(if i == 0 { arg as u32 as i64 } else { 0 }),
+            ValType::F32 => Val::F32(0),
+            ValType::F64 => Val::F64(0),
+            _ => {
+                return Err(wasmtime::Error::msg(format!(
+                    "clone: child function {f} takes a {p} argument"
+                )))
+            }
+        });
+    }
+    let mut res: Vec<Val> = ty
+        .results()
+        .map(|r| Val::default_for_ty(&r).unwrap_or(Val::I32(0)))
+        .collect();
+    func.call(&mut c, &args, &mut res)?;
+    Ok(match res.first() {
+        Some(Val::I32(v)) => *v,
+        Some(Val::I64(v)) => *v as i32,
+        _ => 0,
+    })
 }

@@ -878,14 +878,15 @@ pub fn utimensat(cx: &mut Ctx, dir: DirFd, path: Path, times: Ptr, flags: AtFlag
     } else {
         Some(cx.mem.path(path.0)?)
     };
-    let t = cx.mem.host_opt(times.0, TIMESPEC_PAIR)?;
+    let ts = time_pair(cx, times.0, false)?;
+    let t = ts.as_ref().map_or(std::ptr::null(), |x| x.as_ptr());
     if let Some(v) = vfs(cx) {
         return match &p {
             None => {
                 v.fd_writable(dir.0)?;
                 sys!(SYS_utimensat, dir.0, std::ptr::null::<u8>(), t, flags.0)
             }
-            Some(p) => Ok(v.utimens(dir.0, p, time_pair(cx, times.0, false)?, flags.0)?),
+            Some(p) => Ok(v.utimens(dir.0, p, ts, flags.0)?),
         };
     }
     let pp = p.as_ref().map_or(std::ptr::null(), |c| c.as_ptr());
@@ -943,9 +944,11 @@ fn time_pair(cx: &Ctx, p: u32, micro: bool) -> Result<Option<[libc::timespec; 2]
     if micro && (!(0..1_000_000).contains(&w[1]) || !(0..1_000_000).contains(&w[3])) {
         return Err(EINVAL);
     }
+    // A timespec's tv_nsec is wasm32's 4-byte long and padding (see time::timespec_in);
+    // a timeval's tv_usec is a full 8-byte suseconds_t.
     let ts = |s: i64, f: i64| libc::timespec {
         tv_sec: s,
-        tv_nsec: f * scale,
+        tv_nsec: if micro { f * scale } else { f as u32 as i64 },
     };
     Ok(Some([ts(w[0], w[1]), ts(w[2], w[3])]))
 }

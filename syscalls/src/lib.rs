@@ -28,7 +28,7 @@ mod net;
 mod poll;
 pub mod process;
 mod system;
-mod thread;
+pub mod thread;
 mod time;
 
 pub use ctx::{Ctx, Exit, Process, ProcessConfig, Spawner};

@@ -458,6 +458,54 @@ impl GuestMem {
         Ok(())
     }
 
+    /// Atomic compare-and-swap of the aligned guest word at `ptr` (SeqCst): the value
+    /// found (equal to `old` when the swap happened). `EINVAL` if misaligned.
+    pub fn cas_u32(&self, ptr: u32, old: u32, new: u32) -> Result<u32, Errno> {
+        let w = self.word(ptr)?;
+        Ok(
+            match w.compare_exchange(old, new, Ordering::SeqCst, Ordering::SeqCst) {
+                Ok(v) | Err(v) => v,
+            },
+        )
+    }
+
+    /// Atomic load of the aligned guest word at `ptr`.
+    pub fn load_u32(&self, ptr: u32) -> Result<u32, Errno> {
+        Ok(self.word(ptr)?.load(Ordering::SeqCst))
+    }
+
+    /// Atomic store to the aligned guest word at `ptr`.
+    pub fn store_u32(&self, ptr: u32, v: u32) -> Result<(), Errno> {
+        self.word(ptr)?.store(v, Ordering::SeqCst);
+        Ok(())
+    }
+
+    /// `FUTEX_WAKE` up to `n` waiters of the guest word at `ptr` (`private`: with
+    /// `FUTEX_PRIVATE_FLAG`); the number woken.
+    pub fn futex_wake(&self, ptr: u32, n: i32, private: bool) -> Result<i64, Errno> {
+        let w = self.word(ptr)?;
+        let op = libc::FUTEX_WAKE | if private { libc::FUTEX_PRIVATE_FLAG } else { 0 };
+        // SAFETY: a checked, aligned word of the guest's memory, which outlives the call.
+        let r = unsafe { libc::syscall(libc::SYS_futex, w.as_ptr(), op, n, 0, 0, 0) };
+        if r < 0 {
+            return Err(Errno::last());
+        }
+        Ok(r)
+    }
+
+    /// The aligned guest word at `ptr` as an atomic (the memory is shared between guest
+    /// threads, which access it with wasm atomics; it never moves or shrinks).
+    fn word(&self, ptr: u32) -> Result<&std::sync::atomic::AtomicU32, Errno> {
+        if !ptr.is_multiple_of(4) {
+            return Err(crate::errno::EINVAL);
+        }
+        let p = self.host(ptr, 4)?;
+        // SAFETY: 4 checked, 4-aligned bytes (the base is page-aligned) that live as long
+        // as `self`; every other access to them is atomic or a plain guest access, as
+        // between guest threads.
+        Ok(unsafe { std::sync::atomic::AtomicU32::from_ptr(p.cast()) })
+    }
+
     /// Copy within guest memory (memmove semantics), both ranges checked against the
     /// bounds only (the runtime moving pages for `mremap`, whatever their protection).
     pub fn copy_within(&self, dst: u32, src: u32, len: usize) -> Result<(), Errno> {

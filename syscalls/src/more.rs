@@ -385,9 +385,19 @@ pub fn timer_create(cx: &mut Ctx, clk: Int, sev: Ptr, id: Ptr) -> SysResult {
 
 pub fn timer_settime(cx: &mut Ctx, id: Int, flags: Int, new: Ptr, old: Ptr) -> SysResult {
     // A NULL new value goes to the kernel, which answers EINVAL for it.
-    let n = cx.mem.host_opt(new.0, 32)?;
+    let n = if new.0 == 0 {
+        None
+    } else {
+        Some(crate::time::itimerspec_in(cx, new.0)?)
+    };
     let o = cx.mem.host_opt_w(old.0, 32)?;
-    sys!(SYS_timer_settime, id.0, flags.0, n, o)
+    sys!(
+        SYS_timer_settime,
+        id.0,
+        flags.0,
+        n.as_ref().map_or(std::ptr::null(), |n| n.as_ptr()),
+        o
+    )
 }
 
 pub fn timer_gettime(cx: &mut Ctx, id: Int, cur: Ptr) -> SysResult {

@@ -100,20 +100,28 @@ pub fn ppoll(cx: &mut Ctx, fds: Ptr, nfds: U64, tmo: Ptr, mask: Ptr, size: Len) 
         return Err(EINVAL.into());
     }
     let p = cx.mem.host(fds.0, nfds.0 as usize * 8)?;
-    let t = cx.mem.host_opt(tmo.0, TIMESPEC)?;
+    let mut ts = crate::time::timespec_opt(cx, tmo.0)?;
+    let t = crate::time::ts_ptr(&mut ts);
     let m = signal::call_mask(cx, mask.0, size.0)?;
     let m = m.as_ref().map_or(std::ptr::null(), |m| m as *const u64);
     if let Some(h) = HostFds::new(cx, fds.0, nfds.0, p)? {
         let zero = [0i64; 2];
-        let t = if h.hidden > 0 {
-            zero.as_ptr() as *mut u8
+        let hidden = h.hidden > 0;
+        let t = if hidden {
+            zero.as_ptr() as *mut libc::timespec
         } else {
             t
         };
         let n = sys!(SYS_ppoll, h.ptr(), nfds.0, t, m, 8);
+        if !hidden {
+            crate::time::timespec_out(cx, tmo.0, &ts)?;
+        }
         return h.finish(cx, n);
     }
-    sys!(SYS_ppoll, p, nfds.0, t, m, 8)
+    let n = sys!(SYS_ppoll, p, nfds.0, t, m, 8);
+    // The kernel leaves the time remaining in the timeout.
+    crate::time::timespec_out(cx, tmo.0, &ts)?;
+    n
 }
 
 fn sets(cx: &Ctx, nfds: i32, r: Ptr, w: Ptr, e: Ptr) -> Result<[*mut u8; 3], Errno> {
@@ -149,7 +157,8 @@ pub fn pselect6(cx: &mut Ctx, nfds: Int, r: Ptr, w: Ptr, e: Ptr, ts: Ptr, mask: 
         return Err(EINVAL.into());
     }
     let [r, w, e] = sets(cx, nfds.0, r, w, e)?;
-    let t = cx.mem.host_opt(ts.0, TIMESPEC)?;
+    let mut tv = crate::time::timespec_opt(cx, ts.0)?;
+    let t = crate::time::ts_ptr(&mut tv);
     let m = if mask.0 != 0 {
         let [ss, len]: [u64; 2] = cx.mem.read(mask.0)?;
         signal::call_mask(cx, ss as u32, len as u32)?
@@ -162,7 +171,10 @@ pub fn pselect6(cx: &mut Ctx, nfds: Int, r: Ptr, w: Ptr, e: Ptr, ts: Ptr, mask: 
     } else {
         std::ptr::null()
     };
-    sys!(SYS_pselect6, nfds.0, r, w, e, t, arg)
+    let n = sys!(SYS_pselect6, nfds.0, r, w, e, t, arg);
+    // The kernel leaves the time remaining in the timeout.
+    crate::time::timespec_out(cx, ts.0, &tv)?;
+    n
 }
 
 pub fn epoll_create(_cx: &mut Ctx, size: Int) -> SysResult {

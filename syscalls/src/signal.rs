@@ -190,7 +190,8 @@ pub fn rt_sigtimedwait(cx: &mut Ctx, set: Ptr, info: Ptr, timeout: Ptr, size: Le
     if info.0 != 0 {
         cx.mem.host(info.0, 128)?;
     }
-    let t = cx.mem.host_opt(timeout.0, 16)?;
+    let mut t = crate::time::timespec_opt(cx, timeout.0)?;
+    let t = crate::time::ts_ptr(&mut t);
     // A signal the host handler already took counts as pending.
     let taken = deliver::pending() & want;
     if taken != 0 {

@@ -55,6 +55,7 @@ syscall_table! {
     socketpair      =  53, Net,     Full,    (domain: Int, ty: Int, protocol: Int, sv: Ptr)     => net::socketpair,              "";
     setsockopt      =  54, Net,     Full,    (sockfd: Fd, level: Int, optname: Int, optval: Ptr, optlen: UInt) => net::setsockopt,   "";
     getsockopt      =  55, Net,     Full,    (sockfd: Fd, level: Int, optname: Int, optval: Ptr, optlen: Ptr) => net::getsockopt,    "";
+    clone           =  56, Process, Partial, (flags: U64, stack: Ptr, parent_tid: Ptr, child_tid: Ptr, tls: U64) => thread::clone, "not in the reference ABI; a process clone is a fork (CLONE_VFORK waits, tid flags written); CLONE_THREAD, CLONE_PARENT and namespaces answer EINVAL";
     fork            =  57, Process, Full,    ()                                                     => process::fork,       "forks the runtime; the child keeps the calling thread only";
     execve          =  59, Process, Full,    (pathname: Path, argv: Ptr, envp: Ptr)                 => process::execve,     "a .wasm runs under wali-run (same pid); other files are host executables";
     exit            =  60, Thread,  Full,    (status: Int)                                          => thread::exit,        "ends the calling thread; the last one ends the process";
@@ -112,7 +113,7 @@ syscall_table! {
     chroot          = 161, Fs,      Partial, (path: Path)                                           => fs::chroot,          "EPERM under the sandbox (the runtime never changes its root); passed through under --allow-all";
     gettid          = 186, Thread,  Full,    ()                                                     => system::gettid,      "";
     tkill           = 200, Signal,  Full,    (tid: Target, sig: Int)                                => signal::tkill,       "";
-    futex           = 202, Thread,  Partial, (uaddr: Ptr, futex_op: Int, val: Int, timeout: Ptr, uaddr2: Ptr, val3: Int) => thread::futex, "wait, wake, requeue, wake_op, bitsets; no PI futexes";
+    futex           = 202, Thread,  Full,    (uaddr: Ptr, futex_op: Int, val: Int, timeout: Ptr, uaddr2: Ptr, val3: Int) => thread::futex, "timeouts translated (wasm32 timespec padding dropped); the guest's tid is the host's, so PI futexes are the kernel's";
     sched_getaffinity = 204, Thread, Full,   (pid: Target, cpusetsize: Len, mask: Ptr)              => system::sched_getaffinity, "";
     getdents64      = 217, Fs,      Full,    (fd: Fd, dirp: Ptr, count: Len)                        => fs::getdents64,      "";
     set_tid_address = 218, Thread,  Full,    (tidptr: Ptr)                                          => system::set_tid_address, "";
@@ -153,7 +154,9 @@ syscall_table! {
     mlockall        = 151, Mem,     Partial, (flags: Int)                                           => memory::mlockall,    "accepted; guest memory is not locked";
     preadv          = 295, Fs,      Full,    (fd: Fd, iov: Ptr, iovcnt: Int, pos_l: Off, pos_h: Off) => more::preadv,       "offset from both words";
     sched_setscheduler = 144, Thread, Full,  (pid: Target, policy: Int, param: Ptr)                 => more::sched_setscheduler, "";
-    set_robust_list = 273, Thread,  Partial, (head: Ptr, len: Len)                                  => thread::set_robust_list, "accepted; lists are not walked at thread death";
+    set_robust_list = 273, Thread,  Full,    (head: Ptr, len: Len)                                  => thread::set_robust_list, "the runtime walks the guest's list at thread and process exit, as the kernel would";
+    get_robust_list = 274, Thread,  Full,    (pid: Target, head_ptr: Ptr, len_ptr: Ptr)             => thread::get_robust_list, "not in the reference ABI; another process's list answers EPERM";
+    futex_waitv     = 449, Thread,  Full,    (waiters: Ptr, nr_futexes: UInt, flags: UInt, timeout: Ptr, clockid: Int) => thread::futex_waitv, "not in the reference ABI; each uaddr translated";
     signalfd        = 282, Signal,  Full,    (fd: Fd, mask: Ptr, flags: Int)                       => signal::signalfd,    "third argument is the mask size, as in the kernel";
     signalfd4       = 289, Signal,  Full,    (fd: Fd, mask: Ptr, sizemask: Len, flags: Int)        => signal::signalfd4,   "";
     timerfd_create  = 283, Time,    Full,    (clockid: Int, flags: Int)                             => time::timerfd_create, "";

@@ -2,9 +2,9 @@
  * memory, started by the runtime through `__wasm_thread_spawn(fn, arg)`; it enters at
  * the export `__wasm_thread_start_libc(tid, arg)` (thread_start.s), which switches to
  * the new stack and calls __wasm_thread_start_C below. A clone without CLONE_THREAD
- * (posix_spawn's CLONE_VM|CLONE_VFORK child) is a fork: the child runs fn on a copy of
- * memory instead of the parent's, which posix_spawn tolerates (it reports through a
- * pipe). */
+ * (posix_spawn's CLONE_VM|CLONE_VFORK child) is the runtime's SYS_clone, a fork: the
+ * child runs fn on a copy of memory instead of the parent's, which posix_spawn
+ * tolerates (it reports through a pipe). */
 #define _GNU_SOURCE
 #include <sched.h>
 #include <stdarg.h>
@@ -53,7 +53,9 @@ int __clone(int (*fn)(void *), void *stack, int flags, void *arg, ...)
 	va_end(ap);
 
 	if (!(flags & CLONE_THREAD)) {
-		int pid = __syscall(SYS_fork);
+		/* A process: the runtime's SYS_clone forks (CLONE_VFORK waits, the tid
+		 * flags write their words); the child goes on here, on its copy of memory. */
+		int pid = __syscall(SYS_clone, flags, stack, ptid, ctid, tp);
 		if (pid) return pid;
 		for (;;) __syscall(SYS_exit, fn(arg));
 	}
