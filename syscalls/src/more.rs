@@ -376,9 +376,8 @@ pub fn timer_delete(_cx: &mut Ctx, id: Int) -> SysResult {
 
 // --- capabilities, clocks, personality, namespaces and mounts ----------------------------
 
-/// Capability data words per `_LINUX_CAPABILITY_VERSION_*` (1: 32-bit sets, 2 and 3:
-/// 64-bit); an unknown version reaches the kernel without data, which answers EINVAL
-/// and writes its preferred version into the header.
+/// Capability data structs per `_LINUX_CAPABILITY_VERSION_*` (1: 32-bit sets, 2 and 3:
+/// 64-bit); 0 for an unknown version, which the kernel refuses before any data.
 fn cap_words(cx: &Ctx, hdrp: u32) -> Result<usize, Errno> {
     let version: u32 = cx.mem.read(hdrp)?;
     Ok(match version {
@@ -395,11 +394,9 @@ pub fn capget(cx: &mut Ctx, hdrp: Ptr, datap: Ptr) -> SysResult {
     let h = cx.mem.host(hdrp.0, 8)?;
     let pid: i32 = cx.mem.read(hdrp.0 + 4)?;
     crate::signal::may_touch(cx, pid)?;
-    let d = if n == 0 {
-        std::ptr::null_mut()
-    } else {
-        cx.mem.host_opt(datap.0, 12 * n)?
-    };
+    // An unknown version with data answers EINVAL (without touching it); without data,
+    // 0 (libcap's probe): the kernel decides, on a pointer that is NULL when the guest's is.
+    let d = cx.mem.host_opt(datap.0, 12 * n)?;
     sys!(SYS_capget, h, d)
 }
 
@@ -408,11 +405,7 @@ pub fn capget(cx: &mut Ctx, hdrp: Ptr, datap: Ptr) -> SysResult {
 pub fn capset(cx: &mut Ctx, hdrp: Ptr, datap: Ptr) -> SysResult {
     let n = cap_words(cx, hdrp.0)?;
     let h = cx.mem.host(hdrp.0, 8)?;
-    let d = if n == 0 {
-        std::ptr::null_mut()
-    } else {
-        cx.mem.host(datap.0, 12 * n)?
-    };
+    let d = cx.mem.host_opt(datap.0, 12 * n)?;
     sys!(SYS_capset, h, d)
 }
 
@@ -463,6 +456,24 @@ pub fn personality(cx: &mut Ctx, persona: UInt) -> SysResult {
 /// the runtime's own business: under the sandbox only `unshare(0)`, which changes
 /// nothing. `--allow-all` passes it through, as the reference engine does.
 pub fn unshare(cx: &mut Ctx, flags: Int) -> SysResult {
+    /// The flags unshare(2) knows (the kernel's check_unshare_flags).
+    const KNOWN: i32 = libc::CLONE_THREAD
+        | libc::CLONE_FS
+        | libc::CLONE_NEWNS
+        | libc::CLONE_SIGHAND
+        | libc::CLONE_VM
+        | libc::CLONE_FILES
+        | libc::CLONE_SYSVSEM
+        | libc::CLONE_NEWUTS
+        | libc::CLONE_NEWIPC
+        | libc::CLONE_NEWNET
+        | libc::CLONE_NEWUSER
+        | libc::CLONE_NEWPID
+        | libc::CLONE_NEWCGROUP
+        | 0x80; // CLONE_NEWTIME
+    if flags.0 & !KNOWN != 0 {
+        return Err(EINVAL.into());
+    }
     if cx.proc.policy.vfs.is_some() && flags.0 != 0 {
         return Err(crate::policy::denied(
             "unshare is refused under the sandbox (--allow-all passes it through)",
@@ -513,6 +524,10 @@ pub fn mount(
 }
 
 pub fn umount2(cx: &mut Ctx, target: Path, flags: Int) -> SysResult {
+    // MNT_FORCE | MNT_DETACH | MNT_EXPIRE | UMOUNT_NOFOLLOW, checked first as the kernel does.
+    if flags.0 & !0xf != 0 {
+        return Err(EINVAL.into());
+    }
     let tgt = cx.mem.path(target.0)?;
     if cx.proc.policy.vfs.is_some() {
         return Err(crate::policy::denied(
