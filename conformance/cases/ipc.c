@@ -237,6 +237,8 @@ static void segments(void) {
     CHECK("shmat.rnd", shmat(id, p + 10, SHM_RND) == p);
     CHECK("shmat.rnd_contents", strcmp(p + 200, "child wrote") == 0);
     CHECK("shmat.rdonly", shmat(id, 0, SHM_RDONLY) != (void *)-1);
+    CHECK("shmat.rnd_to_null", shmat(id, (void *)10, SHM_RND) != (void *)-1);
+    CHECK("shmat.rnd_to_null_remap", (long)shmat(id, (void *)10, SHM_RND | SHM_REMAP));
     CHECK("shmat.bad_id", (long)shmat(-1, 0, 0));
 
     /* munmap detaches too; shmdt then finds nothing. */

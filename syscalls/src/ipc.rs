@@ -536,8 +536,8 @@ pub fn shmat(cx: &mut Ctx, id: Int, addr: Ptr, flags: Int) -> SysResult {
         } else if !a.is_multiple_of(SHMLBA) {
             return Err(EINVAL.into());
         }
-        if a == 0 {
-            // Rounded down to NULL: Linux maps at no address it picks; nor here.
+        if a == 0 && f & SHM_REMAP != 0 {
+            // Rounded down to NULL: nothing there to replace (Linux's answer).
             return Err(EINVAL.into());
         }
     } else if f & SHM_REMAP != 0 {
