@@ -89,6 +89,9 @@ struct Cli {
     /// (Internal) the sandbox's process counter, inherited across execve.
     #[arg(long, hide = true, value_name = "FD")]
     tree_fd: Option<i32>,
+    /// (Internal) the sandbox's System V IPC registry, inherited across execve.
+    #[arg(long, hide = true, value_name = "FD")]
+    ipc_fd: Option<i32>,
     /// (Internal) an execve'd module: the file the exec'ing runtime opened and checked.
     /// MODULE is then only its name; the module is read from this descriptor, once.
     #[arg(long, hide = true, value_name = "FD")]
@@ -370,6 +373,15 @@ fn main() {
     }
     let mut pol = built.policy;
     apply_limits(&mut pol, cli.tree_fd, &mut exec_runtime);
+    if pol.vfs.is_some() {
+        // The IPC objects the sandbox created, shared by all its processes (ipc.rs).
+        let fd = wali_syscalls::ipc::setup(cli.ipc_fd)
+            .unwrap_or_else(|e| fail(70, format!("cannot set up System V IPC: {e}")));
+        exec_runtime.push(cstring(
+            std::ffi::OsStr::new(&format!("--ipc-fd={fd}")),
+            "a flag",
+        ));
+    }
 
     let engine = engine::engine().unwrap_or_else(|e| {
         fail(

@@ -123,16 +123,16 @@ fn a_fork_bomb_stops_at_the_default_process_limit_with_one_notice() {
     for extra in [&[][..], &["--allow-all"][..]] {
         let mut args = extra.to_vec();
         args.extend(["bomb.wasm", "fork"]);
-        let (o, _) = run_capped(512, t.path(), &args);
+        let (o, _) = run_capped(2048, t.path(), &args);
         let out = text(&o.stdout);
         assert!(o.status.success(), "{args:?}: {o:?}");
-        // 64 live processes: the first and 63 children.
-        assert!(out.contains("forks 63 EAGAIN\n"), "{args:?}: {out}");
+        // 512 live processes: the first and 511 children.
+        assert!(out.contains("forks 511 EAGAIN\n"), "{args:?}: {out}");
         assert!(out.contains("after ok\n"), "{args:?}: {out}");
         let n = notices(&o);
         assert_eq!(n.len(), 1, "{args:?}: one notice for the sandbox: {n:?}");
         assert!(
-            n[0].starts_with("wali-run: ") && n[0].contains("limit of 64 processes"),
+            n[0].starts_with("wali-run: ") && n[0].contains("limit of 512 processes"),
             "{n:?}"
         );
     }
@@ -147,7 +147,7 @@ fn a_fork_bomb_stops_at_the_default_process_limit_with_one_notice() {
     if capped {
         let out = text(&o.stdout);
         assert!(
-            !out.contains("forks 63 ") && out.contains(" EAGAIN\n"),
+            !out.contains("forks 511 ") && out.contains(" EAGAIN\n"),
             "{out}"
         );
         assert!(notices(&o).is_empty(), "{o:?}");
@@ -161,14 +161,14 @@ fn a_thread_bomb_stops_at_the_default_thread_limit_with_one_notice() {
     for extra in [&[][..], &["--allow-all"][..]] {
         let mut args = extra.to_vec();
         args.extend(["bomb.wasm", "threads"]);
-        let (o, _) = run_capped(1024, t.path(), &args);
+        let (o, _) = run_capped(4096, t.path(), &args);
         let out = text(&o.stdout);
         assert!(o.status.success(), "{args:?}: {o:?}");
-        // 256 threads: the main one and 255 more.
-        assert!(out.contains("threads 255 EAGAIN\n"), "{args:?}: {out}");
+        // 2048 threads: the main one and 2047 more.
+        assert!(out.contains("threads 2047 EAGAIN\n"), "{args:?}: {out}");
         let n = notices(&o);
         assert_eq!(n.len(), 1, "{args:?}: {n:?}");
-        assert!(n[0].contains("limit of 256 threads"), "{n:?}");
+        assert!(n[0].contains("limit of 2048 threads"), "{n:?}");
     }
     let (o, _) = run_capped(
         512,
@@ -189,6 +189,7 @@ fn processes_that_leave_by_exec_or_by_a_signal_leave_the_count() {
     // 100 execs and 100 kills, under a limit of 64: none of them may stay counted.
     for extra in [&[][..], &["--allow-exec"][..]] {
         let mut args = extra.to_vec();
+        args.push("--limit=processes=64");
         args.extend(["bomb.wasm", "leave"]);
         let (o, _) = run_capped(512, t.path(), &args);
         assert!(

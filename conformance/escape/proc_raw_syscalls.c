@@ -1,6 +1,7 @@
-// attack: raw syscall numbers with no WALI import (ptrace, process_vm_readv, mount,
-// unshare, setns, bpf, perf_event_open, open_by_handle_at, io_uring_setup, kexec, ...)
-// with harmless arguments: all must end at ENOSYS, never reach the kernel
+// attack: raw syscall numbers with no WALI import (ptrace, process_vm_readv, pivot_root,
+// setns, bpf, perf_event_open, open_by_handle_at, io_uring_setup, kexec, ...)
+// with harmless arguments: all must end at ENOSYS, never reach the kernel (mount,
+// umount2 and unshare are imports now: proc_mount_unshare.c)
 // grant: none
 #include "escape.h"
 int main(int argc, char **argv) {
@@ -10,9 +11,8 @@ int main(int argc, char **argv) {
 #endif
     static const struct { long nr; const char *name; long a, b, c; } s[] = {
         {101, "ptrace", 2, 1, 0},        {310, "process_vm_readv", 1, 0, 0},
-        {311, "process_vm_writev", 1, 0, 0}, {165, "mount", 0, 0, 0},
-        {166, "umount2", 0, 0, 0},        {155, "pivot_root", 0, 0},
-        {272, "unshare", 0, 0, 0},        {308, "setns", -1, 0, 0},
+        {311, "process_vm_writev", 1, 0, 0}, {155, "pivot_root", 0, 0},
+        {308, "setns", -1, 0, 0},
         {321, "bpf", -1, 0, 0},           {298, "perf_event_open", 0, 0, -1},
         {303, "name_to_handle_at", -1, 0, 0}, {304, "open_by_handle_at", -1, 0, 0},
         {425, "io_uring_setup", 0, 0, 0}, {246, "kexec_load", 0, 0, 0},

@@ -315,6 +315,83 @@ def start_victim(inside, tty):
     return v, master, slave
 
 
+# ---------------------------------------------------------------- System V objects
+
+# `// fixture: sysv`: objects the guest did not create, made by the harness (another
+# process, as a database's or an X server's would be): a shared memory segment holding
+# the secret, a message queue holding it as a message, and a semaphore set. Their keys
+# are SYSV_KEY + 0, 1, 2 (the program computes them from PORT); their ids are in
+# INSIDE/.sysv ("shmid msqid semid"). A guest that reads the secret through any of them,
+# or changes or removes one, escaped.
+SYSV_KEY = 0x57a10000 | (PORT & 0xfff) << 4
+
+
+def sysv_libc():
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.shmat.restype = ctypes.c_void_p
+    libc.shmat.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_int]
+    libc.shmdt.argtypes = [ctypes.c_void_p]
+    return libc, ctypes
+
+
+def sysv_make(inside):
+    libc, ctypes = sysv_libc()
+    sysv_remove()
+    secret = SECRET.encode()
+    shm = libc.shmget(SYSV_KEY, 4096, 0o1000 | 0o2000 | 0o600)
+    msq = libc.msgget(SYSV_KEY + 1, 0o1000 | 0o2000 | 0o600)
+    sem = libc.semget(SYSV_KEY + 2, 1, 0o1000 | 0o2000 | 0o600)
+    if min(shm, msq, sem) < 0:
+        raise SystemExit(f"fixture: sysv objects: errno {ctypes.get_errno()}")
+    p = libc.shmat(shm, None, 0)
+    ctypes.memmove(p, secret, len(secret))
+    libc.shmdt(p)
+    buf = ctypes.create_string_buffer(8 + len(secret))
+    ctypes.memmove(ctypes.addressof(buf), (1).to_bytes(8, "little"), 8)
+    ctypes.memmove(ctypes.addressof(buf) + 8, secret, len(secret))
+    libc.msgsnd(msq, buf, len(secret), 0)
+    libc.semctl(sem, 0, 16, 7)  # SETVAL 7
+    with open(os.path.join(inside, ".sysv"), "w") as f:
+        f.write(f"{shm} {msq} {sem}\n")
+    return shm, msq, sem
+
+
+def sysv_intact(ids):
+    """What an attack could have changed: each object's existence, mode and contents."""
+    libc, ctypes = sysv_libc()
+    shm, msq, sem = ids
+    problems = []
+    p = libc.shmat(shm, None, 0)
+    if p in (None, 2**64 - 1):
+        problems.append("the harness's shared memory segment is gone")
+    else:
+        if ctypes.string_at(p, len(SECRET)) != SECRET.encode():
+            problems.append("the harness's shared memory segment was written")
+        libc.shmdt(p)
+    ds = ctypes.create_string_buffer(128)
+    if libc.msgctl(msq, 2, ds) < 0:
+        problems.append("the harness's message queue is gone")
+    elif int.from_bytes(ds.raw[80:88], "little") != 1:
+        problems.append("the harness's message was taken")
+    elif int.from_bytes(ds.raw[20:24], "little") & 0o777 != 0o600:
+        problems.append("the harness's message queue changed mode")
+    if libc.semctl(sem, 0, 12) != 7:  # GETVAL
+        problems.append("the harness's semaphore changed or is gone")
+    return problems
+
+
+def sysv_remove():
+    libc, _ = sysv_libc()
+    for i, get, ctl in ((0, libc.shmget, libc.shmctl), (1, libc.msgget, libc.msgctl)):
+        ident = get(SYSV_KEY + i, 0, 0) if i == 0 else get(SYSV_KEY + i, 0)
+        if ident >= 0:
+            ctl(ident, 0, None)
+    ident = libc.semget(SYSV_KEY + 2, 0, 0)
+    if ident >= 0:
+        libc.semctl(ident, 0, 0)
+
+
 # ---------------------------------------------------------------- one run
 
 CRASH = (134, 139)
@@ -341,6 +418,7 @@ def run_mode(name, wasm, h, mode):
             flags = []
         if h.get("fixture") == "cwasm":
             shutil.copy(cwasm_fixture(), os.path.join(inside, "payload.cwasm"))
+        sysv = sysv_make(inside) if h.get("fixture") == "sysv" else None
         before = snapshot(outside)
         cmd = [args.wali_run] + flags + [wasm, outside, str(PORT), str(PORT2), str(FREEPORT), str(UDPPORT)]
         victim = master = slave = None
@@ -391,8 +469,12 @@ def run_mode(name, wasm, h, mode):
             d = diff_snap(before, after)
             if d:
                 problems.append("OUTSIDE changed: " + "; ".join(d[:5]))
+            if sysv is not None:
+                problems += sysv_intact(sysv)
         return problems, rc, so, se, flags, dt
     finally:
+        if h.get("fixture") == "sysv":
+            sysv_remove()
         ls.close()
         shutil.rmtree(base, ignore_errors=True)
 

@@ -91,6 +91,11 @@ static const char *excluded(const char *n) {
         {"setresuid", "changes credentials"},
         {"setresgid", "changes credentials"},
         {"setgroups", "changes credentials"},
+        {"capset", "changes credentials (capabilities)"},
+        {"personality", "changes how the runtime's process execs programs"},
+        {"shmget", "System V objects are host-wide and outlive the run"},
+        {"msgget", "System V objects are host-wide and outlive the run"},
+        {"semget", "System V objects are host-wide and outlive the run"},
     };
     for (unsigned i = 0; i < sizeof x / sizeof x[0]; i++)
         if (!strcmp(n, x[i].name))
@@ -118,6 +123,7 @@ WIMP(fallocate) i64 w_fallocate(int, int, i64, i64);
 WIMP(readahead) i64 w_readahead(int, i64, int);
 WIMP(pwritev) i64 w_pwritev(int, int, int, i64, i64);
 WIMP(sync_file_range) i64 w_sync_file_range(int, i64, i64, int);
+WIMP(mount) i64 w_mount(int, int, int, i64, int);
 
 static i64 do_call(const struct sc *s, const u64 *a) {
     int i0 = (int)a[0], i1 = (int)a[1], i2 = (int)a[2], i3 = (int)a[3], i4 = (int)a[4];
@@ -139,6 +145,7 @@ static i64 do_call(const struct sc *s, const u64 *a) {
     case 187: return w_readahead(i0, (i64)a[1], i2);
     case 296: return w_pwritev(i0, i1, i2, (i64)a[3], (i64)a[4]);
     case 277: return w_sync_file_range(i0, (i64)a[1], (i64)a[2], i3);
+    case 165: return w_mount(i0, i1, i2, (i64)a[3], i4);
     }
     long r = syscall(s->nr, (long)a[0], (long)a[1], (long)a[2], (long)a[3], (long)a[4],
                      (long)a[5]);

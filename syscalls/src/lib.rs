@@ -22,6 +22,7 @@ pub mod syscalls;
 pub mod trace;
 
 mod fs;
+pub mod ipc;
 mod memory;
 mod more;
 mod net;

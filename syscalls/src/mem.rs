@@ -735,3 +735,23 @@ impl GuestMem {
         Ok(())
     }
 }
+
+impl GuestMem {
+    /// Attach System V segment `id` over the page-aligned guest range `[ptr, ptr+len)`
+    /// (`len` its size rounded up to pages), so the guest's stores are the segment's and
+    /// a forked child shares it. Read-write whatever the guest asked, as `map_file`.
+    /// `zero_pages` detaches it.
+    pub fn map_shm(&self, ptr: u32, len: usize, id: i32) -> Result<(), Errno> {
+        if !ptr.is_multiple_of(4096) || !len.is_multiple_of(4096) {
+            return Err(crate::errno::EINVAL);
+        }
+        let d = self.host(ptr, len)?;
+        // SAFETY: a page-aligned range inside the guest memory mapping, replaced in place
+        // (SHM_REMAP); the segment is no larger than `len`.
+        let r = unsafe { libc::shmat(id, d.cast(), libc::SHM_REMAP) };
+        if r as isize == -1 {
+            return Err(Errno::last());
+        }
+        Ok(())
+    }
+}

@@ -435,3 +435,30 @@ pub fn mlockall(_cx: &mut Ctx, flags: Int) -> SysResult {
     }
     Ok(0)
 }
+
+/// Claim `len` bytes (a page multiple) of the address space for a map the caller makes
+/// itself (`shmat`): at `at` exactly (only over free pages unless `replace`), or
+/// anywhere. The memory is grown to cover it. `EINVAL` for a taken or impossible
+/// address, as `shmat` answers.
+pub(crate) fn place(cx: &Ctx, at: Option<u64>, len: u64, replace: bool) -> Result<u32, Errno> {
+    let mut s = space(cx);
+    let p = match at {
+        Some(a) => {
+            if !replace && !s.is_free(a, len) {
+                return Err(EINVAL);
+            }
+            s.map_fixed(a, len).ok_or(EINVAL)?
+        }
+        None => s.map_anywhere(len).ok_or_else(|| full(cx))?,
+    };
+    if let Err(e) = back(cx, &p) {
+        s.release(p.addr, len);
+        return Err(e);
+    }
+    Ok(p.addr as u32)
+}
+
+/// Give back what `place` claimed: zero pages over it, free for reuse.
+pub(crate) fn unplace(cx: &Ctx, a: u32, len: u64) {
+    release(cx, a, len);
+}

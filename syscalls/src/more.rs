@@ -412,3 +412,167 @@ pub fn timer_getoverrun(_cx: &mut Ctx, id: Int) -> SysResult {
 pub fn timer_delete(_cx: &mut Ctx, id: Int) -> SysResult {
     sys!(SYS_timer_delete, id.0)
 }
+
+// --- capabilities, clocks, personality, namespaces and mounts ----------------------------
+
+/// Capability data structs per `_LINUX_CAPABILITY_VERSION_*` (1: 32-bit sets, 2 and 3:
+/// 64-bit); 0 for an unknown version, which the kernel refuses before any data.
+fn cap_words(cx: &Ctx, hdrp: u32) -> Result<usize, Errno> {
+    let version: u32 = cx.mem.read(hdrp)?;
+    Ok(match version {
+        0x1998_0330 => 1,
+        0x2007_1026 | 0x2008_0522 => 2,
+        _ => 0,
+    })
+}
+
+/// `struct __user_cap_header_struct { u32 version; int pid; }` and `n` data structs of
+/// three u32: the same layout in the guest.
+pub fn capget(cx: &mut Ctx, hdrp: Ptr, datap: Ptr) -> SysResult {
+    let n = cap_words(cx, hdrp.0)?;
+    let h = cx.mem.host(hdrp.0, 8)?;
+    let pid: i32 = cx.mem.read(hdrp.0 + 4)?;
+    crate::signal::may_touch(cx, pid)?;
+    // An unknown version with data answers EINVAL (without touching it); without data,
+    // 0 (libcap's probe): the kernel decides, on a pointer that is NULL when the guest's is.
+    let d = cx.mem.host_opt(datap.0, 12 * n)?;
+    sys!(SYS_capget, h, d)
+}
+
+/// The calling thread's own sets (the kernel refuses another pid): under the sandbox
+/// too, as a guest can only drop what the runtime's thread has.
+pub fn capset(cx: &mut Ctx, hdrp: Ptr, datap: Ptr) -> SysResult {
+    let n = cap_words(cx, hdrp.0)?;
+    let h = cx.mem.host(hdrp.0, 8)?;
+    let d = cx.mem.host_opt(datap.0, 12 * n)?;
+    sys!(SYS_capset, h, d)
+}
+
+/// The host's clock is not the guest's to set: under the sandbox the kernel's own checks
+/// come first (a bad pointer, a clock that cannot be set, a bad time), then `EPERM`, as
+/// for an unprivileged caller. The guest's `timespec` has a 4-byte `tv_nsec`.
+pub fn clock_settime(cx: &mut Ctx, clk: Int, tp: Ptr) -> SysResult {
+    let sec: i64 = cx.mem.read(tp.0)?;
+    let nsec: i32 = cx.mem.read(tp.0.checked_add(8).ok_or(EFAULT)?)?;
+    let ts = libc::timespec {
+        tv_sec: sec,
+        tv_nsec: nsec as i64,
+    };
+    if cx.proc.policy.vfs.is_none() {
+        return sys!(SYS_clock_settime, clk.0, &ts as *const libc::timespec);
+    }
+    match clk.0 {
+        libc::CLOCK_REALTIME => {
+            if !(0..1_000_000_000).contains(&nsec) || sec < 0 {
+                return Err(EINVAL.into());
+            }
+        }
+        // The CPU-time clocks (and the others a negative id names): the kernel's EPERM.
+        libc::CLOCK_PROCESS_CPUTIME_ID | libc::CLOCK_THREAD_CPUTIME_ID => {}
+        c if c < 0 => {}
+        _ => return Err(EINVAL.into()),
+    }
+    Err(crate::policy::denied(
+        "the host's clock is not the guest's to set (--allow-all passes it through)",
+    )
+    .into())
+}
+
+/// `MMAP_PAGE_ZERO`: a page at address 0 for the programs this process execs.
+const MMAP_PAGE_ZERO: u32 = 0x0010_0000;
+
+pub fn personality(cx: &mut Ctx, persona: UInt) -> SysResult {
+    if cx.proc.policy.vfs.is_some() && persona.0 != 0xffff_ffff && persona.0 & MMAP_PAGE_ZERO != 0 {
+        return Err(crate::policy::denied(
+            "personality MMAP_PAGE_ZERO is refused under the sandbox",
+        )
+        .into());
+    }
+    sys!(SYS_personality, persona.0)
+}
+
+/// New namespaces (and a private descriptor table or cwd for one runtime thread) are
+/// the runtime's own business: under the sandbox only `unshare(0)`, which changes
+/// nothing. `--allow-all` passes it through, as the reference engine does.
+pub fn unshare(cx: &mut Ctx, flags: Int) -> SysResult {
+    /// The flags unshare(2) knows (the kernel's check_unshare_flags).
+    const KNOWN: i32 = libc::CLONE_THREAD
+        | libc::CLONE_FS
+        | libc::CLONE_NEWNS
+        | libc::CLONE_SIGHAND
+        | libc::CLONE_VM
+        | libc::CLONE_FILES
+        | libc::CLONE_SYSVSEM
+        | libc::CLONE_NEWUTS
+        | libc::CLONE_NEWIPC
+        | libc::CLONE_NEWNET
+        | libc::CLONE_NEWUSER
+        | libc::CLONE_NEWPID
+        | libc::CLONE_NEWCGROUP
+        | 0x80; // CLONE_NEWTIME
+    if flags.0 & !KNOWN != 0 {
+        return Err(EINVAL.into());
+    }
+    if cx.proc.policy.vfs.is_some() && flags.0 != 0 {
+        return Err(crate::policy::denied(
+            "unshare is refused under the sandbox (--allow-all passes it through)",
+        )
+        .into());
+    }
+    sys!(SYS_unshare, flags.0)
+}
+
+/// A string argument that may be NULL.
+fn opt_cstr(cx: &Ctx, p: u32) -> Result<Option<std::ffi::CString>, Errno> {
+    if p == 0 {
+        Ok(None)
+    } else {
+        cx.mem.path(p).map(Some)
+    }
+}
+
+pub fn mount(
+    cx: &mut Ctx,
+    source: Ptr,
+    target: Path,
+    fstype: Ptr,
+    flags: U64,
+    data: Ptr,
+) -> SysResult {
+    let src = opt_cstr(cx, source.0)?;
+    let tgt = cx.mem.path(target.0)?;
+    let ty = opt_cstr(cx, fstype.0)?;
+    if cx.proc.policy.vfs.is_some() {
+        return Err(crate::policy::denied(
+            "mount is refused under the sandbox (--allow-all passes it through)",
+        )
+        .into());
+    }
+    // The kernel copies up to a page of options, stopping where memory ends.
+    let d = if data.0 == 0 {
+        std::ptr::null_mut()
+    } else {
+        let avail = cx.mem.len().saturating_sub(data.0 as usize).min(4096);
+        if avail == 0 {
+            return Err(EFAULT.into());
+        }
+        cx.mem.host(data.0, avail)?
+    };
+    let p = |c: &Option<std::ffi::CString>| c.as_ref().map_or(std::ptr::null(), |c| c.as_ptr());
+    sys!(SYS_mount, p(&src), tgt.as_ptr(), p(&ty), flags.0, d)
+}
+
+pub fn umount2(cx: &mut Ctx, target: Path, flags: Int) -> SysResult {
+    // MNT_FORCE | MNT_DETACH | MNT_EXPIRE | UMOUNT_NOFOLLOW, checked first as the kernel does.
+    if flags.0 & !0xf != 0 {
+        return Err(EINVAL.into());
+    }
+    let tgt = cx.mem.path(target.0)?;
+    if cx.proc.policy.vfs.is_some() {
+        return Err(crate::policy::denied(
+            "umount is refused under the sandbox (--allow-all passes it through)",
+        )
+        .into());
+    }
+    sys!(SYS_umount2, tgt.as_ptr(), flags.0)
+}

@@ -334,6 +334,16 @@ pub fn setsockopt(cx: &mut Ctx, fd: Fd, level: Int, name: Int, val: Ptr, len: UI
             std::mem::size_of::<libc::sock_fprog>()
         );
     }
+    if let Some(host) = mcast_to_host(cx, level.0, name.0, val.0, len.0)? {
+        return sys!(
+            SYS_setsockopt,
+            fd.0,
+            level.0,
+            name.0,
+            host.as_ptr(),
+            host.len()
+        );
+    }
     sys!(SYS_setsockopt, fd.0, level.0, name.0, v, len.0)
 }
 
@@ -343,8 +353,11 @@ pub fn getsockopt(cx: &mut Ctx, fd: Fd, level: Int, name: Int, val: Ptr, lenp: P
     if (n as i32) < 0 {
         return Err(EINVAL.into());
     }
-    let v = cx.mem.host_opt_w(val.0, n as usize)?;
     sockopt_allowed(cx, level.0, name.0, None)?;
+    if let Some(r) = mcast_filter_get(cx, fd.0, level.0, name.0, val.0, lenp.0, n)? {
+        return Ok(r);
+    }
+    let v = cx.mem.host_opt_w(val.0, n as usize)?;
     sys!(SYS_getsockopt, fd.0, level.0, name.0, v, l)
 }
 
@@ -566,4 +579,97 @@ pub fn recvmsg(cx: &mut Ctx, fd: Fd, msg: Ptr, flags: Int) -> SysResult {
     cx.mem.write(msg.0 + 24, m.hdr.msg_controllen as u32)?;
     cx.mem.write(msg.0 + 32, m.hdr.msg_flags)?;
     Ok(n)
+}
+
+// --- socket option layouts ------------------------------------------------------------
+//
+// Audited against layouts.txt and the sysroot's headers: every socket option struct has
+// the x86-64 layout in the guest (ints, fixed-size addresses, `timeval` with 64-bit
+// fields, `linger`, `ip_mreq{,n,_source}`, `ipv6_mreq`, `ucred`, `tcp_info`, `in_pktinfo`,
+// `tcp_md5sig`, `packet_mreq`, `tpacket_req*`, `sock_txtime`...) but for two kinds:
+// `sock_fprog` (a pointer: SO_ATTACH_FILTER, above) and RFC 3678's protocol-independent
+// multicast requests, whose `struct sockaddr_storage` follows a 32-bit interface index:
+// it is 4-aligned on wasm32 and 8-aligned on x86-64, so `group_req` is 132 bytes against
+// 136, `group_source_req` 260 against 264, and `group_filter` 4 bytes shorter in its
+// header (the source list follows at 140 against 144).
+
+const MCAST_JOIN_GROUP: i32 = 42;
+const MCAST_LEAVE_SOURCE_GROUP: i32 = 47;
+const MCAST_MSFILTER: i32 = 48;
+const SS: usize = 128;
+/// The guest's `group_filter` up to its source list (`GROUP_FILTER_SIZE(0)`).
+const GF_HEAD: usize = 4 + SS + 8;
+
+/// Is this one of the multicast options (`IPPROTO_IP` or `IPPROTO_IPV6`)?
+fn is_mcast(level: i32, name: i32) -> bool {
+    (level == libc::IPPROTO_IP || level == libc::IPPROTO_IPV6)
+        && (MCAST_JOIN_GROUP..=MCAST_MSFILTER).contains(&name)
+}
+
+/// The guest's `group_req`/`group_source_req`/`group_filter` (`len` bytes at `val`) in
+/// the host's layout, or `None` for every other option. Too short a value goes to the
+/// kernel as it is, which answers `EINVAL` as natively.
+fn mcast_to_host(
+    cx: &Ctx,
+    level: i32,
+    name: i32,
+    val: u32,
+    len: u32,
+) -> Result<Option<Vec<u8>>, Errno> {
+    if !is_mcast(level, name) {
+        return Ok(None);
+    }
+    let len = len as usize;
+    let min = match name {
+        MCAST_MSFILTER => GF_HEAD,
+        n if n == MCAST_JOIN_GROUP || n == libc::MCAST_LEAVE_GROUP => 4 + SS,
+        _ => 4 + 2 * SS,
+    };
+    if len < min {
+        return Ok(None);
+    }
+    let g = cx.mem.read_bytes(val, len)?;
+    let mut h = Vec::with_capacity(len + 4);
+    h.extend_from_slice(&g[..4]);
+    h.extend_from_slice(&[0; 4]);
+    h.extend_from_slice(&g[4..]);
+    if name <= MCAST_LEAVE_SOURCE_GROUP {
+        // group_req / group_source_req: the kernel reads a fixed size; pass that much.
+        h.truncate(if min == 4 + SS { 8 + SS } else { 8 + 2 * SS });
+    }
+    Ok(Some(h))
+}
+
+/// `getsockopt(MCAST_MSFILTER)`: the filter's header in, the header and sources out,
+/// each translated; `None` for every other option.
+fn mcast_filter_get(
+    cx: &Ctx,
+    fd: i32,
+    level: i32,
+    name: i32,
+    val: u32,
+    lenp: u32,
+    len: u32,
+) -> Result<Option<i64>, crate::ctx::Stop> {
+    if !is_mcast(level, name) || name != MCAST_MSFILTER || (len as usize) < GF_HEAD {
+        return Ok(None);
+    }
+    let mut h = mcast_to_host(cx, level, name, val, len)?.ok_or(EINVAL)?;
+    let mut hl = h.len() as u32;
+    sys!(
+        SYS_getsockopt,
+        fd,
+        level,
+        name,
+        h.as_mut_ptr(),
+        &mut hl as *mut u32
+    )?;
+    let hl = (hl as usize).min(h.len());
+    let gl = hl.saturating_sub(4);
+    let mut g = Vec::with_capacity(gl);
+    g.extend_from_slice(&h[..4]);
+    g.extend_from_slice(&h[8..hl.max(8)]);
+    cx.mem.write_bytes(val, &g[..gl.min(g.len())])?;
+    cx.mem.write(lenp, gl as u32)?;
+    Ok(Some(0))
 }

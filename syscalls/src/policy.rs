@@ -58,13 +58,15 @@ pub struct Limits {
 }
 
 impl Limits {
-    /// Threads per process unless a policy says otherwise (`unlimited` lifts it): far
-    /// above what Ruby or the conformance suite use (a handful), low enough that a
-    /// thread bomb stops at `EAGAIN` long before the host runs out of tasks.
-    pub const DEFAULT_THREADS: u32 = 256;
+    /// Threads per process unless a policy says otherwise (`unlimited` lifts it): above
+    /// what Ruby uses legitimately (a fiber is a thread here, and Ruby's own tests make
+    /// 1,000 fibers at once; a thread-per-connection server holds one per client), low
+    /// enough that a thread bomb stops at `EAGAIN` long before the host runs out of tasks.
+    pub const DEFAULT_THREADS: u32 = 2048;
     /// Live processes of one sandbox (the first included), unless a policy says
-    /// otherwise: a fork bomb stops at `EAGAIN` with a notice.
-    pub const DEFAULT_PROCESSES: u32 = 64;
+    /// otherwise: a fork bomb stops at `EAGAIN` with a notice. Above what Ruby's test
+    /// suite keeps alive at once (64 was not: test_array.rb reached it).
+    pub const DEFAULT_PROCESSES: u32 = 512;
 }
 
 pub struct Policy {

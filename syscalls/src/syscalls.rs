@@ -3,7 +3,7 @@
 //! `abi/syscalls.tsv`); the level says how much of Linux's behaviour is there.
 
 use crate::args::*;
-use crate::{fs, memory, more, net, poll, process, signal, system, thread, time};
+use crate::{fs, ipc, memory, more, net, poll, process, signal, system, thread, time};
 
 syscall_table! {
     // name            nr   category level    (arguments)                                       => handler             note
@@ -217,4 +217,23 @@ syscall_table! {
     timer_gettime   = 224, Time,    Full,    (timerid: Int, curr_value: Ptr)                        => more::timer_gettime, "not in the reference ABI";
     timer_getoverrun = 225, Time,   Full,    (timerid: Int)                                         => more::timer_getoverrun, "not in the reference ABI";
     timer_delete    = 226, Time,    Full,    (timerid: Int)                                         => more::timer_delete,  "not in the reference ABI";
+    clock_settime   = 227, Time,    Partial, (clockid: Int, tp: Ptr)                                => more::clock_settime, "not in the reference ABI; EPERM under the sandbox (checked first as the kernel does), passed through under --allow-all";
+    shmget          =  29, System,  Full,    (key: Int, size: Len, shmflg: Int)                     => ipc::shmget,         "not in the reference ABI; under the sandbox only segments the guest created (see ipc.rs)";
+    shmat           =  30, System,  Partial, (shmid: Int, shmaddr: Ptr, shmflg: Int)                => ipc::shmat,          "not in the reference ABI; attached inside linear memory, shared across fork; SHM_RDONLY attaches read-write";
+    shmctl          =  31, System,  Full,    (shmid: Int, cmd: Int, buf: Ptr)                       => ipc::shmctl,         "not in the reference ABI";
+    semget          =  64, System,  Full,    (key: Int, nsems: Int, semflg: Int)                    => ipc::semget,         "not in the reference ABI; under the sandbox only sets the guest created";
+    semop           =  65, System,  Full,    (semid: Int, sops: Ptr, nsops: Len)                    => ipc::semop,          "not in the reference ABI";
+    semctl          =  66, System,  Full,    (semid: Int, semnum: Int, cmd: Int, arg: UInt)         => ipc::semctl,         "not in the reference ABI";
+    shmdt           =  67, System,  Full,    (shmaddr: Ptr)                                         => ipc::shmdt,          "not in the reference ABI; zero pages take the segment's place";
+    msgget          =  68, System,  Full,    (key: Int, msgflg: Int)                                => ipc::msgget,         "not in the reference ABI; under the sandbox only queues the guest created";
+    msgsnd          =  69, System,  Full,    (msqid: Int, msgp: Ptr, msgsz: Len, msgflg: Int)       => ipc::msgsnd,         "not in the reference ABI; msgbuf's 4-byte mtype translated";
+    msgrcv          =  70, System,  Full,    (msqid: Int, msgp: Ptr, msgsz: Len, msgtyp: Int, msgflg: Int) => ipc::msgrcv, "not in the reference ABI; msgbuf's 4-byte mtype translated";
+    msgctl          =  71, System,  Full,    (msqid: Int, cmd: Int, buf: Ptr)                       => ipc::msgctl,         "not in the reference ABI";
+    semtimedop      = 220, System,  Full,    (semid: Int, sops: Ptr, nsops: Len, timeout: Ptr)      => ipc::semtimedop,     "not in the reference ABI; timespec translated";
+    capget          = 125, System,  Full,    (hdrp: Ptr, datap: Ptr)                                => more::capget,        "not in the reference ABI";
+    capset          = 126, System,  Full,    (hdrp: Ptr, datap: Ptr)                                => more::capset,        "not in the reference ABI; sets the calling thread's own capabilities";
+    personality     = 135, System,  Full,    (persona: UInt)                                        => more::personality,   "not in the reference ABI; MMAP_PAGE_ZERO refused under the sandbox";
+    mount           = 165, Fs,      Partial, (source: Ptr, target: Path, filesystemtype: Ptr, mountflags: U64, data: Ptr) => more::mount, "not in the reference ABI; EPERM under the sandbox, passed through under --allow-all";
+    umount2         = 166, Fs,      Partial, (target: Path, flags: Int)                             => more::umount2,       "not in the reference ABI; EPERM under the sandbox, passed through under --allow-all";
+    unshare         = 272, Process, Partial, (flags: Int)                                           => more::unshare,       "not in the reference ABI; EPERM under the sandbox (but for 0), passed through under --allow-all";
 }
