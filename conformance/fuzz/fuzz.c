@@ -66,6 +66,8 @@ static const char *excluded(const char *n) {
         {"exit", "ends the process"},
         {"exit_group", "ends the process"},
         {"fork", "a second fuzzer"},
+        {"clone", "a second fuzzer (a process clone is a fork)"},
+        {"futex_waitv", "a wait with no timeout never returns"},
         {"execve", "replaces the fuzzer; runs host programs"},
         {"kill", "signals other processes, or kills the fuzzer"},
         {"tkill", "signals threads, or kills the fuzzer"},
