@@ -147,8 +147,20 @@ pub fn join_tree(t: &'static Tree) {
 
 extern "C" fn leave_tree() {
     if let Some(t) = TREE.get() {
-        t.live.fetch_sub(1, Ordering::SeqCst);
+        count_out(t);
     }
+}
+
+/// One process fewer, never below zero. A child that became a host program counted
+/// itself out at its `execve`; if it is later killed by a signal its parent's wait
+/// counts it out again: without the floor, that second decrement wrapped the count to
+/// 4,294,967,295 and every later fork answered EAGAIN (Ruby's test_array.rb, which
+/// spawns and kills interpreters, got there). The floor makes the limit at worst a
+/// little loose after such a child, never stuck.
+fn count_out(t: &Tree) {
+    let _ = t
+        .live
+        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |v| v.checked_sub(1));
 }
 
 /// The runtime's own environment (the host's, as it started).
@@ -380,7 +392,7 @@ pub fn wait4(cx: &mut Ctx, pid: Pid, status: Ptr, options: Int, rusage: Ptr) -> 
     let mut st = 0i32;
     let n = sys!(SYS_wait4, pid.0, &mut st as *mut i32, options.0, r)?;
     if n > 0 && libc::WIFSIGNALED(st) {
-        tree.live.fetch_sub(1, Ordering::SeqCst);
+        count_out(tree);
     }
     if !s.is_null() {
         cx.mem.write(status.0, st)?;
@@ -410,7 +422,7 @@ pub fn waitid(
             && options.0 & libc::WNOWAIT == 0
             && (code == libc::CLD_KILLED || code == libc::CLD_DUMPED)
         {
-            tree.live.fetch_sub(1, Ordering::SeqCst);
+            count_out(tree);
         }
     }
     if info.0 != 0 {
