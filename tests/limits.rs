@@ -74,17 +74,7 @@ int main(int argc, char **argv) {
 "#;
 
 fn build(dir: &Path) -> PathBuf {
-    let c = dir.join("bomb.c");
-    std::fs::write(&c, BOMB).unwrap();
-    let out = dir.join("bomb.wasm");
-    let o = Command::new(repo().join("toolchain/wali-cc"))
-        .args(["-O1", "-o"])
-        .arg(&out)
-        .arg(&c)
-        .output()
-        .expect("wali-cc (run ./build.sh first)");
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    out
+    build_c(dir, "bomb", BOMB)
 }
 
 /// wali-run inside a fresh pids cgroup of `max` tasks (as is, with a warning, where the

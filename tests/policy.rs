@@ -4,23 +4,8 @@
 
 mod common;
 use common::*;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
-
-/// Build a C program with wali-cc into `dir`.
-fn build(dir: &Path, name: &str, src: &str) -> PathBuf {
-    let c = dir.join(format!("{name}.c"));
-    std::fs::write(&c, src).unwrap();
-    let out = dir.join(format!("{name}.wasm"));
-    let o = Command::new(repo().join("toolchain/wali-cc"))
-        .args(["-O1", "-o"])
-        .arg(&out)
-        .arg(&c)
-        .output()
-        .expect("wali-cc (run ./build.sh first)");
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    out
-}
 
 /// Run wali-run in `cwd` with its temporary files under `tmp` (to check what is left).
 fn run_in(cwd: &Path, tmp: &Path, args: &[&str]) -> Output {
@@ -63,7 +48,7 @@ struct Bad<'a> {
 #[test]
 fn bad_policies_and_flags_are_one_line_errors_and_start_nothing() {
     let t = TempDir::new("policy-bad");
-    let wasm = build(t.path(), "touch", TOUCH);
+    let wasm = build_c(t.path(), "touch", TOUCH);
     let w = wasm.to_str().unwrap().to_string();
     let work = t.path().join("work");
     let tmp = t.path().join("tmp");
@@ -228,7 +213,7 @@ int main(int argc, char **argv) {
 #[test]
 fn dirs_are_granted_where_and_how_the_policy_says() {
     let t = TempDir::new("policy-dirs");
-    let wasm = build(t.path(), "probe", PROBE);
+    let wasm = build_c(t.path(), "probe", PROBE);
     let w = wasm.to_str().unwrap();
     let work = t.path().join("work");
     let data = t.path().join("data");
@@ -297,7 +282,7 @@ fn dirs_are_granted_where_and_how_the_policy_says() {
 #[test]
 fn the_syscall_table_denies_logs_and_traps_with_the_rule_named() {
     let t = TempDir::new("policy-actions");
-    let wasm = build(t.path(), "probe", PROBE);
+    let wasm = build_c(t.path(), "probe", PROBE);
     let w = wasm.to_str().unwrap();
     let work = t.path().join("work");
     let tmp = t.path().join("tmp");
@@ -367,7 +352,7 @@ fn the_syscall_table_denies_logs_and_traps_with_the_rule_named() {
 #[test]
 fn a_module_table_asks_and_the_operator_grants_or_refuses() {
     let t = TempDir::new("policy-needs");
-    let wasm = build(t.path(), "probe", PROBE);
+    let wasm = build_c(t.path(), "probe", PROBE);
     let w = wasm.to_str().unwrap();
     let work = t.path().join("work");
     let tmp = t.path().join("tmp");
@@ -467,7 +452,7 @@ int main(int argc, char **argv) {
 #[test]
 fn an_execved_module_keeps_the_policy() {
     let t = TempDir::new("policy-exec");
-    let wasm = build(t.path(), "exec_self", EXEC_SELF);
+    let wasm = build_c(t.path(), "exec_self", EXEC_SELF);
     let w = wasm.to_str().unwrap();
     let work = t.path().join("work");
     let tmp = t.path().join("tmp");
@@ -514,7 +499,7 @@ fn private_directories_are_removed_even_after_a_kill() {
     let t = TempDir::new("sweep");
     let tmp = t.path().join("tmp");
     std::fs::create_dir_all(&tmp).unwrap();
-    let sleeper = build(
+    let sleeper = build_c(
         t.path(),
         "sleeper",
         "#include <stdio.h>\n#include <unistd.h>\nint main(void) { puts(\"up\"); fflush(stdout); sleep(60); return 0; }\n",
@@ -551,7 +536,7 @@ fn private_directories_are_removed_even_after_a_kill() {
         .flat_map(|p| private_dirs_of(p, pid))
         .collect();
     assert_eq!(left.len(), before.len(), "SIGKILL leaves them: {left:?}");
-    let hello = build(
+    let hello = build_c(
         t.path(),
         "hello",
         "#include <stdio.h>\nint main(void) { puts(\"hi\"); return 0; }\n",
@@ -610,7 +595,7 @@ int main(int argc, char **argv) {
     return 0;
 }
 "#;
-    let w = build(&base, "tmpcwd", src);
+    let w = build_c(&base, "tmpcwd", src);
     let o = run_in(&work, &tmp, &[w.to_str().unwrap(), &probe, &top]);
     let _ = std::fs::remove_file(&top);
     let out = text(&o.stdout);

@@ -207,24 +207,7 @@ fn open_host(path: &CString) -> Result<RuntimeFd, Errno> {
     }
     // SAFETY: h was just opened and is owned here.
     let h = unsafe { OwnedFd::from_raw_fd(h) };
-    // SAFETY: stat is plain data.
-    let mut st: libc::stat = unsafe { std::mem::zeroed() };
-    // SAFETY: valid out-pointer; "" with AT_EMPTY_PATH names the handle.
-    if unsafe { libc::fstatat(h.as_raw_fd(), c"".as_ptr(), &mut st, libc::AT_EMPTY_PATH) } < 0 {
-        return Err(Errno::last());
-    }
-    if st.st_mode & libc::S_IFMT != libc::S_IFREG {
-        return Err(EACCES);
-    }
-    let p = CString::new(format!("/proc/self/fd/{}", h.as_raw_fd())).map_err(|_| EINVAL)?;
-    // SAFETY: valid path: the handle's magic link, the same inode.
-    let fd = unsafe { libc::open(p.as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC) };
-    if fd < 0 {
-        return Err(Errno::last());
-    }
-    // SAFETY: as above.
-    let fd = unsafe { OwnedFd::from_raw_fd(fd) };
-    crate::sandbox::dup_high(fd.as_raw_fd()).ok_or(EMFILE)
+    crate::sandbox::reopen_regular(h.as_raw_fd())
 }
 
 /// Does the opened file start with the wasm magic? (pread: no offset is moved.)

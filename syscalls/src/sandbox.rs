@@ -189,6 +189,21 @@ pub fn keep_high(fd: OwnedFd) -> OwnedFd {
     }
 }
 
+/// The regular file an `O_PATH` handle names, opened read-only as the runtime's own
+/// descriptor (through the handle's magic link: the same inode). Linux runs only regular
+/// files (a directory or a FIFO is EACCES), checked before the open (a FIFO would block).
+pub fn reopen_regular(handle: RawFd) -> Result<RuntimeFd, Errno> {
+    if fstat_fd(handle)?.st_mode & libc::S_IFMT != libc::S_IFREG {
+        return Err(EACCES);
+    }
+    let p = proc_fd(handle);
+    // SAFETY: valid path.
+    let fd = own(ck32(unsafe {
+        libc::open(p.as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC)
+    })?);
+    dup_high(fd.as_raw_fd()).ok_or(EMFILE)
+}
+
 /// A close-on-exec duplicate of `fd` at a high number, registered as the runtime's.
 pub fn dup_high(fd: RawFd) -> Option<RuntimeFd> {
     let mut lim = libc::rlimit {
@@ -1425,20 +1440,9 @@ impl Vfs {
         if obj.virt {
             return Err(EACCES);
         }
-        // Linux: only regular files run (a directory or a FIFO is EACCES); checked on the
-        // handle before it is opened (opening a FIFO would block).
-        if fstat_fd(obj.raw())?.st_mode & libc::S_IFMT != libc::S_IFREG {
-            return Err(EACCES);
-        }
         let host = fd_host_path(obj.raw())?;
         let host = CString::new(host).map_err(|_| EINVAL)?;
-        // The O_PATH handle reopened through its magic link: the same inode.
-        let p = proc_fd(obj.raw());
-        // SAFETY: valid path.
-        let fd = ck32(unsafe { libc::open(p.as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC) })?;
-        let fd = own(fd);
-        let fd = dup_high(fd.as_raw_fd()).ok_or(EMFILE)?;
-        Ok((fd, host))
+        Ok((reopen_regular(obj.raw())?, host))
     }
 
     /// A `sockaddr_un` path for `bind` (creating it) or `connect`: the host path the

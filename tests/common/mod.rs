@@ -159,6 +159,21 @@ pub fn write_module(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
     p
 }
 
+/// Build the C program `src` with wali-cc into `dir` as `NAME.wasm`.
+pub fn build_c(dir: &Path, name: &str, src: &str) -> PathBuf {
+    let c = dir.join(format!("{name}.c"));
+    std::fs::write(&c, src).unwrap();
+    let out = dir.join(format!("{name}.wasm"));
+    let o = Command::new(repo().join("toolchain/wali-cc"))
+        .args(["-O1", "-o"])
+        .arg(&out)
+        .arg(&c)
+        .output()
+        .expect("wali-cc (run ./build.sh first)");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    out
+}
+
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
