@@ -37,6 +37,21 @@ pub fn engine() -> wasmtime::Result<Engine> {
         .async_stack_size(MAX_WASM_STACK + (1 << 20))
         .max_wasm_stack(MAX_WASM_STACK)
         .cranelift_opt_level(OptLevel::Speed);
+    // WALI_PROFILE=perfmap (or jitdump): wasm functions get their names in `perf report`.
+    match std::env::var("WALI_PROFILE").as_deref() {
+        Ok("perfmap") => {
+            c.profiler(wasmtime::ProfilingStrategy::PerfMap);
+        }
+        Ok("jitdump") => {
+            c.profiler(wasmtime::ProfilingStrategy::JitDump);
+        }
+        Ok(other) => {
+            return Err(wasmtime::Error::msg(format!(
+                "WALI_PROFILE={other}: expected perfmap or jitdump"
+            )))
+        }
+        Err(_) => {}
+    }
     let e = Engine::new(&c)?;
     wali_syscalls::deliver::set_engine(&e);
     Ok(e)
