@@ -140,7 +140,20 @@ fn files_cli_matches_native() {
         } else {
             "rust-files-native"
         });
-        let o = run_with_stdin(capped(64, wasm, &p, &[], &["."], t.path()), input);
+        // Not in the pids cgroup: its script starts the command in the background, and a
+        // background command's stdin is /dev/null (no threads or processes here).
+        let mut c = if wasm {
+            Command::new(bin())
+        } else {
+            Command::new(&p.native)
+        };
+        if wasm {
+            c.arg(&p.wasm);
+        }
+        c.arg(".")
+            .current_dir(t.path())
+            .env("WALI_CACHE_DIR", t.path().join(".wali-cache"));
+        let o = run_with_stdin(c, input);
         assert!(
             o.status.success(),
             "files (wasm {wasm}): {}\n{}",
@@ -149,7 +162,7 @@ fn files_cli_matches_native() {
         );
         outs.push(text(&o.stdout));
     }
-    assert!(outs[0].contains("stdin: 4 lines, 9 words"), "{}", outs[0]);
+    assert!(outs[0].contains("stdin: 4 lines, 10 words"), "{}", outs[0]);
     assert_eq!(outs[1], outs[0], "wali-run's output differs from native");
 }
 
@@ -281,7 +294,15 @@ fn echo_session(wasm: bool) -> (Vec<String>, String) {
             })
         })
         .collect();
-    let transcripts = clients.into_iter().map(|c| c.join().unwrap()).collect();
+    let transcripts: Vec<_> = clients.into_iter().map(|c| c.join()).collect();
+    if transcripts.iter().any(|t| t.is_err()) {
+        let mut child = child;
+        let _ = child.kill();
+        let mut err = String::new();
+        let _ = child.stderr.take().unwrap().read_to_string(&mut err);
+        panic!("echo (wasm {wasm}): a client failed; server's stderr:\n{err}");
+    }
+    let transcripts = transcripts.into_iter().map(Result::unwrap).collect();
     (transcripts, finish(child, out))
 }
 
@@ -372,6 +393,7 @@ const LIBC_ONLY_C: &str = r#"#include <stdio.h>
 #include <sys/stat.h>
 #include <sys/sysinfo.h>
 #include <sys/resource.h>
+#include <sys/epoll.h>
 #define S(abi, t) printf("%s size=%zu align=%zu\n", abi, sizeof(t), _Alignof(t))
 #define F(t, abi, f) printf("    +%zu %s\n", offsetof(t, f), abi)
 int main(void) {
@@ -384,6 +406,8 @@ int main(void) {
     F(struct stat, "st_rdev", st_rdev); F(struct stat, "st_size", st_size);
     F(struct stat, "st_blksize", st_blksize); F(struct stat, "st_blocks", st_blocks);
     F(struct stat, "st_atim", st_atim); F(struct stat, "st_mtim", st_mtim); F(struct stat, "st_ctim", st_ctim);
+    S("struct epoll_event", struct epoll_event);
+    F(struct epoll_event, "events", events); F(struct epoll_event, "data", data);
     S("struct sysinfo", struct sysinfo);
     F(struct sysinfo, "uptime", uptime); F(struct sysinfo, "loads", loads); F(struct sysinfo, "totalram", totalram);
     F(struct sysinfo, "freeram", freeram); F(struct sysinfo, "sharedram", sharedram);
@@ -405,10 +429,42 @@ int main(void) {
 "#;
 
 /// Structs the libc crate lays out differently from the ABI, harmlessly, with why.
-const CRATE_DIFFERS: &[(&str, &str)] = &[(
-    "struct stat64",
-    "musl has no stat64 of its own (stat64 is stat); the crate's is the same 128 bytes as its stat",
-)];
+const CRATE_DIFFERS: &[(&str, &str)] = &[
+    (
+        "struct stat64",
+        "musl has no stat64 of its own (stat64 is stat); the crate's is its stat",
+    ),
+    (
+        "fd_set",
+        "256 bytes in the crate, 128 in the ABI: the first 128 hold the same bits (the runtime \
+         reads and writes those)",
+    ),
+    (
+        "struct msghdr",
+        "NOT FIXED: the crate's is 28 bytes unpadded, the ABI's 36 (x86-64's 8-byte \
+         msg_iovlen/msg_controllen); libc::sendmsg/recvmsg called directly pass the wrong \
+         layout (std's stable API and mio do not call them); see the README",
+    ),
+    (
+        "struct rusage",
+        "NOT FIXED: the crate's is the kernel's (272 bytes, 64-bit longs), the C libc's 152 \
+         (32-bit longs, converted by getrusage): libc::getrusage called directly reads \
+         wrong fields (std does not call it); see the README",
+    ),
+    (
+        "struct sigaction",
+        "NOT FIXED: the crate's sigset_t is u64[16] (align 8), so sa_mask is at 8, sa_flags \
+         at 136 (the C libc's: 4 and 132); std's own use (signal(SIGPIPE), a SIGSEGV handler \
+         wasm never raises) is unaffected, libc::sigaction called directly loses its flags; \
+         see the README",
+    ),
+    (
+        "struct sysinfo",
+        "NOT FIXED: as rusage, the crate's is the kernel's 64-bit-long layout, the C libc's \
+         has 32-bit longs (sysinfo() converts): libc::sysinfo called directly reads wrong \
+         fields (std does not call it); see the README",
+    ),
+];
 
 /// `struct X size=N align=A` -> ((size, align), [(field, offset)]), by struct name.
 type Layout = ((u64, u64), Vec<(String, u64)>);
