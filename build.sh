@@ -22,6 +22,7 @@ cargo build --release --locked --quiet --manifest-path "$here/Cargo.toml" || { e
 mkdir -p "$here/build/bin"
 ln -sf "$CARGO_TARGET_DIR/release/wali-run" "$here/build/bin/wali-run"
 ln -sf "$here/toolchain/wali-cc" "$here/build/bin/wali-cc"
+ln -sf "$here/toolchain/wali-cargo" "$here/build/bin/wali-cargo"
 
 # The libc declares its imports from wali-run's syscall table, so it comes second.
 WALI_RUN="$here/build/bin/wali-run" "$here/toolchain/build.sh"

@@ -18,6 +18,17 @@ const NOT_PASSED_THROUGH: &[(&str, &str)] = &[
         "32-bit longs in libc; sysinfo() converts from the 64-bit kernel struct, as on x32",
     ),
     (
+        "struct stat",
+        "128 bytes in libc (the reserved tail cut to 8 bytes, every field at its kernel offset), \
+         as Rust's libc crate lays it out for wasm32-wali-linux-musl; fstatat copies from the \
+         144-byte kernel struct kstat",
+    ),
+    (
+        "struct epoll_event",
+        "16 bytes in libc (natural layout, as Rust's libc crate has it for wasm32); \
+         epoll_ctl/epoll_pwait convert to and from the kernel's packed 12 bytes",
+    ),
+    (
         "struct rusage",
         "32-bit longs in libc; getrusage() converts via SYS_getrusage_time64, as on x32",
     ),

@@ -84,8 +84,9 @@ if [ ! -f "$sysroot/.complete" ]; then
   sed -i 's/^#define _Addr int$/#define _Addr long/' "$m/arch/wasm32/bits/alltypes.h.in"
   cp -r "$here/musl-overlay/." "$m/"
   # Public structs the WALI ABI passes to the x86-64 kernel unchanged (layouts.txt):
-  # epoll_event packed as on x86-64; msghdr/cmsghdr padded where x86-64 has 8-byte
-  # fields. Each sed must hit, or the header changed under us.
+  # msghdr/cmsghdr padded where x86-64 has 8-byte fields. (epoll_event keeps its
+  # natural 16-byte layout, as Rust's libc crate has it: src/linux/wasm32/epoll.c
+  # converts to and from the kernel's packed one.) Each sed must hit, or the header changed under us.
   patch_hdr() { grep -q "$2" "$m/include/$1" || { echo "toolchain: include/$1: no '$2'" >&2; exit 1; }
                 sed -i "s/$2/$3/" "$m/include/$1"; }
   # The reference libc's SIG_IGN is -2: table index 1 may be a real handler.
@@ -95,7 +96,6 @@ if [ ! -f "$sysroot/.complete" ]; then
     '#define __CMSG_LEN(cmsg) (((cmsg)->cmsg_len + 8 - 1) \& ~(long)(8 - 1))'
   patch_hdr sys/socket.h '^#define CMSG_ALIGN(len) (((len) + sizeof (size_t) - 1) \& (size_t) ~(sizeof (size_t) - 1))$' \
     '#define CMSG_ALIGN(len) (((len) + 8 - 1) \& (size_t) ~(8 - 1))'
-  patch_hdr sys/epoll.h '^#ifdef __x86_64__$' '#if defined(__x86_64__) || defined(__wasm32__)'
   patch_hdr sys/socket.h '^#if __LONG_MAX > 0x7fffffff \&\& __BYTE_ORDER == __LITTLE_ENDIAN$' \
     '#if (__LONG_MAX > 0x7fffffff || defined(__wasm32__)) \&\& __BYTE_ORDER == __LITTLE_ENDIAN'
   python3 "$here/gen-syscalls.py" "$table" "$m/arch/x86_64/bits/syscall.h.in" > "$m/arch/wasm32/wali_syscalls.h"
