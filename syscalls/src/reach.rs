@@ -141,3 +141,90 @@ fn parent_of(pid: i32) -> Option<i32> {
     let rest = &s[s.rfind(')')? + 1..];
     rest.split_whitespace().nth(1)?.parse().ok()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ctx::{Process, ProcessConfig};
+    use crate::errno::EPERM;
+    use crate::policy::Policy;
+    use std::sync::Arc;
+
+    /// A thread of a process with no memory, under `policy`.
+    fn cx(signals: bool) -> Ctx {
+        let mut policy = Policy::allow_all();
+        policy.signals = signals;
+        let proc = Process::new(
+            ProcessConfig {
+                argv: Vec::new(),
+                env: Vec::new(),
+                tracer: None,
+                ignored_signals: 0,
+                initial_mask: 0,
+                exec_runtime: Vec::new(),
+                policy,
+            },
+            crate::mem::GuestMem::none(),
+        )
+        .expect("a process");
+        Ctx::new(Arc::clone(&proc), 0)
+    }
+
+    #[test]
+    fn without_process_signals_only_itself_and_its_children() {
+        let cx = cx(false);
+        let me = getpid();
+        assert_eq!(may_signal(&cx, me), Ok(()));
+        // A child of this (test) process.
+        let mut child = std::process::Command::new("sleep")
+            .arg("5")
+            .spawn()
+            .expect("a child");
+        assert_eq!(may_signal(&cx, child.id() as i32), Ok(()));
+        let _ = child.kill();
+        let _ = child.wait();
+        // Init is no child of ours; -1 is everyone; a pid that is not there is ESRCH.
+        assert_eq!(may_signal(&cx, 1), Err(EPERM));
+        assert_eq!(may_signal(&cx, -1), Err(EPERM));
+        assert_eq!(may_signal(&cx, i32::MAX), Err(ESRCH));
+        // Scheduling and priority calls: the caller (0) and its own threads too.
+        assert_eq!(may_touch(&cx, 0), Ok(()));
+        // SAFETY: no preconditions.
+        let tid = unsafe { libc::gettid() };
+        assert_eq!(may_touch(&cx, tid), Ok(()));
+        assert_eq!(may_touch(&cx, 1), Err(EPERM));
+        // Descriptor owners: none (0) is fine, a foreign process is not, a bad kind is EINVAL.
+        assert_eq!(may_own(&cx, F_OWNER_PID, 0), Ok(()));
+        assert_eq!(may_own(&cx, F_OWNER_PID, 1), Err(EPERM));
+        assert_eq!(may_own(&cx, 7, 1), Err(EINVAL));
+        assert_eq!(may_own_int(&cx, me), Ok(()));
+        // tkill of a foreign tid stays in the caller's own thread group.
+        assert_eq!(thread_target(&cx, 1), Ok((me, 1)));
+    }
+
+    #[test]
+    fn the_group_it_made_is_per_process_state() {
+        let cx = cx(false);
+        let g = getpgrp();
+        // This test process did not make its group (unless it leads it already).
+        if g != getpid() {
+            assert_eq!(may_signal(&cx, -g), Err(EPERM));
+            assert_eq!(may_signal(&cx, 0), Err(EPERM));
+        }
+        // As if setsid/setpgid had made it: the process's own_group, no global.
+        cx.proc.own_group.store(g, Ordering::Relaxed);
+        assert_eq!(may_signal(&cx, -g), Ok(()));
+        assert_eq!(may_signal(&cx, 0), Ok(()));
+        // Another process of the same host process starts with none.
+        let other = self::cx(false);
+        assert_eq!(other.proc.own_group.load(Ordering::Relaxed), 0);
+    }
+
+    #[test]
+    fn with_process_signals_anyone() {
+        let cx = cx(true);
+        assert_eq!(may_signal(&cx, 1), Ok(()));
+        assert_eq!(may_signal(&cx, -1), Ok(()));
+        assert_eq!(thread_target(&cx, 1), Ok((0, 1)));
+    }
+}
