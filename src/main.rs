@@ -371,8 +371,15 @@ fn main() {
     for f in &built.exec_flags {
         exec_runtime.push(cstring(std::ffi::OsStr::new(f), "a policy flag"));
     }
-    let mut pol = built.policy;
-    apply_limits(&mut pol, cli.tree_fd, &mut exec_runtime);
+    let pol = built.policy;
+    match wali_syscalls::limits::apply(&pol.limits, cli.tree_fd) {
+        Ok(Some(fd)) => exec_runtime.push(cstring(
+            std::ffi::OsStr::new(&format!("--tree-fd={fd}")),
+            "a flag",
+        )),
+        Ok(None) => {}
+        Err((status, msg)) => fail(status, msg),
+    }
     if pol.vfs.is_some() {
         // The IPC objects the sandbox created, shared by all its processes (ipc.rs).
         let fd = wali_syscalls::ipc::setup(cli.ipc_fd)
@@ -490,115 +497,6 @@ fn set_env(env: &mut Vec<CString>, key: &str, kv: &str, what: &str) {
     let prefix = format!("{key}=");
     env.retain(|e| !e.as_bytes().starts_with(prefix.as_bytes()));
     env.push(cstring(std::ffi::OsStr::new(kv), what));
-}
-
-/// Limits the kernel keeps for us: open files and CPU time as rlimits (inherited by
-/// children), the process count in a shared page (inherited by fork, passed on to an
-/// execve'd runtime), CPU time also by a watchdog that says what happened.
-fn apply_limits(
-    pol: &mut wali_syscalls::policy::Policy,
-    tree_fd: Option<i32>,
-    exec_runtime: &mut Vec<CString>,
-) {
-    let l = pol.limits;
-    let set = |res, n: u64, hard: u64| {
-        let r = libc::rlimit {
-            rlim_cur: n as libc::rlim_t,
-            rlim_max: hard as libc::rlim_t,
-        };
-        // SAFETY: valid in-pointer.
-        if unsafe { libc::setrlimit(res, &r) } != 0 {
-            fail(
-                2,
-                format!("cannot set the limit: {}", std::io::Error::last_os_error()),
-            );
-        }
-    };
-    if l.processes.is_some() {
-        let fd = match tree_fd {
-            Some(fd) => fd,
-            None => {
-                // SAFETY: a valid name; no flags: the fd survives execve on purpose.
-                let fd = unsafe { libc::memfd_create(c"wali-run-tree".as_ptr(), 0) };
-                // SAFETY: fd is ours.
-                if fd < 0 || unsafe { libc::ftruncate(fd, 4096) } != 0 {
-                    fail(
-                        70,
-                        format!(
-                            "cannot set up the process limit: {}",
-                            std::io::Error::last_os_error()
-                        ),
-                    );
-                }
-                // Out of the guest's way (it expects low numbers to be its own); kept
-                // across execve on purpose.
-                // SAFETY: duplicating and closing a descriptor we own.
-                unsafe {
-                    let high = libc::fcntl(fd, libc::F_DUPFD, 1024);
-                    if high >= 0 {
-                        libc::close(fd);
-                        high
-                    } else {
-                        fd
-                    }
-                }
-            }
-        };
-        // SAFETY: a fresh shared mapping of one page of the memfd.
-        let p = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                4096,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_SHARED,
-                fd,
-                0,
-            )
-        };
-        if p == libc::MAP_FAILED {
-            fail(
-                2,
-                format!("--tree-fd {fd}: {}", std::io::Error::last_os_error()),
-            );
-        }
-        // SAFETY: the page stays mapped for the life of the process; Tree is two
-        // AtomicU32 (repr(C), the layout of two u32) and the page is zero-filled or was
-        // written only atomically.
-        let tree: &'static wali_syscalls::process::Tree =
-            unsafe { &*(p as *const wali_syscalls::process::Tree) };
-        if tree_fd.is_none() {
-            tree.live.store(1, std::sync::atomic::Ordering::SeqCst);
-        }
-        // Never the guest's to read or write (it counts the guest's processes).
-        wali_syscalls::runtime_fds::hide(fd);
-        wali_syscalls::process::join_tree(tree);
-        exec_runtime.push(cstring(
-            std::ffi::OsStr::new(&format!("--tree-fd={fd}")),
-            "a flag",
-        ));
-    }
-    // Last: the runtime's own descriptors are open (and placed high) by now.
-    if let Some(n) = l.fds {
-        set(libc::RLIMIT_NOFILE, n, n);
-    }
-    if let Some(n) = l.cpu {
-        // The watchdog speaks first; the kernel's SIGKILL is the backstop.
-        set(libc::RLIMIT_CPU, n + 2, n + 2);
-        std::thread::Builder::new()
-            .name("wali-cpu-limit".into())
-            .spawn(move || loop {
-                std::thread::sleep(std::time::Duration::from_millis(100));
-                // SAFETY: plain data out-parameter.
-                let mut ts: libc::timespec = unsafe { std::mem::zeroed() };
-                // SAFETY: valid out-pointer.
-                unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
-                if ts.tv_sec as u64 >= n {
-                    eprintln!("wali-run: the guest reached its CPU time limit of {n} s (limits.cpu); stopped");
-                    std::process::exit(152);
-                }
-            })
-            .unwrap_or_else(|e| fail(70, format!("cannot start the CPU watchdog: {e}")));
-    }
 }
 
 static SUMMARY: std::sync::OnceLock<Arc<Tracer>> = std::sync::OnceLock::new();

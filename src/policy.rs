@@ -142,20 +142,82 @@ pub struct Built {
     pub tmp: Option<(PathBuf, PathBuf)>,
 }
 
+/// The policy for a run, topic by topic: each step below is one function, in the order
+/// the checks and the side effects (private directories, the sealed policy text) happen.
 pub fn build(flags: &Flags, needs: &Needs, module: &Path) -> Result<Built, String> {
-    let manifest = crate::manifest::path_for(module);
     if flags.allow_all {
-        let mut p = Policy::allow_all();
-        p.limits = parse_limits(&LimitsSection::default(), &flags.limits)?;
-        let mut exec_flags = vec!["--allow-all".to_string()];
-        exec_flags.extend(flags.limits.iter().map(|l| format!("--limit={l}")));
-        return Ok(Built {
-            policy: p,
-            exec_flags,
-            tmp: None,
-        });
+        return allow_all(flags);
     }
-    let (file, fname, fdir, text_fd) = match (&flags.policy, flags.policy_fd) {
+    let (file, fname, fdir, text_fd) = policy_file(flags)?;
+    let mut mounts = explicit_mounts(flags, &file, &fname, &fdir)?;
+    let mut implicit: Vec<MountSpec> = cwd_mount(flags, &file)?.into_iter().collect();
+    let tmp_host = tmp_dir(flags, &file, &mounts)?;
+    let (connect, bind) = network(flags, &file, &fname)?;
+    let net_granted = connect.as_ref().is_none_or(|c| !c.is_empty())
+        || bind.as_ref().is_none_or(|b| !b.is_empty());
+    let exec = flags.allow_exec || file.process.exec.unwrap_or(false);
+    let signals = flags.allow_signals || file.process.signals.unwrap_or(false);
+    let fork = file.process.fork.unwrap_or(true);
+    module_needs(
+        flags,
+        needs,
+        module,
+        &mounts,
+        &mut implicit,
+        net_granted,
+        exec,
+    )?;
+    if !flags.exact {
+        defaults(net_granted, &mut implicit);
+    }
+    let cwd_note = add_implicit(&mut mounts, implicit);
+    let tmp = match tmp_host {
+        Some(host) => Some(place_tmp(&mut mounts, host)?),
+        None => None,
+    };
+    let hidden = hidden_cache();
+    let skeleton = skeleton(&tmp)?;
+    let vfs = Vfs::new(&mounts, &hidden, &skeleton)?;
+    if cwd_note {
+        // Only once the policy stands: an error is the one line printed.
+        eprintln!("wali-run: note: the current directory is not granted: a --dir grant lies inside or around it (grants may not nest)");
+    }
+    let limits = parse_limits(&file.limits, &flags.limits)?;
+    let actions = parse_actions(&file.syscalls, &fname)?;
+    Ok(Built {
+        policy: Policy {
+            vfs: Some(vfs),
+            actions,
+            connect,
+            bind,
+            exec,
+            fork,
+            signals,
+            limits,
+        },
+        exec_flags: exec_flags(flags, text_fd, &mounts),
+        tmp,
+    })
+}
+
+/// `--allow-all`: the reference engine's pass-through, with the limits asked for.
+fn allow_all(flags: &Flags) -> Result<Built, String> {
+    let mut p = Policy::allow_all();
+    p.limits = parse_limits(&LimitsSection::default(), &flags.limits)?;
+    let mut exec_flags = vec!["--allow-all".to_string()];
+    exec_flags.extend(flags.limits.iter().map(|l| format!("--limit={l}")));
+    Ok(Built {
+        policy: p,
+        exec_flags,
+        tmp: None,
+    })
+}
+
+/// The policy file: handed over by an exec'ing runtime, read from `--policy` (and its
+/// text sealed for an execve'd module), or none. Returns the file, its name for
+/// messages, its directory (relative grants are from there) and the sealed text's fd.
+fn policy_file(flags: &Flags) -> Result<(File, String, PathBuf, Option<i32>), String> {
+    Ok(match (&flags.policy, flags.policy_fd) {
         (_, Some(fd)) => {
             let text = handed_text(fd)?;
             let name = Path::new("the policy handed over by execve");
@@ -171,15 +233,24 @@ pub fn build(flags: &Flags, needs: &Needs, module: &Path) -> Result<Built, Strin
             (f, p.display().to_string(), dir, Some(fd))
         }
         (None, None) => (File::default(), String::new(), PathBuf::new(), None),
-    };
+    })
+}
 
-    // Mounts: explicit grants first (they may not overlap), then the current
-    // directory, the module's own, and the defaults, each skipped where already covered.
-    let mut explicit: Vec<MountSpec> = Vec::new();
+/// Mounts: the explicit grants (the file's `[fs] dirs`, then `--dir`), which may not
+/// overlap (`Vfs::new` reports overlaps among these with both origins). The current
+/// directory, the module's own and the defaults come later, each skipped where already
+/// covered.
+fn explicit_mounts(
+    flags: &Flags,
+    file: &File,
+    fname: &str,
+    fdir: &Path,
+) -> Result<Vec<MountSpec>, String> {
+    let mut mounts: Vec<MountSpec> = Vec::new();
     // Under --policy-exact the file's directories come as --dir flags already.
     for d in file.fs.dirs.iter().filter(|_| !flags.exact) {
         let host = fdir.join(&d.host);
-        explicit.push(spec(
+        mounts.push(spec(
             &host,
             d.guest.as_deref(),
             d.ro,
@@ -191,75 +262,91 @@ pub fn build(flags: &Flags, needs: &Needs, module: &Path) -> Result<Built, Strin
         if flags.exact {
             adopt(&m.host);
         }
-        explicit.push(m);
-    }
-    let mut mounts: Vec<MountSpec> = Vec::new();
-    for m in explicit {
-        // Vfs::new reports overlaps among these with both origins.
         mounts.push(m);
     }
-    let mut implicit: Vec<MountSpec> = Vec::new();
-    if !flags.exact && file.fs.cwd.unwrap_or(true) {
-        let cwd = std::env::current_dir()
-            .map_err(|e| format!("cannot read the current directory: {}", e.kind()))?;
-        implicit.push(MountSpec {
-            guest: cwd.clone(),
-            host: cwd,
-            ro: false,
-            origin: "the current directory".into(),
-        });
+    Ok(mounts)
+}
+
+/// The current directory, read-write, unless the policy says `cwd = false`.
+fn cwd_mount(flags: &Flags, file: &File) -> Result<Option<MountSpec>, String> {
+    if flags.exact || !file.fs.cwd.unwrap_or(true) {
+        return Ok(None);
     }
+    let cwd = std::env::current_dir()
+        .map_err(|e| format!("cannot read the current directory: {}", e.kind()))?;
+    Ok(Some(MountSpec {
+        guest: cwd.clone(),
+        host: cwd,
+        ro: false,
+        origin: "the current directory".into(),
+    }))
+}
 
-    // A private temporary directory (placed once the other mounts stand, below).
+/// /tmp: a private temporary directory, made now and placed once the other mounts stand
+/// (`place_tmp`), unless the policy says `tmp = false` or grants /tmp itself.
+fn tmp_dir(flags: &Flags, file: &File, mounts: &[MountSpec]) -> Result<Option<PathBuf>, String> {
     let tmp_granted = mounts.iter().any(|m| m.guest == Path::new("/tmp"));
-    let tmp_host = if !flags.exact && file.fs.tmp.unwrap_or(true) && !tmp_granted {
-        Some(private_dir(&std::env::temp_dir(), "tmp")?)
+    if !flags.exact && file.fs.tmp.unwrap_or(true) && !tmp_granted {
+        Ok(Some(private_dir(&std::env::temp_dir(), "tmp")?))
     } else {
-        None
-    };
+        Ok(None)
+    }
+}
 
-    // Network.
+/// The network: (connect, bind) rules from the file's `[net]` and `--allow-net`;
+/// `None` is any address.
+#[allow(clippy::type_complexity)]
+fn network(
+    flags: &Flags,
+    file: &File,
+    fname: &str,
+) -> Result<(Option<Vec<NetRule>>, Option<Vec<NetRule>>), String> {
     let any_net = flags.allow_net.as_ref().is_some_and(Vec::is_empty);
-    let (connect, bind) = if any_net {
-        (None, None)
-    } else {
-        let mut c = Vec::new();
-        let mut b = Vec::new();
-        let origin = format!("{fname} [net]");
-        for r in file.net.allow.iter().flatten() {
-            let rules = parse_net(r, &origin)?;
-            c.extend(rules.iter().copied());
-            b.extend(rules);
-        }
-        for r in file.net.connect.iter().flatten() {
-            c.extend(parse_net(r, &origin)?);
-        }
-        for r in file.net.bind.iter().flatten() {
-            b.extend(parse_net(r, &origin)?);
-        }
-        for r in flags.allow_net.iter().flatten() {
-            let rules = parse_net(r, "--allow-net")?;
-            c.extend(rules.iter().copied());
-            b.extend(rules);
-        }
-        let all = |v: &Vec<NetRule>| v.contains(&NetRule::ANY);
-        (
-            if all(&c) { None } else { Some(c) },
-            if all(&b) { None } else { Some(b) },
-        )
-    };
-    let net_granted = connect.as_ref().is_none_or(|c| !c.is_empty())
-        || bind.as_ref().is_none_or(|b| !b.is_empty());
-    let exec = flags.allow_exec || file.process.exec.unwrap_or(false);
-    let signals = flags.allow_signals || file.process.signals.unwrap_or(false);
-    let fork = file.process.fork.unwrap_or(true);
+    if any_net {
+        return Ok((None, None));
+    }
+    let mut c = Vec::new();
+    let mut b = Vec::new();
+    let origin = format!("{fname} [net]");
+    for r in file.net.allow.iter().flatten() {
+        let rules = parse_net(r, &origin)?;
+        c.extend(rules.iter().copied());
+        b.extend(rules);
+    }
+    for r in file.net.connect.iter().flatten() {
+        c.extend(parse_net(r, &origin)?);
+    }
+    for r in file.net.bind.iter().flatten() {
+        b.extend(parse_net(r, &origin)?);
+    }
+    for r in flags.allow_net.iter().flatten() {
+        let rules = parse_net(r, "--allow-net")?;
+        c.extend(rules.iter().copied());
+        b.extend(rules);
+    }
+    let all = |v: &Vec<NetRule>| v.contains(&NetRule::ANY);
+    Ok((
+        if all(&c) { None } else { Some(c) },
+        if all(&b) { None } else { Some(b) },
+    ))
+}
 
-    // The module's own table: read-only directories inside its own directory are
-    // granted; anything more must be granted by the operator.
-    let mname = manifest.display().to_string();
-    // The module's own file, read-only (programs re-execute themselves). Under `exact`
-    // (a module a guest exec'd) the mounts are the exec'ing runtime's: its module's
-    // file among them, and `module` is only the name the guest gave.
+/// The module's needs (its manifest's table): its own file, read-only (programs
+/// re-execute themselves); read-only directories inside its own directory are granted;
+/// anything more (other directories, the network, host programs) must be granted by
+/// the operator, or the run stops here with what to add. Under `exact` (a module a
+/// guest exec'd) the mounts are the exec'ing runtime's: its module's file among them,
+/// and `module` is only the name the guest gave.
+fn module_needs(
+    flags: &Flags,
+    needs: &Needs,
+    module: &Path,
+    mounts: &[MountSpec],
+    implicit: &mut Vec<MountSpec>,
+    net_granted: bool,
+    exec: bool,
+) -> Result<(), String> {
+    let mname = crate::manifest::path_for(module).display().to_string();
     if let Some(m) = (!flags.exact)
         .then(|| std::fs::canonicalize(module).ok())
         .flatten()
@@ -280,7 +367,7 @@ pub fn build(flags: &Flags, needs: &Needs, module: &Path) -> Result<Built, Strin
             .as_ref()
             .is_some_and(|m| host.starts_with(m));
         if !d.ro || !inside {
-            let covered = covers(&mounts, &host, d.ro) || covers(&implicit, &host, d.ro);
+            let covered = covers(mounts, &host, d.ro) || covers(implicit, &host, d.ro);
             if !covered {
                 return Err(format!(
                     "{mname} asks for {} {}, which the policy does not grant (add --dir {}{})",
@@ -308,30 +395,39 @@ pub fn build(flags: &Flags, needs: &Needs, module: &Path) -> Result<Built, Strin
             "{mname} asks to run host programs, which the policy does not grant (add --allow-exec)"
         ));
     }
-    if !flags.exact {
-        for (f, ro) in DEFAULT_FILES {
+    Ok(())
+}
+
+/// The defaults every module gets (device files, the time zone) and, with the network,
+/// the resolver's files: those present on the host.
+fn defaults(net_granted: bool, implicit: &mut Vec<MountSpec>) {
+    for (f, ro) in DEFAULT_FILES {
+        if Path::new(f).exists() {
+            implicit.push(MountSpec {
+                host: f.into(),
+                guest: f.into(),
+                ro: *ro,
+                origin: "the defaults".into(),
+            });
+        }
+    }
+    if net_granted {
+        for f in NET_FILES {
             if Path::new(f).exists() {
                 implicit.push(MountSpec {
                     host: f.into(),
                     guest: f.into(),
-                    ro: *ro,
-                    origin: "the defaults".into(),
+                    ro: true,
+                    origin: "the network defaults".into(),
                 });
             }
         }
-        if net_granted {
-            for f in NET_FILES {
-                if Path::new(f).exists() {
-                    implicit.push(MountSpec {
-                        host: f.into(),
-                        guest: f.into(),
-                        ro: true,
-                        origin: "the network defaults".into(),
-                    });
-                }
-            }
-        }
     }
+}
+
+/// The implicit mounts join the explicit ones where they do not overlap them. True if
+/// the current directory was left out that way (a note for the user).
+fn add_implicit(mounts: &mut Vec<MountSpec>, implicit: Vec<MountSpec>) -> bool {
     let mut cwd_note = false;
     for mut m in implicit {
         // Compared as the kernel will see them (/etc/localtime is a symlink into /usr).
@@ -339,26 +435,31 @@ pub fn build(flags: &Flags, needs: &Needs, module: &Path) -> Result<Built, Strin
             continue;
         };
         m.host = host;
-        if !overlaps(&mounts, &m) {
+        if !overlaps(mounts, &m) {
             mounts.push(m);
         } else if m.origin == "the current directory" {
             cwd_note = true;
         }
     }
-    let tmp = match tmp_host {
-        Some(host) => Some(place_tmp(&mut mounts, host)?),
-        None => None,
-    };
-    // The compiled-code cache is native code the runtime will load: never the guest's.
-    let hidden: Vec<PathBuf> = crate::engine::cache_dir()
+    cwd_note
+}
+
+/// The compiled-code cache is native code the runtime will load: never the guest's.
+fn hidden_cache() -> Vec<PathBuf> {
+    crate::engine::cache_dir()
         .and_then(|d| {
             // Made now if missing: it must be hidden before the first compile fills it.
             let _ = std::fs::create_dir_all(&d);
             std::fs::canonicalize(d).ok()
         })
         .into_iter()
-        .collect();
-    let skeleton = match &tmp {
+        .collect()
+}
+
+/// The skeleton directory (mount points of the guest's tree): beside the private /tmp,
+/// or a private directory of its own.
+fn skeleton(tmp: &Option<(PathBuf, PathBuf)>) -> Result<PathBuf, String> {
+    Ok(match tmp {
         Some((host, _)) => {
             let s = skeleton_of(host);
             sweep(&skeleton_base());
@@ -366,25 +467,19 @@ pub fn build(flags: &Flags, needs: &Needs, module: &Path) -> Result<Built, Strin
             s
         }
         None => private_dir(&skeleton_base(), "root")?,
-    };
-    let vfs = Vfs::new(&mounts, &hidden, &skeleton)?;
-    if cwd_note {
-        // Only once the policy stands: an error is the one line printed.
-        eprintln!("wali-run: note: the current directory is not granted: a --dir grant lies inside or around it (grants may not nest)");
-    }
+    })
+}
 
-    let limits = parse_limits(&file.limits, &flags.limits)?;
-    let actions = parse_actions(&file.syscalls, &fname)?;
-
-    // An execve'd module runs under exactly this policy: the same file and flags, and
-    // the mounts as they stand (the file's directories among them).
+/// An execve'd module runs under exactly this policy: the same file and flags, and the
+/// mounts as they stand (the file's directories among them).
+fn exec_flags(flags: &Flags, text_fd: Option<i32>, mounts: &[MountSpec]) -> Vec<String> {
     let mut exec_flags = vec!["--policy-exact".to_string()];
     if let Some(fd) = text_fd {
         // The text as read at start, never the file again: it may be in a grant the
         // guest writes.
         exec_flags.push(format!("--policy-fd={fd}"));
     }
-    for m in &mounts {
+    for m in mounts {
         exec_flags.push(format!(
             "--dir={}:{}{}",
             m.host.display(),
@@ -404,21 +499,7 @@ pub fn build(flags: &Flags, needs: &Needs, module: &Path) -> Result<Built, Strin
         exec_flags.push("--allow-signals".into());
     }
     exec_flags.extend(flags.limits.iter().map(|l| format!("--limit={l}")));
-
-    Ok(Built {
-        policy: Policy {
-            vfs: Some(vfs),
-            actions,
-            connect,
-            bind,
-            exec,
-            fork,
-            signals,
-            limits,
-        },
-        exec_flags,
-        tmp,
-    })
+    exec_flags
 }
 
 /// Place the run's private temporary directory `host`: at /tmp, with a mount point made

@@ -5,7 +5,7 @@ use crate::engine::{one_line, Loaded, THREAD_STACK};
 use crate::rewrite;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use wali_syscalls::{Ctx, Exit, GuestMem, Process, ProcessConfig, Spawner};
+use wali_syscalls::{limits, Ctx, Exit, GuestMem, Process, ProcessConfig, Spawner};
 use wasmtime::{Engine, Instance, InstancePre, Linker, SharedMemory, Store, WasmBacktrace};
 
 /// How the guest ended, as the host process should report it.
@@ -30,7 +30,7 @@ impl Spawner for Threads {
             .name("wali-thread".into())
             .stack_size(THREAD_STACK)
             .spawn(move || {
-                let cx = Ctx::new(p.clone());
+                let cx = Ctx::new(p.clone(), wali_syscalls::deliver::current_mask());
                 let tid = cx.tid;
                 let _ = tx.send(tid);
                 // Store, instance and the start function's type take wasmtime's global
@@ -157,40 +157,9 @@ pub fn run(
         .map_err(|e| one_line(&e))?;
     let mem = match &loaded.memory {
         Some((_, _, ty)) => {
-            let ty = match cfg.policy.limits.memory {
-                // The limit is the memory's maximum: wasm itself enforces it.
-                Some(bytes) => {
-                    let pages = bytes / 65536;
-                    if pages < ty.minimum() {
-                        return Err(format!(
-                            "the module needs {} MiB of memory at start, over its limit of {} MiB (limits.memory)",
-                            (ty.minimum() * 65536) >> 20,
-                            bytes >> 20
-                        ));
-                    }
-                    let max = ty.maximum().map_or(pages, |m| m.min(pages));
-                    wasmtime::MemoryType::shared(ty.minimum() as u32, max as u32)
-                }
-                None => ty.clone(),
-            };
-            let max = ty.maximum();
+            let ty = cfg.policy.limits.memory_type(ty)?;
             let m = SharedMemory::new(engine, ty)
                 .map_err(|e| format!("cannot create memory: {}", one_line(&e)))?;
-            if let (Some(limit), Some(max)) = (cfg.policy.limits.memory, max) {
-                // The guest grows its memory itself (memory.grow), so no call fails where
-                // the runtime sees it: a watcher (and the exit) says when it got there.
-                let w = m.clone();
-                let top = max as usize * 65536;
-                let _ = MEMORY_WATCH.set((m.clone(), top, limit));
-                let _ = std::thread::Builder::new()
-                    .name("wali-memory-limit".into())
-                    .spawn(move || loop {
-                        std::thread::sleep(std::time::Duration::from_millis(50));
-                        if memory_near_limit(&w, top, limit) {
-                            return;
-                        }
-                    });
-            }
             let mem = GuestMem::new(m);
             // Taken, so the image file closes once mapped: the guest's first descriptor
             // must be 3, as on Linux.
@@ -203,7 +172,13 @@ pub fn run(
     };
     let process = Process::new(cfg, mem.clone())
         .map_err(|e| format!("cannot set up the environment: {e}"))?;
-    let mut store = Store::new(engine, Ctx::new(process.clone()));
+    if let Some(m) = mem.shared() {
+        limits::watch_memory(&process.policy.limits, m, process.notices.clone());
+    }
+    let mut store = Store::new(
+        engine,
+        Ctx::new(process.clone(), wali_syscalls::deliver::current_mask()),
+    );
     if let (Some((module, field, _)), Some(m)) = (&loaded.memory, mem.shared()) {
         linker
             .define(&store, module, field, m.clone())
@@ -242,9 +217,7 @@ pub fn run(
             }
         }
     }
-    if let Some((m, top, limit)) = MEMORY_WATCH.get() {
-        memory_near_limit(m, *top, *limit);
-    }
+    limits::memory_at_exit();
     let outcome = classify(outcome);
     wali_syscalls::thread::process_exiting(&process.mem);
     // The process ends right after this (the caller exits with the outcome): tearing
@@ -255,22 +228,6 @@ pub fn run(
     std::mem::forget(linker);
     std::mem::forget(loaded);
     Ok(outcome)
-}
-
-static MEMORY_WATCH: std::sync::OnceLock<(SharedMemory, usize, u64)> = std::sync::OnceLock::new();
-
-/// Near the top the next large grow fails: say so once.
-fn memory_near_limit(m: &SharedMemory, top: usize, limit: u64) -> bool {
-    if m.data().len() + (top / 8).max(1 << 20) >= top {
-        wali_syscalls::policy::limit_reached(&wali_syscalls::policy::MEMORY_LIMIT_SAID, || {
-            format!(
-                "the guest reached its memory limit of {} MiB (limits.memory); allocations fail",
-                limit >> 20
-            )
-        });
-        return true;
-    }
-    false
 }
 
 /// The module's initial data into the fresh memory: the cache's image file mapped

@@ -163,7 +163,7 @@ impl Arg for U64 {
 /// renices it, reads or sets its limits or its group): `kill`, `tgkill`, `sched_*`,
 /// `setpriority`, `prlimit64`, `setpgid`... The number is private: a handler gets it only
 /// through one of the methods below, each of which applies the policy's check on whom
-/// the guest may reach (`crate::signal::may_signal`: without `process.signals`, itself,
+/// the guest may reach (`crate::reach::may_signal`: without `process.signals`, itself,
 /// its threads, its children and the process groups it made). So every table line with
 /// a `Target` goes through the check; `tests` check every pid-like argument is one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -182,21 +182,21 @@ impl Target {
     /// `kill`'s reading: > 0 a process, 0 the caller's group, -1 every process, < -1 a
     /// group.
     pub fn signal(self, cx: &crate::ctx::Ctx) -> Result<i32, crate::errno::Errno> {
-        crate::signal::may_signal(cx, self.0).map(|()| self.0)
+        crate::reach::may_signal(cx, self.0).map(|()| self.0)
     }
 
     /// A thread group named by a positive pid (`tgkill`, `rt_*sigqueueinfo`): checked as
     /// `kill` checks a process. 0 and negative numbers name no group there (the kernel
     /// answers `EINVAL`/`ESRCH`): checked as "every process".
     pub fn process(self, cx: &crate::ctx::Ctx) -> Result<i32, crate::errno::Errno> {
-        crate::signal::may_signal(cx, if self.0 > 0 { self.0 } else { -1 }).map(|()| self.0)
+        crate::reach::may_signal(cx, if self.0 > 0 { self.0 } else { -1 }).map(|()| self.0)
     }
 
     /// A process or one of the caller's threads; 0 is the caller (`sched_*`,
     /// `getpgid`, `setpriority(PRIO_PROCESS)`). A negative number names nothing here
     /// (the kernel answers it).
     pub fn task(self, cx: &crate::ctx::Ctx) -> Result<i32, crate::errno::Errno> {
-        crate::signal::may_touch(cx, self.0).map(|()| self.0)
+        crate::reach::may_touch(cx, self.0).map(|()| self.0)
     }
 
     /// `setpgid`'s group for the process `pid` (already checked): 0 or `pid` itself
@@ -211,7 +211,7 @@ impl Target {
         };
         match self.0 {
             g if g == 0 || g == leader || g < 0 => Ok(g),
-            g => crate::signal::may_signal(cx, -g).map(|()| g),
+            g => crate::reach::may_signal(cx, -g).map(|()| g),
         }
     }
 
@@ -222,9 +222,9 @@ impl Target {
         match which as u32 {
             libc::PRIO_PROCESS => self.task(cx),
             libc::PRIO_PGRP => {
-                crate::signal::may_signal(cx, if self.0 > 0 { -self.0 } else { 0 }).map(|()| self.0)
+                crate::reach::may_signal(cx, if self.0 > 0 { -self.0 } else { 0 }).map(|()| self.0)
             }
-            libc::PRIO_USER => crate::signal::may_signal(cx, -1).map(|()| self.0),
+            libc::PRIO_USER => crate::reach::may_signal(cx, -1).map(|()| self.0),
             _ => Ok(self.0),
         }
     }
@@ -237,7 +237,7 @@ impl Target {
         let me = unsafe { libc::getpid() };
         if self.0 == 0 || self.0 == me {
             Ok(self.0)
-        } else if self.0 > 0 && crate::signal::exists(self.0) {
+        } else if self.0 > 0 && crate::reach::exists(self.0) {
             Err(crate::policy::denied(
                 "prlimit64 reaches only the calling process",
             ))
@@ -255,7 +255,7 @@ impl Target {
     /// `tkill`'s tid: a thread of the caller, or (with `process.signals`) any thread.
     /// Returns the `tgkill` pair that names it, so the kernel checks the thread group.
     pub fn thread(self, cx: &crate::ctx::Ctx) -> Result<(i32, i32), crate::errno::Errno> {
-        crate::signal::thread_target(cx, self.0)
+        crate::reach::thread_target(cx, self.0)
     }
 }
 

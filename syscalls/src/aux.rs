@@ -4,9 +4,6 @@
 use crate::ctx::{Ctx, Exit};
 use crate::errno::*;
 use crate::Level::{Full, Partial};
-use std::ffi::CString;
-use std::io::Write;
-use std::os::fd::{AsRawFd, FromRawFd};
 use wasmtime::{Caller, Linker};
 
 /// The auxiliary imports, as the ABI lists them: (name, signature, level, note).
@@ -69,64 +66,6 @@ pub const AUX: &[(&str, &str, crate::Level, &str)] = &[
         "traps with a message: needs the module's own setjmp",
     ),
 ];
-
-/// Write the environment as `KEY=VALUE` lines into an anonymous file and return the
-/// path the guest opens it by. The runtime's own descriptor sits high, away from the
-/// numbers a program expects to get from `open`.
-pub fn make_env_file(env: &[CString]) -> std::io::Result<Option<CString>> {
-    if env.is_empty() {
-        return Ok(None);
-    }
-    // SAFETY: a valid NUL-terminated name; flags are constants.
-    let fd = unsafe {
-        libc::memfd_create(
-            c"wali-env".as_ptr(),
-            libc::MFD_CLOEXEC | libc::MFD_ALLOW_SEALING,
-        )
-    };
-    if fd < 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    // SAFETY: fd was just created and is owned here.
-    let mut f = unsafe { std::fs::File::from_raw_fd(fd) };
-    for kv in env {
-        let b = kv.as_bytes();
-        // The line format cannot carry a newline inside a value.
-        if !b.contains(&b'\n') {
-            f.write_all(b)?;
-            f.write_all(b"\n")?;
-        }
-    }
-    let mut lim = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: valid out-pointer.
-    unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) };
-    let want = lim.rlim_cur.clamp(64, 4096) as i32 - 1;
-    // SAFETY: duplicating an fd we own.
-    let high = unsafe { libc::fcntl(f.as_raw_fd(), libc::F_DUPFD_CLOEXEC, want) };
-    let keep = if high >= 0 { high } else { f.as_raw_fd() };
-    // Read-only from here on, and none of the guest's to touch (runtime_fds): the guest
-    // opens its own read-only descriptor on it by path.
-    // SAFETY: fcntl on a descriptor we own.
-    unsafe {
-        libc::fcntl(
-            keep,
-            libc::F_ADD_SEALS,
-            libc::F_SEAL_WRITE | libc::F_SEAL_GROW | libc::F_SEAL_SHRINK | libc::F_SEAL_SEAL,
-        )
-    };
-    crate::runtime_fds::hide(keep);
-    if high >= 0 {
-        drop(f);
-    } else {
-        std::mem::forget(f);
-    }
-    Ok(Some(
-        CString::new(format!("/proc/self/fd/{keep}")).expect("no NUL"),
-    ))
-}
 
 fn copy_out(cx: &Ctx, buf: i32, s: &[u8]) -> i32 {
     let mut v = s.to_vec();
@@ -200,13 +139,9 @@ pub(crate) fn register(
                                                      arg: i32|
      -> i32 {
         let proc = c.data().proc.clone();
-        if let Some(n) = proc.policy.limits.threads {
-            if proc.threads.load(std::sync::atomic::Ordering::SeqCst) >= n as usize {
-                crate::policy::limit_reached(&crate::policy::THREAD_LIMIT_SAID, || {
-                    format!("the guest reached its limit of {n} threads (limits.threads); thread creation answers EAGAIN")
-                });
-                return -crate::errno::EAGAIN.0;
-            }
+        let live = proc.threads.load(std::sync::atomic::Ordering::SeqCst);
+        if let Err(e) = proc.policy.limits.thread_start(live, &proc.notices) {
+            return -e.0;
         }
         match proc.spawner.get() {
             Some(s) => s.spawn(proc.clone(), arg as u32).unwrap_or_else(|e| -e.0),

@@ -1,13 +1,15 @@
 //! Host state: `Process` is shared by every guest thread; `Ctx` is one thread's store data.
 
 use crate::errno::Errno;
+use crate::limits::Notices;
 use crate::mem::GuestMem;
 use crate::mmap::AddressSpace;
-use crate::signal::SignalState;
-use crate::trace::Tracer;
+use crate::tracer::Tracer;
 use std::ffi::CString;
 use std::fmt;
-use std::sync::atomic::AtomicUsize;
+use std::io::Write;
+use std::os::fd::{AsRawFd, FromRawFd};
+use std::sync::atomic::{AtomicI32, AtomicUsize};
 use std::sync::{Arc, Mutex, OnceLock};
 
 /// Why guest code stopped running: carried through wasmtime as the error of a host call.
@@ -67,6 +69,41 @@ pub struct ProcessConfig {
     pub policy: crate::policy::Policy,
 }
 
+/// Signal numbers 1..=NSIG; dispositions as the guest's libc sets them.
+pub const NSIG: usize = 64;
+pub const SIG_DFL: u32 = 0;
+pub const SIG_IGN: u32 = -2i32 as u32;
+/// One signal's disposition, as `rt_sigaction` takes it (`handler`: a table index,
+/// `SIG_DFL` or `SIG_IGN`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Action {
+    pub handler: u32,
+    pub flags: u64,
+    pub restorer: u32,
+    pub mask: u64,
+}
+
+/// The process's signal dispositions, shared by its threads (`rt_sigaction`).
+pub struct SignalState {
+    pub actions: Mutex<[Action; NSIG]>,
+}
+
+impl SignalState {
+    /// Dispositions at start: signals the host process ignores stay ignored (as across
+    /// execve), the rest default.
+    pub fn new(ignored: u64) -> Self {
+        let mut a = [Action::default(); NSIG];
+        for (i, act) in a.iter_mut().enumerate() {
+            if ignored & (1 << i) != 0 {
+                act.handler = SIG_IGN;
+            }
+        }
+        SignalState {
+            actions: Mutex::new(a),
+        }
+    }
+}
+
 /// One WALI process: state shared by all its threads.
 pub struct Process {
     pub argv: Vec<CString>,
@@ -85,6 +122,13 @@ pub struct Process {
     /// Directory offsets as the guest sees them (see `fs::getdents64`).
     pub dir_cookies: Mutex<DirCookies>,
     pub policy: crate::policy::Policy,
+    /// The process group the guest made itself (`setsid`, or `setpgid` making it the
+    /// leader of a new group): it holds only the guest and the children the guest put
+    /// there, so signals to it stay inside (`reach.rs`). 0: none. Inherited by forked
+    /// children (their group is the same), lost across exec (a new runtime).
+    pub own_group: AtomicI32,
+    /// The limits this process has reported reached (each once).
+    pub notices: Arc<Notices>,
 }
 
 /// Host directory offsets (ext4's are 64-bit hashes) stand-ins small enough for wasm32's
@@ -126,7 +170,7 @@ impl DirCookies {
 
 impl Process {
     pub fn new(cfg: ProcessConfig, mem: GuestMem) -> std::io::Result<Arc<Process>> {
-        let env_file = crate::aux::make_env_file(&cfg.env)?;
+        let env_file = make_env_file(&cfg.env)?;
         let space = AddressSpace::new(
             mem.len() as u64,
             mem.shared()
@@ -147,8 +191,68 @@ impl Process {
             spawner: OnceLock::new(),
             dir_cookies: Mutex::new(DirCookies::default()),
             policy: cfg.policy,
+            own_group: AtomicI32::new(0),
+            notices: Arc::default(),
         }))
     }
+}
+
+/// Write the environment as `KEY=VALUE` lines into an anonymous file and return the
+/// path the guest opens it by. The runtime's own descriptor sits high, away from the
+/// numbers a program expects to get from `open`.
+fn make_env_file(env: &[CString]) -> std::io::Result<Option<CString>> {
+    if env.is_empty() {
+        return Ok(None);
+    }
+    // SAFETY: a valid NUL-terminated name; flags are constants.
+    let fd = unsafe {
+        libc::memfd_create(
+            c"wali-env".as_ptr(),
+            libc::MFD_CLOEXEC | libc::MFD_ALLOW_SEALING,
+        )
+    };
+    if fd < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: fd was just created and is owned here.
+    let mut f = unsafe { std::fs::File::from_raw_fd(fd) };
+    for kv in env {
+        let b = kv.as_bytes();
+        // The line format cannot carry a newline inside a value.
+        if !b.contains(&b'\n') {
+            f.write_all(b)?;
+            f.write_all(b"\n")?;
+        }
+    }
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: valid out-pointer.
+    unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) };
+    let want = lim.rlim_cur.clamp(64, 4096) as i32 - 1;
+    // SAFETY: duplicating an fd we own.
+    let high = unsafe { libc::fcntl(f.as_raw_fd(), libc::F_DUPFD_CLOEXEC, want) };
+    let keep = if high >= 0 { high } else { f.as_raw_fd() };
+    // Read-only from here on, and none of the guest's to touch (runtime_fds): the guest
+    // opens its own read-only descriptor on it by path.
+    // SAFETY: fcntl on a descriptor we own.
+    unsafe {
+        libc::fcntl(
+            keep,
+            libc::F_ADD_SEALS,
+            libc::F_SEAL_WRITE | libc::F_SEAL_GROW | libc::F_SEAL_SHRINK | libc::F_SEAL_SEAL,
+        )
+    };
+    crate::runtime_fds::hide(keep);
+    if high >= 0 {
+        drop(f);
+    } else {
+        std::mem::forget(f);
+    }
+    Ok(Some(
+        CString::new(format!("/proc/self/fd/{keep}")).expect("no NUL"),
+    ))
 }
 
 /// Per-thread state, the data of that thread's wasmtime `Store`.
@@ -171,16 +275,17 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    pub fn new(proc: Arc<Process>) -> Ctx {
+    /// A thread's state; `sigmask` is its starting mask. A new OS thread inherits its
+    /// creator's host mask, the mirror of the creator's guest mask: the engine layer
+    /// passes that (`deliver::current_mask`) as the new guest thread's mask.
+    pub fn new(proc: Arc<Process>, sigmask: u64) -> Ctx {
         Ctx {
             mem: proc.mem.clone(),
             trace: proc.tracer.clone(),
             // SAFETY: gettid has no preconditions.
             tid: unsafe { libc::gettid() },
             clear_child_tid: 0,
-            // A new OS thread inherits its creator's host mask, the mirror of the
-            // creator's guest mask: that is the new guest thread's mask.
-            sigmask: crate::deliver::current_mask(),
+            sigmask,
             altstack: (0, libc::SS_DISABLE, 0),
             saved_mask: None,
             table: None,

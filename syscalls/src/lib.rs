@@ -1,6 +1,13 @@
 //! The WALI syscall layer of wali-run: the syscall table, its Linux handlers, and the
 //! host state they act on. It knows nothing of the command line; the engine layer
 //! creates a [`Process`], a [`Ctx`] per thread, and calls [`add_to_linker`].
+//!
+//! Files sit in layers, each reaching only its own and the ones below (tests/layers.rs
+//! checks it): base (`errno`, `runtime_fds`, `tracer`), memory (`mem`, `mmap`), rules
+//! (`policy`, `sandbox`, `limits`), context (`ctx`: read it first), arguments (`args`,
+//! `host`, `reach`), the handlers by topic, and on top the table (`syscalls`, `table`,
+//! `trace`, `aux`). What the context needs from above comes in as data: the engine
+//! passes a new thread's mask, the tracer's output is `tracer`, its decoding `trace`.
 
 #[macro_use]
 mod host;
@@ -12,14 +19,17 @@ pub mod aux;
 pub mod ctx;
 pub mod deliver;
 pub mod errno;
+pub mod limits;
 pub mod mem;
 pub mod mmap;
 pub mod policy;
+mod reach;
 pub mod runtime_fds;
 pub mod sandbox;
 pub mod signal;
 pub mod syscalls;
 pub mod trace;
+pub mod tracer;
 
 mod fs;
 pub mod ipc;
@@ -36,7 +46,7 @@ pub use ctx::{Ctx, Exit, Process, ProcessConfig, Spawner};
 pub use mem::GuestMem;
 pub use syscalls::SYSCALLS;
 pub use table::{Category, Level, Syscall};
-pub use trace::Tracer;
+pub use tracer::Tracer;
 
 /// Define every `wali` import (syscalls and auxiliary calls) in `linker`.
 pub fn add_to_linker(linker: &mut wasmtime::Linker<Ctx>) -> wasmtime::Result<()> {

@@ -47,14 +47,7 @@ fn back(cx: &Ctx, p: &Placed) -> Result<(), Errno> {
 /// The address space is full: ENOMEM, and under a memory limit a word on stderr (the
 /// limit is the memory's maximum).
 fn full(cx: &Ctx) -> Errno {
-    if let Some(n) = cx.proc.policy.limits.memory {
-        crate::policy::limit_reached(&crate::policy::MEMORY_LIMIT_SAID, || {
-            format!(
-                "the guest reached its memory limit of {} MiB (limits.memory); allocations fail",
-                n >> 20
-            )
-        });
-    }
+    cx.proc.policy.limits.memory_reached(&cx.proc.notices);
     ENOMEM
 }
 

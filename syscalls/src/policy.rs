@@ -2,10 +2,10 @@
 //! and the module's own table) and the handlers consult. Knows no flag or file format.
 
 use crate::errno::{self, Errno, EPERM};
+pub use crate::limits::Limits;
 use crate::sandbox::Vfs;
 use std::cell::Cell;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::atomic::{AtomicBool, Ordering};
 
 /// What happens when the guest makes a syscall.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,27 +46,6 @@ fn ipv4_of(ip: IpAddr) -> Option<IpAddr> {
         IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4),
         v4 => Some(v4),
     }
-}
-
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Limits {
-    pub threads: Option<u32>,
-    pub fds: Option<u64>,
-    pub memory: Option<u64>,
-    pub processes: Option<u32>,
-    pub cpu: Option<u64>,
-}
-
-impl Limits {
-    /// Threads per process unless a policy says otherwise (`unlimited` lifts it): above
-    /// what Ruby uses legitimately (a fiber is a thread here, and Ruby's own tests make
-    /// 1,000 fibers at once; a thread-per-connection server holds one per client), low
-    /// enough that a thread bomb stops at `EAGAIN` long before the host runs out of tasks.
-    pub const DEFAULT_THREADS: u32 = 2048;
-    /// Live processes of one sandbox (the first included), unless a policy says
-    /// otherwise: a fork bomb stops at `EAGAIN` with a notice. Above what Ruby's test
-    /// suite keeps alive at once (64 was not: test_array.rb reached it).
-    pub const DEFAULT_PROCESSES: u32 = 512;
 }
 
 pub struct Policy {
@@ -156,18 +135,6 @@ pub fn refuse(why: &'static str) {
 pub fn take_refusal() -> Option<&'static str> {
     REFUSED.with(|r| r.take())
 }
-
-/// Say once per process that a limit was reached: the guest sees only an errno.
-pub fn limit_reached(which: &AtomicBool, msg: impl FnOnce() -> String) {
-    if !which.swap(true, Ordering::Relaxed) {
-        eprintln!("wali-run: {}", msg());
-    }
-}
-
-pub static THREAD_LIMIT_SAID: AtomicBool = AtomicBool::new(false);
-pub static FD_LIMIT_SAID: AtomicBool = AtomicBool::new(false);
-pub static MEMORY_LIMIT_SAID: AtomicBool = AtomicBool::new(false);
-pub static PROCESS_LIMIT_SAID: AtomicBool = AtomicBool::new(false);
 
 /// EPERM with a reason: the common answer to a signal or exec the policy does not grant.
 pub fn denied(why: &'static str) -> Errno {

@@ -6,6 +6,7 @@
 use crate::args::*;
 use crate::ctx::{Ctx, Exit, Stop, SysResult};
 use crate::errno::*;
+use crate::limits;
 use crate::runtime_fds::RuntimeFd;
 use std::ffi::CString;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
@@ -69,18 +70,7 @@ pub fn fork(cx: &mut Ctx) -> SysResult {
         return Err(crate::policy::denied("fork needs process.fork").into());
     }
     // The process limit counts every live process of this sandbox (shared memory).
-    if let (Some(tree), Some(n)) = (TREE.get(), pol.limits.processes) {
-        if tree.live.fetch_add(1, Ordering::SeqCst) >= n {
-            tree.live.fetch_sub(1, Ordering::SeqCst);
-            // Once for the whole sandbox, not once per process of a fork bomb.
-            if tree.said.swap(1, Ordering::SeqCst) == 0 {
-                crate::policy::limit_reached(&crate::policy::PROCESS_LIMIT_SAID, || {
-                    format!("the guest reached its limit of {n} processes (limits.processes); fork answers EAGAIN")
-                });
-            }
-            return Err(EAGAIN.into());
-        }
-    }
+    pol.limits.fork_start(limits::tree(), &cx.proc.notices)?;
     let proc = cx.proc.clone();
     let mask = crate::deliver::block_all();
     let gate = FORK_GATE.write().unwrap_or_else(|e| e.into_inner());
@@ -108,59 +98,18 @@ pub fn fork(cx: &mut Ctx) -> SysResult {
     drop((stderr, trace, vfs, cookies, space, actions, gate));
     crate::deliver::set_host_mask(mask);
     if pid < 0 {
-        if let Some(t) = TREE.get() {
+        if let Some(t) = limits::tree() {
             t.live.fetch_sub(1, Ordering::SeqCst);
         }
         return Err(err.into());
     }
     if pid == 0 {
-        // The exit hook `join_tree` registered is inherited: the child leaves at exit.
+        // The exit hook `limits::join_tree` registered is inherited: the child leaves at exit.
         cx.proc.threads.store(1, Ordering::SeqCst);
         // SAFETY: no preconditions.
         cx.tid = unsafe { libc::gettid() };
     }
     Ok(pid as i64)
-}
-
-/// The sandbox's shared page (a memfd every process of the sandbox maps, inherited by
-/// fork and passed on to an execve'd runtime): how many of its processes live, and
-/// whether the process limit was reported.
-#[repr(C)]
-pub struct Tree {
-    pub live: std::sync::atomic::AtomicU32,
-    pub said: std::sync::atomic::AtomicU32,
-}
-
-/// Set once, by `join_tree`.
-pub static TREE: std::sync::OnceLock<&'static Tree> = std::sync::OnceLock::new();
-
-/// Count this runtime process in the sandbox's tree until it exits: every runtime start
-/// (the first, an execve'd one) joins; a forked child inherits the exit hook. A process
-/// that ends otherwise is counted out by whoever notices: its parent's wait (killed by a
-/// signal), or itself before it becomes a host program (`execve`).
-pub fn join_tree(t: &'static Tree) {
-    if TREE.set(t).is_ok() {
-        // SAFETY: a plain function pointer; it runs at exit.
-        unsafe { libc::atexit(leave_tree) };
-    }
-}
-
-extern "C" fn leave_tree() {
-    if let Some(t) = TREE.get() {
-        count_out(t);
-    }
-}
-
-/// One process fewer, never below zero. A child that became a host program counted
-/// itself out at its `execve`; if it is later killed by a signal its parent's wait
-/// counts it out again: without the floor, that second decrement wrapped the count to
-/// 4,294,967,295 and every later fork answered EAGAIN (Ruby's test_array.rb, which
-/// spawns and kills interpreters, got there). The floor makes the limit at worst a
-/// little loose after such a child, never stuck.
-fn count_out(t: &Tree) {
-    let _ = t
-        .live
-        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |v| v.checked_sub(1));
 }
 
 /// The runtime's own environment (the host's, as it started).
@@ -351,15 +300,15 @@ pub fn execve(cx: &mut Ctx, path: Path, argv: Ptr, envp: Ptr) -> SysResult {
         t.note(&format!("execve: {}", prog.to_string_lossy()));
     }
     // A host program leaves the sandbox's process count (it never runs the exit hook).
-    let left = !wasm && TREE.get().is_some();
+    let left = !wasm && limits::tree().is_some();
     if left {
-        leave_tree();
+        limits::leave_tree();
     }
     // SAFETY: NULL-terminated arrays of NUL-terminated strings that outlive the call.
     unsafe { libc::execve(prog.as_ptr(), av.as_ptr(), ev.as_ptr()) };
     let e = Errno::last();
     drop(keep);
-    if let (true, Some(t)) = (left, TREE.get()) {
+    if let (true, Some(t)) = (left, limits::tree()) {
         t.live.fetch_add(1, Ordering::SeqCst);
     }
     Err(e.into())
@@ -368,14 +317,14 @@ pub fn execve(cx: &mut Ctx, path: Path, argv: Ptr, envp: Ptr) -> SysResult {
 pub fn wait4(cx: &mut Ctx, pid: Pid, status: Ptr, options: Int, rusage: Ptr) -> SysResult {
     let s = cx.mem.host_opt(status.0, 4)?;
     let r = cx.mem.host_opt(rusage.0, RUSAGE)?;
-    let Some(tree) = TREE.get() else {
+    let Some(tree) = limits::tree() else {
         return sys!(SYS_wait4, pid.0, s, options.0, r);
     };
     // A child killed by a signal never ran its exit hook: count it out here.
     let mut st = 0i32;
     let n = sys!(SYS_wait4, pid.0, &mut st as *mut i32, options.0, r)?;
     if n > 0 && libc::WIFSIGNALED(st) {
-        count_out(tree);
+        tree.count_out();
     }
     if !s.is_null() {
         cx.mem.write(status.0, st)?;
@@ -400,12 +349,12 @@ pub fn waitid(
     let mut k = [0u64; 16];
     let n = sys!(SYS_waitid, idtype.0, id.0, k.as_mut_ptr(), options.0, r)?;
     let code = (k[1] & 0xffff_ffff) as i32;
-    if let Some(tree) = TREE.get() {
+    if let Some(tree) = limits::tree() {
         if k[0] & 0xffff_ffff == libc::SIGCHLD as u64
             && options.0 & libc::WNOWAIT == 0
             && (code == libc::CLD_KILLED || code == libc::CLD_DUMPED)
         {
-            count_out(tree);
+            tree.count_out();
         }
     }
     if info.0 != 0 {

@@ -9,43 +9,12 @@ use crate::args::*;
 use crate::ctx::{Ctx, SysResult};
 use crate::deliver::{self, UNBLOCKABLE};
 use crate::errno::*;
-use std::sync::atomic::{AtomicI32, Ordering};
-use std::sync::Mutex;
+// The dispositions are process state (`ctx.rs`); deliver.rs names them from here.
+pub use crate::ctx::{Action, SignalState, NSIG, SIG_DFL, SIG_IGN};
 
-pub const NSIG: usize = 64;
-pub const SIG_DFL: u32 = 0;
-pub const SIG_IGN: u32 = -2i32 as u32;
 const K_SIGACTION: usize = 24;
 const SIGSET: u32 = 8;
 const SS_AUTODISARM: i32 = 1 << 31;
-
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Action {
-    pub handler: u32,
-    pub flags: u64,
-    pub restorer: u32,
-    pub mask: u64,
-}
-
-pub struct SignalState {
-    pub actions: Mutex<[Action; NSIG]>,
-}
-
-impl SignalState {
-    /// Dispositions at start: signals the host process ignores stay ignored (as across
-    /// execve), the rest default.
-    pub fn new(ignored: u64) -> Self {
-        let mut a = [Action::default(); NSIG];
-        for (i, act) in a.iter_mut().enumerate() {
-            if ignored & (1 << i) != 0 {
-                act.handler = SIG_IGN;
-            }
-        }
-        SignalState {
-            actions: Mutex::new(a),
-        }
-    }
-}
 
 fn decode(b: &[u8]) -> Action {
     let u32_at = |i: usize| u32::from_le_bytes(b[i..i + 4].try_into().unwrap());
@@ -279,146 +248,9 @@ fn tgkill_host(tgid: i32, tid: i32, sig: i32) -> SysResult {
     sys!(SYS_tgkill, tgid, tid, sig)
 }
 
-/// The process group the guest made itself (`setsid`, or `setpgid` making it the
-/// leader of a new group): it holds only the guest and the children the guest put
-/// there, so signals to it stay inside. 0: none. Inherited by forked children (their
-/// group is the same), lost across exec (a new runtime).
-static OWN_GROUP: AtomicI32 = AtomicI32::new(0);
-
-fn getpid() -> i32 {
-    // SAFETY: no preconditions.
-    unsafe { libc::getpid() }
-}
-
-fn getpgrp() -> i32 {
-    // SAFETY: no preconditions.
-    unsafe { libc::getpgrp() }
-}
-
-/// After a successful `setsid` (its answer, the new session and group) or `setpgid`:
-/// note a group the guest has just made and leads.
-pub(crate) fn made_group(before: i32) {
-    let (me, now) = (getpid(), getpgrp());
-    if now == me && before != me {
-        OWN_GROUP.store(me, Ordering::Relaxed);
-    }
-}
-
-/// The process group the caller is in (for `made_group`'s "before").
-pub(crate) fn current_group() -> i32 {
-    getpgrp()
-}
-
-/// A group the guest may signal without `process.signals`: one it made (and still is
-/// in, or leads), or one led by its child (which the child or the guest made: a
-/// foreign process joins a group only by its own `setpgid`).
-fn own_group(g: i32) -> bool {
-    let me = getpid();
-    let made = OWN_GROUP.load(Ordering::Relaxed);
-    (made != 0 && g == made && (getpgrp() == g || g == me)) || (g != me && parent_of(g) == Some(me))
-}
-
-/// Without `process.signals`, a guest signals (or renices, reschedules, names as an
-/// owner of its descriptors) only itself, its children and the process groups it made.
-/// `pid` is read as `kill` reads it: > 0 a process, 0 the caller's group, -1 every
-/// process, < -1 the group -pid. The one check for every target (see `args::Target`).
-pub(crate) fn may_signal(cx: &Ctx, pid: i32) -> Result<(), Errno> {
-    if cx.proc.policy.signals {
-        return Ok(());
-    }
-    let me = getpid();
-    let ok = match pid {
-        p if p == me => true,
-        p if p > 0 => match parent_of(p) {
-            Some(parent) => parent == me,
-            // As Linux answers a process that is not there.
-            None => return Err(ESRCH),
-        },
-        0 => own_group(getpgrp()),
-        -1 | i32::MIN => false,
-        p => own_group(-p),
-    };
-    if ok {
-        Ok(())
-    } else {
-        Err(crate::policy::denied(
-            "signals outside the process need process.signals / --allow-signals",
-        ))
-    }
-}
-
-/// Scheduling, priority and group changes (and reads) reach only this process, its
-/// threads and its children unless the policy grants `process.signals`. 0 is the caller;
-/// negative numbers name nothing (the kernel answers them).
-pub(crate) fn may_touch(cx: &Ctx, pid: i32) -> Result<(), Errno> {
-    if pid <= 0 || cx.proc.policy.signals || own_thread(pid) {
-        return Ok(());
-    }
-    may_signal(cx, pid)
-}
-
-fn own_thread(tid: i32) -> bool {
-    tid > 0 && std::path::Path::new(&format!("/proc/self/task/{tid}")).exists()
-}
-
-/// `tkill`'s target as a `tgkill` pair (`(0, tid)`: plain `tkill`, with
-/// `process.signals`): the caller's own thread, or a child's main thread; anything
-/// else is looked up in the caller's own thread group, where the kernel finds nothing.
-pub(crate) fn thread_target(cx: &Ctx, tid: i32) -> Result<(i32, i32), Errno> {
-    if cx.proc.policy.signals {
-        return Ok((0, tid));
-    }
-    let me = getpid();
-    if tid > 0 && tid != me && !own_thread(tid) && parent_of(tid) == Some(me) {
-        return Ok((tid, tid));
-    }
-    Ok((me, tid))
-}
-
-/// `F_OWNER_*` of `struct f_owner_ex`.
-pub const F_OWNER_TID: i32 = 0;
-pub const F_OWNER_PID: i32 = 1;
-pub const F_OWNER_PGRP: i32 = 2;
-
-/// An owner of a descriptor (`F_SETOWN`, `F_SETOWN_EX`, `FIOSETOWN`, `SIOCSPGRP`): the
-/// kernel signals it on I/O (`O_ASYNC`, `SIGIO` or `F_SETSIG`'s signal), on urgent data
-/// (`SIGURG`), on lease breaks and directory notifications, with the permission of the
-/// process that set it. So it is checked as `kill` is: 0 (no owner), the guest itself
-/// or its threads, its children, a group it made.
-pub(crate) fn may_own(cx: &Ctx, kind: i32, id: i32) -> Result<(), Errno> {
-    if id == 0 {
-        return Ok(());
-    }
-    match kind {
-        F_OWNER_TID if own_thread(id) => Ok(()),
-        F_OWNER_TID | F_OWNER_PID => may_signal(cx, if id > 0 { id } else { -1 }),
-        F_OWNER_PGRP => may_signal(cx, if id > 0 { -id } else { -1 }),
-        _ => Err(EINVAL),
-    }
-}
-
-/// `F_SETOWN`'s and `FIOSETOWN`'s integer: > 0 a process, < 0 a process group.
-pub(crate) fn may_own_int(cx: &Ctx, owner: i32) -> Result<(), Errno> {
-    match owner {
-        0 => Ok(()),
-        o if o > 0 => may_own(cx, F_OWNER_PID, o),
-        i32::MIN => may_signal(cx, -1),
-        o => may_own(cx, F_OWNER_PGRP, -o),
-    }
-}
-
-/// Is there a process (or thread) `pid`?
-pub(crate) fn exists(pid: i32) -> bool {
-    pid > 0 && std::path::Path::new(&format!("/proc/{pid}")).exists()
-}
-
-/// The parent of `pid`, from /proc.
-fn parent_of(pid: i32) -> Option<i32> {
-    let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // "pid (comm) state ppid ...": comm may hold spaces and parentheses.
-    let rest = &s[s.rfind(')')? + 1..];
-    rest.split_whitespace().nth(1)?.parse().ok()
-}
+// Whom a signal may reach is `reach.rs` (the argument types check it); these are its
+// checks as fs.rs and more.rs call them.
+pub(crate) use crate::reach::{may_own, may_own_int, may_touch};
 
 pub fn alarm(_cx: &mut Ctx, secs: UInt) -> SysResult {
     sys!(SYS_alarm, secs.0)

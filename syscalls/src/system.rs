@@ -56,9 +56,9 @@ pub fn setresgid(_cx: &mut Ctx, r: UInt, e: UInt, s: UInt) -> SysResult {
 pub fn setpgid(cx: &mut Ctx, pid: Target, pgid: Target) -> SysResult {
     let pid = pid.task(cx)?;
     let pgid = pgid.group_for(cx, pid)?;
-    let before = crate::signal::current_group();
+    let before = crate::reach::current_group();
     let r = sys!(SYS_setpgid, pid, pgid)?;
-    crate::signal::made_group(before);
+    crate::reach::made_group(cx, before);
     Ok(r)
 }
 pub fn getpgid(cx: &mut Ctx, pid: Target) -> SysResult {
@@ -69,10 +69,10 @@ pub fn getsid(cx: &mut Ctx, pid: Target) -> SysResult {
     let pid = pid.task(cx)?;
     sys!(SYS_getsid, pid)
 }
-pub fn setsid(_cx: &mut Ctx) -> SysResult {
-    let before = crate::signal::current_group();
+pub fn setsid(cx: &mut Ctx) -> SysResult {
+    let before = crate::reach::current_group();
     let r = sys!(SYS_setsid)?;
-    crate::signal::made_group(before);
+    crate::reach::made_group(cx, before);
     Ok(r)
 }
 

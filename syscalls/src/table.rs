@@ -159,13 +159,7 @@ pub(crate) fn finish(cx: &Ctx, r: SysResult) -> wasmtime::Result<i64> {
 #[cold]
 #[inline(never)]
 fn fd_limit_note(cx: &Ctx) {
-    if let Some(n) = cx.proc.policy.limits.fds {
-        crate::policy::limit_reached(&crate::policy::FD_LIMIT_SAID, || {
-            format!(
-                "the guest reached its limit of {n} open files (limits.fds); calls answer EMFILE"
-            )
-        });
-    }
+    cx.proc.policy.limits.fds_reached(&cx.proc.notices);
 }
 
 /// No signal waits for this thread and no mask waits to be restored: the syscall's
@@ -205,7 +199,7 @@ fn ruled(
     idx: usize,
     raw: &[i64],
     a: crate::policy::Action,
-    t: Option<std::sync::Arc<crate::trace::Tracer>>,
+    t: Option<std::sync::Arc<crate::tracer::Tracer>>,
     f: impl FnOnce(&mut Ctx) -> SysResult,
 ) -> wasmtime::Result<i64> {
     use crate::policy::Action;
