@@ -14,7 +14,7 @@ syscall_table! {
     stat            =   4, Fs,      Full,    [],        (pathname: Path, statbuf: Ptr)                         => fs::stat,            "";
     fstat           =   5, Fs,      Full,    [],        (fd: Fd, statbuf: Ptr)                                 => fs::fstat,           "";
     lstat           =   6, Fs,      Full,    [],        (pathname: Path, statbuf: Ptr)                         => fs::lstat,           "";
-    poll            =   7, Poll,    Partial, [],        (fds: Ptr, nfds: U64, timeout: Int)                    => poll::poll,          "not interrupted by guest signals yet";
+    poll            =   7, Poll,    Full,    [],        (fds: Ptr, nfds: U64, timeout: Int)                    => poll::poll,          "";
     lseek           =   8, Fs,      Full,    [],        (fd: Fd, offset: Off, whence: Int)                     => fs::lseek,           "";
     mmap            =   9, Mem,     Full,    [hex],     (addr: Ptr, length: Len, prot: Prot, flags: MapFlags, fd: Fd, offset: Off) => memory::mmap, "MAP_SHARED files are host maps inside linear memory; PROT_EXEC has no meaning";
     mprotect        =  10, Mem,     Partial, [],        (addr: Ptr, len: Len, prot: Prot)                      => memory::mprotect,    "binds syscalls (EFAULT on PROT_NONE, and on PROT_READ where the kernel writes); wasm loads and stores cannot fault";
@@ -30,14 +30,14 @@ syscall_table! {
     writev          =  20, Fs,      Full,    [restart], (fd: Fd, iov: Ptr, iovcnt: Int)                        => fs::writev,          "";
     access          =  21, Fs,      Full,    [],        (pathname: Path, mode: Int)                            => fs::access,          "";
     pipe            =  22, Fs,      Full,    [],        (pipefd: Ptr)                                          => fs::pipe,            "";
-    select          =  23, Poll,    Partial, [],        (nfds: Int, readfds: Ptr, writefds: Ptr, exceptfds: Ptr, timeout: Ptr) => poll::select, "not interrupted by guest signals yet";
+    select          =  23, Poll,    Full,    [],        (nfds: Int, readfds: Ptr, writefds: Ptr, exceptfds: Ptr, timeout: Ptr) => poll::select, "";
     sched_yield     =  24, Thread,  Full,    [],        ()                                                     => system::sched_yield, "";
     mremap          =  25, Mem,     Full,    [hex],     (old_address: Ptr, old_size: Len, new_size: Len, flags: Int, new_address: Ptr) => memory::mremap, "";
     msync           =  26, Mem,     Full,    [],        (addr: Ptr, length: Len, flags: Int)                   => memory::msync,       "";
     madvise         =  28, Mem,     Full,    [],        (addr: Ptr, length: Len, advice: Int)                  => memory::madvise,     "MADV_DONTNEED zeroes private pages (shared ones keep their contents); other advice is accepted";
     dup             =  32, Fs,      Full,    [],        (oldfd: Fd)                                            => fs::dup,             "";
     dup2            =  33, Fs,      Full,    [],        (oldfd: Fd, newfd: Fd)                                 => fs::dup2,            "";
-    nanosleep       =  35, Time,    Partial, [],        (req: Ptr, rem: Ptr)                                   => time::nanosleep,     "not interrupted by guest signals yet";
+    nanosleep       =  35, Time,    Full,    [],        (req: Ptr, rem: Ptr)                                   => time::nanosleep,     "";
     setitimer       =  38, Signal,  Full,    [],        (which: Int, new_value: Ptr, old_value: Ptr)           => signal::setitimer,   "";
     getpid          =  39, System,  Full,    [],        ()                                                     => system::getpid,      "";
     socket          =  41, Net,     Full,    [],        (domain: Int, ty: Int, protocol: Int)              => net::socket,              "";
@@ -120,7 +120,7 @@ syscall_table! {
     fadvise         = 221, Fs,      Full,    [],        (fd: Fd, offset: Off, len: Off, advice: Int)           => fs::fadvise,         "";
     clock_gettime   = 228, Time,    Full,    [],        (clockid: Int, tp: Ptr)                                => time::clock_gettime, "";
     clock_getres    = 229, Time,    Full,    [],        (clockid: Int, res: Ptr)                               => time::clock_getres,  "";
-    clock_nanosleep = 230, Time,    Partial, [],        (clockid: Int, flags: Int, request: Ptr, remain: Ptr)  => time::clock_nanosleep, "not interrupted by guest signals yet";
+    clock_nanosleep = 230, Time,    Full,    [],        (clockid: Int, flags: Int, request: Ptr, remain: Ptr)  => time::clock_nanosleep, "";
     exit_group      = 231, Process, Full,    [],        (status: Int)                                          => process::exit_group, "";
     epoll_ctl       = 233, Poll,    Full,    [],        (epfd: Fd, op: Int, fd: Fd, event: EpollEvent)                => poll::epoll_ctl,     "";
     openat          = 257, Fs,      Full,    [restart], (dirfd: DirFd, pathname: Path, flags: OpenFlags, mode: Mode) => fs::openat,    "";
@@ -133,8 +133,8 @@ syscall_table! {
     readlinkat      = 267, Fs,      Full,    [],        (dirfd: DirFd, pathname: Path, buf: OutBuf, bufsiz: Len) => fs::readlinkat,    "";
     fchmodat        = 268, Fs,      Full,    [],        (dirfd: DirFd, pathname: Path, mode: Mode, flags: AtFlags) => fs::fchmodat,    "";
     faccessat       = 269, Fs,      Full,    [],        (dirfd: DirFd, pathname: Path, mode: Int, flags: AtFlags) => fs::faccessat,    "";
-    pselect6        = 270, Poll,    Partial, [],        (nfds: Int, readfds: Ptr, writefds: Ptr, exceptfds: Ptr, timeout: Ptr, sigmask: Ptr) => poll::pselect6, "signal mask ignored until signal delivery exists";
-    ppoll           = 271, Poll,    Partial, [],        (fds: Ptr, nfds: U64, tmo_p: Ptr, sigmask: Ptr, sigsetsize: Len) => poll::ppoll, "signal mask ignored until signal delivery exists";
+    pselect6        = 270, Poll,    Full,    [],        (nfds: Int, readfds: Ptr, writefds: Ptr, exceptfds: Ptr, timeout: Ptr, sigmask: Ptr) => poll::pselect6, "";
+    ppoll           = 271, Poll,    Full,    [],        (fds: Ptr, nfds: U64, tmo_p: Ptr, sigmask: Ptr, sigsetsize: Len) => poll::ppoll, "";
     utimensat       = 280, Fs,      Full,    [],        (dirfd: DirFd, pathname: Path, times: Ptr, flags: AtFlags) => fs::utimensat,   "";
     epoll_pwait     = 281, Poll,    Full,    [],        (epfd: Fd, events: OutEpollEvents, maxevents: Int, timeout: Int, sigmask: Ptr, sigsetsize: Len) => poll::epoll_pwait, "";
     eventfd         = 284, Fs,      Full,    [],        (initval: UInt)                                        => fs::eventfd,         "";
