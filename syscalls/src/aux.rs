@@ -215,11 +215,11 @@ aux_imports! {
         "not in the reference ABI; calls a table function with the arity it has (clone's child)"
         => |c| call_start(c, func, arg);
     "setjmp" (env: i32) -> i32, Partial,
-        "returns 0; wali-cc binaries use wasm exceptions instead" => |_| Ok(0);
+        "returns 0; wali-cc binaries use wasm exceptions instead (shown by test partial.rs::aux_setjmp_returns_zero_and_longjmp_traps)" => |_| Ok(0);
     "sigsetjmp" (env: i32, save: i32) -> i32, Partial,
-        "returns 0; wali-cc binaries use wasm exceptions instead" => |_| Ok(0);
+        "returns 0; wali-cc binaries use wasm exceptions instead (shown by test partial.rs::aux_setjmp_returns_zero_and_longjmp_traps)" => |_| Ok(0);
     "longjmp" (env: i32, val: i32) -> (), Partial,
-        "traps with a message: needs the module's own setjmp" => |_| {
+        "traps with a message: needs the module's own setjmp (shown by test partial.rs::aux_setjmp_returns_zero_and_longjmp_traps)" => |_| {
         Err(wasmtime::Error::msg(
             "longjmp through the wali.longjmp import cannot return to its setjmp; build with wali-cc, which does setjmp/longjmp inside the module",
         ))

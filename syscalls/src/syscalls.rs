@@ -17,13 +17,13 @@ syscall_table! {
     poll            =   7, Poll,    Full,    [],        (fds: Ptr, nfds: U64, timeout: Int)                    => poll::poll,          "";
     lseek           =   8, Fs,      Full,    [],        (fd: Fd, offset: Off, whence: Int)                     => fs::lseek,           "";
     mmap            =   9, Mem,     Full,    [hex],     (addr: Ptr, length: Len, prot: Prot, flags: MapFlags, fd: Fd, offset: Off) => memory::mmap, "MAP_SHARED files are host maps inside linear memory; PROT_EXEC has no meaning";
-    mprotect        =  10, Mem,     Partial, [],        (addr: Ptr, len: Len, prot: Prot)                      => memory::mprotect,    "binds syscalls (EFAULT on PROT_NONE, and on PROT_READ where the kernel writes); wasm loads and stores cannot fault";
+    mprotect        =  10, Mem,     Partial, [],        (addr: Ptr, len: Len, prot: Prot)                      => memory::mprotect,    "binds syscalls (EFAULT on PROT_NONE, and on PROT_READ where the kernel writes); wasm loads and stores cannot fault (shown by case mprotect.store_faults)";
     munmap          =  11, Mem,     Full,    [],        (addr: Ptr, len: Len)                                  => memory::munmap,      "pages are zeroed and reused";
     brk             =  12, Mem,     Full,    [hex],     (addr: Ptr)                                            => memory::brk,         "";
     rt_sigaction    =  13, Signal,  Full,    [],        (signum: Sig, act: Ptr, oldact: Ptr, sigsetsize: Len)  => signal::rt_sigaction, "SIG_IGN is -2 as in the reference libc; SIGSEGV/BUS/ILL/FPE recorded only (wasmtime traps)";
     rt_sigprocmask  =  14, Signal,  Full,    [],        (how: Int, set: Ptr, oldset: Ptr, sigsetsize: Len)     => signal::rt_sigprocmask, "per thread, mirrored into the host thread's mask";
-    rt_sigreturn    =  15, Signal,  Partial, [],        (unused: U64)                                          => ENOSYS,              "handlers return to the runtime, which restores the mask itself";
-    ioctl           =  16, Fs,      Partial, [restart], (fd: Fd, request: UInt, argp: Ptr)                     => fs::ioctl,           "terminal and FIONREAD/FIONBIO/FIOCLEX requests";
+    rt_sigreturn    =  15, Signal,  Partial, [],        (unused: U64)                                          => ENOSYS,              "handlers return to the runtime, which restores the mask itself; a direct call answers ENOSYS (shown by case rt_sigreturn.outside_handler)";
+    ioctl           =  16, Fs,      Partial, [restart], (fd: Fd, request: UInt, argp: Ptr)                     => fs::ioctl,           "under the sandbox an allow-list (terminal, FIONREAD, FIONBIO, FIOCLEX, socket owner requests), ENOTTY for others; passed through under --allow-all (shown by case ioctl.figetbsz)";
     pread64         =  17, Fs,      Full,    [restart], (fd: Fd, buf: OutBuf, count: Len, offset: Off)         => fs::pread64,         "";
     pwrite64        =  18, Fs,      Full,    [restart], (fd: Fd, buf: Buf, count: Len, offset: Off)            => fs::pwrite64,        "";
     readv           =  19, Fs,      Full,    [restart], (fd: Fd, iov: Ptr, iovcnt: Int)                        => fs::readv,           "";
@@ -55,7 +55,7 @@ syscall_table! {
     socketpair      =  53, Net,     Full,    [],        (domain: Int, ty: Int, protocol: Int, sv: Ptr)     => net::socketpair,              "";
     setsockopt      =  54, Net,     Full,    [],        (sockfd: Fd, level: Int, optname: Int, optval: Ptr, optlen: UInt) => net::setsockopt,   "";
     getsockopt      =  55, Net,     Full,    [],        (sockfd: Fd, level: Int, optname: Int, optval: Ptr, optlen: Ptr) => net::getsockopt,    "";
-    clone           =  56, Process, Partial, [],        (flags: U64, stack: Ptr, parent_tid: Ptr, child_tid: Ptr, tls: U64) => thread::clone, "not in the reference ABI; a process clone is a fork (CLONE_VFORK waits, tid flags written); CLONE_THREAD, CLONE_PARENT and namespaces answer EINVAL";
+    clone           =  56, Process, Partial, [],        (flags: U64, stack: Ptr, parent_tid: Ptr, child_tid: Ptr, tls: U64) => thread::clone, "not in the reference ABI; a process clone is a fork (CLONE_VFORK waits, tid flags written); CLONE_THREAD, CLONE_PARENT and namespaces answer EINVAL (shown by case clone.parent)";
     fork            =  57, Process, Full,    [],        ()                                                     => process::fork,       "forks the runtime; the child keeps the calling thread only";
     execve          =  59, Process, Full,    [],        (pathname: Path, argv: Ptr, envp: Ptr)                 => process::execve,     "a .wasm runs under wali-run (same pid); other files are host executables";
     exit            =  60, Thread,  Full,    [],        (status: Int)                                          => thread::exit,        "ends the calling thread; the last one ends the process";
@@ -108,9 +108,9 @@ syscall_table! {
     sigaltstack     = 131, Signal,  Full,    [],        (ss: Ptr, old_ss: Ptr)                                 => signal::sigaltstack, "SA_ONSTACK handlers get their frame there";
     statfs          = 137, Fs,      Full,    [],        (path: Path, buf: Ptr)                                 => fs::statfs,          "";
     fstatfs         = 138, Fs,      Full,    [],        (fd: Fd, buf: Ptr)                                     => fs::fstatfs,         "";
-    prctl           = 157, System,  Partial, [],        (option: Int, arg2: U64, arg3: U64, arg4: U64, arg5: U64) => system::prctl,    "names, dumpable, no_new_privs, timer slack, pdeathsig; others EINVAL";
+    prctl           = 157, System,  Partial, [],        (option: Int, arg2: U64, arg3: U64, arg4: U64, arg5: U64) => system::prctl,    "names, dumpable, no_new_privs, timer slack, keepcaps, pdeathsig; others EINVAL (shown by case prctl.child_subreaper)";
     setrlimit       = 160, System,  Full,    [],        (resource: Int, rlim: Ptr)                             => system::setrlimit,   "";
-    chroot          = 161, Fs,      Partial, [],        (path: Path)                                           => fs::chroot,          "EPERM under the sandbox (the runtime never changes its root); passed through under --allow-all";
+    chroot          = 161, Fs,      Partial, [],        (path: Path)                                           => fs::chroot,          "EPERM under the sandbox (the runtime never changes its root); passed through under --allow-all (shown by escape fs_chroot_break)";
     gettid          = 186, Thread,  Full,    [],        ()                                                     => system::gettid,      "";
     tkill           = 200, Signal,  Full,    [],        (tid: Target, sig: Int)                                => signal::tkill,       "";
     futex           = 202, Thread,  Full,    [restart], (uaddr: Ptr, futex_op: Int, val: Int, timeout: Ptr, uaddr2: Ptr, val3: Int) => thread::futex, "timeouts translated (wasm32 timespec padding dropped); the guest's tid is the host's, so PI futexes are the kernel's";
@@ -151,7 +151,7 @@ syscall_table! {
     epoll_create    = 213, Poll,    Full,    [],        (size: Int)                                            => poll::epoll_create,  "";
     epoll_wait      = 232, Poll,    Full,    [],        (epfd: Fd, events: OutEpollEvents, maxevents: Int, timeout: Int)  => poll::epoll_wait,    "";
     futimesat       = 261, Fs,      Full,    [],        (dirfd: DirFd, pathname: Path, times: Ptr)             => fs::futimesat,       "";
-    mlockall        = 151, Mem,     Partial, [],        (flags: Int)                                           => memory::mlockall,    "accepted; guest memory is not locked";
+    mlockall        = 151, Mem,     Partial, [],        (flags: Int)                                           => memory::mlockall,    "accepted; guest memory is not locked (shown by test partial.rs::mlock_locks_nothing)";
     preadv          = 295, Fs,      Full,    [restart], (fd: Fd, iov: Ptr, iovcnt: Int, pos_l: Off, pos_h: Off) => more::preadv,       "offset from both words";
     sched_setscheduler = 144, Thread, Full,    [],        (pid: Target, policy: Int, param: Ptr)                 => more::sched_setscheduler, "";
     set_robust_list = 273, Thread,  Full,    [],        (head: Ptr, len: Len)                                  => thread::set_robust_list, "the runtime walks the guest's list at thread and process exit, as the kernel would";
@@ -193,10 +193,10 @@ syscall_table! {
     inotify_init1   = 294, Fs,      Full,    [],        (flags: Int)                                           => more::inotify_init1, "not in the reference ABI";
     inotify_add_watch = 254, Fs,    Full,    [],        (fd: Fd, pathname: Path, mask: UInt)                   => more::inotify_add_watch, "not in the reference ABI";
     inotify_rm_watch = 255, Fs,     Full,    [],        (fd: Fd, wd: Int)                                      => more::inotify_rm_watch, "not in the reference ABI";
-    mlock           = 149, Mem,     Partial, [],        (addr: Ptr, len: Len)                                  => more::mlock,         "not in the reference ABI; accepted, linear memory is not locked";
-    munlock         = 150, Mem,     Partial, [],        (addr: Ptr, len: Len)                                  => more::munlock,       "not in the reference ABI; accepted";
-    munlockall      = 152, Mem,     Partial, [],        ()                                                     => more::munlockall,    "not in the reference ABI; accepted";
-    mincore         =  27, Mem,     Partial, [],        (addr: Ptr, length: Len, vec: Ptr)                     => more::mincore,       "not in the reference ABI; every page reads as resident";
+    mlock           = 149, Mem,     Partial, [],        (addr: Ptr, len: Len)                                  => more::mlock,         "not in the reference ABI; accepted, linear memory is not locked (shown by test partial.rs::mlock_locks_nothing)";
+    munlock         = 150, Mem,     Full,    [],        (addr: Ptr, len: Len)                                  => more::munlock,       "not in the reference ABI; nothing is locked (see mlock)";
+    munlockall      = 152, Mem,     Full,    [],        ()                                                     => more::munlockall,    "not in the reference ABI; nothing is locked (see mlock)";
+    mincore         =  27, Mem,     Partial, [],        (addr: Ptr, length: Len, vec: Ptr)                     => more::mincore,       "not in the reference ABI; every page reads as resident (shown by case mincore.untouched)";
     getpriority     = 140, System,  Full,    [],        (which: Int, who: Target)                              => more::getpriority,   "not in the reference ABI";
     setpriority     = 141, System,  Full,    [],        (which: Int, who: Target, prio: Int)                   => more::setpriority,   "not in the reference ABI";
     getresuid       = 118, System,  Full,    [],        (ruid: Ptr, euid: Ptr, suid: Ptr)                      => more::getresuid,     "not in the reference ABI";
@@ -217,9 +217,9 @@ syscall_table! {
     timer_gettime   = 224, Time,    Full,    [],        (timerid: Int, curr_value: Ptr)                        => more::timer_gettime, "not in the reference ABI";
     timer_getoverrun = 225, Time,   Full,    [],        (timerid: Int)                                         => more::timer_getoverrun, "not in the reference ABI";
     timer_delete    = 226, Time,    Full,    [],        (timerid: Int)                                         => more::timer_delete,  "not in the reference ABI";
-    clock_settime   = 227, Time,    Partial, [],        (clockid: Int, tp: Ptr)                                => more::clock_settime, "not in the reference ABI; EPERM under the sandbox (checked first as the kernel does), passed through under --allow-all";
+    clock_settime   = 227, Time,    Partial, [],        (clockid: Int, tp: Ptr)                                => more::clock_settime, "not in the reference ABI; EPERM under the sandbox (checked first as the kernel does), passed through under --allow-all (shown by test partial.rs::clock_settime_is_refused_under_the_sandbox)";
     shmget          =  29, System,  Full,    [],        (key: Int, size: Len, shmflg: Int)                     => ipc::shmget,         "not in the reference ABI; under the sandbox only segments the guest created (see ipc.rs)";
-    shmat           =  30, System,  Partial, [],        (shmid: Int, shmaddr: Ptr, shmflg: Int)                => ipc::shmat,          "not in the reference ABI; attached inside linear memory, shared across fork; SHM_RDONLY attaches read-write";
+    shmat           =  30, System,  Partial, [],        (shmid: Int, shmaddr: Ptr, shmflg: Int)                => ipc::shmat,          "not in the reference ABI; attached inside linear memory, shared across fork; SHM_RDONLY attaches read-write (shown by case shmat.rdonly_store)";
     shmctl          =  31, System,  Full,    [],        (shmid: Int, cmd: Int, buf: Ptr)                       => ipc::shmctl,         "not in the reference ABI";
     semget          =  64, System,  Full,    [],        (key: Int, nsems: Int, semflg: Int)                    => ipc::semget,         "not in the reference ABI; under the sandbox only sets the guest created";
     semop           =  65, System,  Full,    [],        (semid: Int, sops: Ptr, nsops: Len)                    => ipc::semop,          "not in the reference ABI";
@@ -233,7 +233,7 @@ syscall_table! {
     capget          = 125, System,  Full,    [],        (hdrp: Ptr, datap: Ptr)                                => more::capget,        "not in the reference ABI";
     capset          = 126, System,  Full,    [],        (hdrp: Ptr, datap: Ptr)                                => more::capset,        "not in the reference ABI; sets the calling thread's own capabilities";
     personality     = 135, System,  Full,    [],        (persona: UInt)                                        => more::personality,   "not in the reference ABI; MMAP_PAGE_ZERO refused under the sandbox";
-    mount           = 165, Fs,      Partial, [],        (source: Ptr, target: Path, filesystemtype: Ptr, mountflags: U64, data: Ptr) => more::mount, "not in the reference ABI; EPERM under the sandbox, passed through under --allow-all";
-    umount2         = 166, Fs,      Partial, [],        (target: Path, flags: Int)                             => more::umount2,       "not in the reference ABI; EPERM under the sandbox, passed through under --allow-all";
-    unshare         = 272, Process, Partial, [],        (flags: Int)                                           => more::unshare,       "not in the reference ABI; EPERM under the sandbox (but for 0), passed through under --allow-all";
+    mount           = 165, Fs,      Partial, [],        (source: Ptr, target: Path, filesystemtype: Ptr, mountflags: U64, data: Ptr) => more::mount, "not in the reference ABI; EPERM under the sandbox, passed through under --allow-all (shown by escape proc_mount_unshare)";
+    umount2         = 166, Fs,      Partial, [],        (target: Path, flags: Int)                             => more::umount2,       "not in the reference ABI; EPERM under the sandbox, passed through under --allow-all (shown by escape proc_mount_unshare)";
+    unshare         = 272, Process, Partial, [],        (flags: Int)                                           => more::unshare,       "not in the reference ABI; EPERM under the sandbox (but for 0), passed through under --allow-all (shown by escape proc_mount_unshare)";
 }
