@@ -25,7 +25,13 @@ work=$(mktemp -d /tmp/wali-fuzz.XXXXXX)
 chmod 755 "$work"
 trap 'rm -rf "$work"' EXIT
 
-"$repo/build/bin/wali-cc" -O1 "$repo/conformance/fuzz/fuzz.c" -o "$work/fuzz.wasm" || {
+# The fuzzer's syscall table comes from the runtime's (as the libc's imports do).
+mkdir -p "$work/gen"
+"$wali_run" --list-syscalls --format tsv | python3 "$repo/conformance/fuzz/gen-table.py" > "$work/gen/fuzz-table.h" || {
+  echo "fuzz.sh: cannot generate the fuzzer's syscall table" >&2
+  exit 2
+}
+"$repo/build/bin/wali-cc" -O1 -I "$work/gen" "$repo/conformance/fuzz/fuzz.c" -o "$work/fuzz.wasm" || {
   echo "fuzz.sh: cannot build the fuzzer" >&2
   exit 2
 }

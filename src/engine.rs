@@ -447,8 +447,8 @@ fn sig_of(f: &wasmtime::FuncType) -> String {
 fn check_wali_import(name: &str, f: &wasmtime::FuncType) -> Result<bool, String> {
     let want = if let Some(sc) = wali_syscalls::by_import(name) {
         sc.signature()
-    } else if let Some(aux) = wali_syscalls::aux::AUX.iter().find(|a| a.0 == name) {
-        aux.1.to_string()
+    } else if let Some(aux) = wali_syscalls::aux::AUX.iter().find(|a| a.name == name) {
+        aux.signature()
     } else {
         return Err(format!(
             "unknown import wali.{name}: no such WALI call (see `wali-run --list-syscalls`)"

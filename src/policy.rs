@@ -990,27 +990,16 @@ fn parse_actions(t: &BTreeMap<String, String>, fname: &str) -> Result<Vec<Action
     }
     let mut actions = vec![Action::Allow; SYSCALLS.len()];
     // Categories first, then single syscalls, whatever the file's order.
-    let cats = [
-        Category::Fs,
-        Category::Mem,
-        Category::Time,
-        Category::System,
-        Category::Signal,
-        Category::Thread,
-        Category::Process,
-        Category::Net,
-        Category::Poll,
-    ];
     for pass in 0..2 {
         for (k, v) in t {
             let a = parse_action(v).ok_or_else(|| {
                 format!("{fname} [syscalls] {k} = {v:?}: the action must be allow, deny, deny:ERRNO (e.g. deny:ENOSYS), log or trap")
             })?;
-            let cat = cats.iter().find(|c| c.name() == k);
+            let cat = Category::by_name(k);
             match (pass, cat) {
                 (0, Some(c)) => {
                     for (i, s) in SYSCALLS.iter().enumerate() {
-                        if s.category == *c {
+                        if s.category == c {
                             actions[i] = a;
                         }
                     }

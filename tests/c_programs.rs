@@ -657,6 +657,14 @@ fn net_wasm_client_native_server() {
         String::from_utf8_lossy(&o.stdout),
         "answer (16): HELLO FROM WASM\n"
     );
+    // The client ends with 0 after its answer (1 for a failed connect, 2 for bad
+    // arguments); a runtime that printed the answer and then died must not pass.
+    assert!(
+        o.status.success(),
+        "wali-run exited with {:?}: {}",
+        o.status,
+        stderr(&o)
+    );
 }
 
 #[test]

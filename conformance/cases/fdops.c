@@ -1,7 +1,9 @@
-// syscalls: dup dup2 dup3 pipe pipe2 fcntl flock ftruncate truncate fsync fdatasync fadvise
+// syscalls: dup dup2 dup3 pipe pipe2 fcntl flock ftruncate truncate fsync fdatasync fadvise ioctl
+// xfail: ioctl.figetbsz under the sandbox a request outside the allow-list (terminal, FIONREAD, FIONBIO, FIOCLEX, ...) answers ENOTTY; --allow-all passes it through
 #include "../case.h"
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -11,6 +13,11 @@ int main(void) {
     write(fd, "0123456789", 10);
     int d = dup(fd);
     CHECK("dup.next_lowest", d == fd + 1);
+    int bsz = 0;
+    CHECK("ioctl.figetbsz", ioctl(fd, 2 /* FIGETBSZ */, &bsz));
+    CHECK("ioctl.fioclex", ioctl(fd, FIOCLEX));
+    CHECK("ioctl.fioclex_flag", fcntl(fd, F_GETFD));
+    CHECK("ioctl.fionclex", ioctl(fd, FIONCLEX));
     CHECK("dup.shares_offset", lseek(d, 0, SEEK_CUR));
     CHECK("dup.bad", dup(99));
     CHECK("dup2.ok", dup2(fd, 20));

@@ -1,4 +1,5 @@
 // syscalls: msgget msgsnd msgrcv msgctl semget semop semtimedop semctl shmget shmat shmdt shmctl fork wait4 munmap
+// xfail: shmat.rdonly_store SHM_RDONLY attaches read-write (linear memory has no read-only pages): the child's store succeeds (Linux: SIGSEGV)
 #include "../case.h"
 #include <stdint.h>
 #include <stdlib.h>
@@ -219,6 +220,20 @@ static void segments(void) {
     SHOW("shmat.fork_shared", "%s", p + 200);
     shmctl(id, IPC_STAT, &ds);
     SHOW("shmat.fork_nattch", "%lu", (unsigned long)ds.shm_nattch);
+
+    /* A read-only attach: a store faults on Linux. */
+    char *ro = shmat(id, 0, SHM_RDONLY);
+    CHECK("shmat.rdonly", ro != (char *)-1);
+    CHECK("shmat.rdonly_reads", strcmp(ro, "parent") == 0);
+    c = fork();
+    if (c == 0) {
+        *(volatile char *)(ro + 9000) = 'w';
+        _exit(0);
+    }
+    st = 0;
+    waitpid(c, &st, 0);
+    SHOW("shmat.rdonly_store", "%s", WIFSIGNALED(st) ? "killed" : "stored");
+    CHECK("shmdt.rdonly", shmdt(ro));
 
     CHECK("shmdt.second", shmdt(q));
     CHECK("shmdt.again", shmdt(q));

@@ -1,4 +1,5 @@
-// syscalls: fcntl rt_sigqueueinfo rt_tgsigqueueinfo rt_sigaction rt_sigprocmask rt_sigpending rt_sigsuspend rt_sigtimedwait rt_sigreturn sigaltstack kill tkill tgkill pause signalfd signalfd4
+// syscalls: fcntl rt_sigqueueinfo rt_tgsigqueueinfo rt_sigaction rt_sigprocmask rt_sigpending rt_sigsuspend rt_sigtimedwait rt_sigreturn sigaltstack kill tkill tgkill pause signalfd signalfd4 fork wait4
+// xfail: rt_sigreturn.outside_handler handlers return to the runtime, so rt_sigreturn has no frame to restore and answers ENOSYS (Linux restores garbage and the process dies)
 #include "../case.h"
 #include <signal.h>
 #include <stdint.h>
@@ -326,5 +327,16 @@ int main(void) {
     hits = 0;
     CHECK("pause.eintr", pause());
     CHECK("pause.handler_ran", hits);
+
+    /* rt_sigreturn outside a handler: Linux restores whatever the stack holds. */
+    pid_t rp = fork();
+    if (rp == 0) {
+        setrlimit(RLIMIT_CORE, &(struct rlimit){0, 0});
+        syscall(SYS_rt_sigreturn, 0);
+        _exit(errno == ENOSYS ? 38 : 1);
+    }
+    int rst = 0;
+    waitpid(rp, &rst, 0);
+    SHOW("rt_sigreturn.outside_handler", "%s", WIFSIGNALED(rst) ? "killed" : "returned");
     return 0;
 }

@@ -1,4 +1,5 @@
 // syscalls: getpid getppid gettid getuid geteuid getgid getegid getresuid getresgid getgroups setgroups setuid setgid setreuid setregid setresuid setresgid getpgid setpgid getsid setsid getpriority setpriority uname getrlimit setrlimit prlimit64 getrusage sysinfo getrandom prctl sched_yield sched_getaffinity sched_setaffinity sched_getscheduler sched_setscheduler sched_getparam sched_setparam sched_get_priority_max sched_get_priority_min sched_rr_get_interval getcpu sync syncfs
+// xfail: prctl.child_subreaper prctl options beyond names, dumpable, no_new_privs, timer slack, keepcaps and pdeathsig answer EINVAL
 #include "../case.h"
 #include <fcntl.h>
 #include <sched.h>
@@ -120,6 +121,8 @@ int main(void) {
     SHOW("prctl.name_truncated", "%s", name);
     CHECK("prctl.get_name_bad_ptr", syscall(SYS_prctl, PR_GET_NAME, BAD, 0, 0, 0));
     CHECK("prctl.get_dumpable", prctl(PR_GET_DUMPABLE));
+    int subreaper = 7;
+    CHECK("prctl.child_subreaper", prctl(PR_GET_CHILD_SUBREAPER, &subreaper));
     CHECK("prctl.set_no_new_privs", prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0));
     CHECK("prctl.get_no_new_privs", prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0));
     int sig = -1;

@@ -1,9 +1,10 @@
 /* A fuzzer for wali-run's syscall layer (see README.md beside this file).
  *
- *   wali-cc -O1 conformance/fuzz/fuzz.c -o fuzz.wasm
+ *   wali-run --list-syscalls --format tsv | conformance/fuzz/gen-table.py > gen/fuzz-table.h
+ *   wali-cc -O1 -I gen conformance/fuzz/fuzz.c -o fuzz.wasm
  *   wali-run fuzz.wasm [-v] [--no-paths] [--allow-root] SEED ITERATIONS
  *
- * It makes ITERATIONS calls of syscalls picked from the runtime's table (table.h), with
+ * It makes ITERATIONS calls of syscalls picked from the runtime's table (fuzz-table.h), with
  * arguments drawn by a xorshift generator seeded by SEED: small and extreme integers,
  * fds, and pointers into a dedicated 1 MiB buffer (random bytes or crafted structures),
  * into the heap region above the module's data, at and past the end of linear memory.
@@ -56,7 +57,9 @@ struct sc {
     unsigned char k[6];
 };
 static const struct sc table[] = {
-#include "table.h"
+/* Generated from the runtime's table by gen-table.py (never a copy kept here): see the
+ * build line at the top. */
+#include <fuzz-table.h>
 };
 #define NTABLE ((int)(sizeof table / sizeof table[0]))
 

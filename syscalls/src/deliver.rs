@@ -2,7 +2,8 @@
 //! handler (no `SA_RESTART`) that marks the signal pending for the OS thread that took
 //! it and bumps the engine's epoch. The guest handler then runs on that thread at the
 //! next safepoint: the return of the syscall it interrupted (which answers `EINTR`, or
-//! is restarted under `SA_RESTART`), or an epoch check in running wasm code.
+//! is restarted under `SA_RESTART` when the table's flags say `restart`), or an epoch
+//! check in running wasm code.
 //!
 //! Each guest thread's host signal mask mirrors its guest mask, and threads that run
 //! no guest code block every signal, so the kernel picks the same thread Linux would.
@@ -573,34 +574,6 @@ fn handler_stack(cx: &Ctx, a: &Action, sp: u32) -> u32 {
     } else {
         sp
     }
-}
-
-/// Syscalls Linux restarts after a handler with `SA_RESTART` (see signal(7)).
-pub fn restartable(name: &str) -> bool {
-    matches!(
-        name,
-        "read"
-            | "readv"
-            | "write"
-            | "writev"
-            | "pread64"
-            | "pwrite64"
-            | "preadv"
-            | "ioctl"
-            | "wait4"
-            | "waitid"
-            | "open"
-            | "openat"
-            | "flock"
-            | "fcntl"
-            | "futex"
-            | "accept"
-            | "accept4"
-            | "recvfrom"
-            | "recvmsg"
-            | "sendto"
-            | "sendmsg"
-    )
 }
 
 /// The epoch deadline callback of every guest store: run pending handlers of a thread

@@ -4,33 +4,39 @@
 use crate::args::{Kind, WasmTy};
 use crate::ctx::{Ctx, Stop, SysResult};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Category {
-    Fs,
-    Mem,
-    Time,
-    System,
-    Signal,
-    Thread,
-    Process,
-    Net,
-    Poll,
+/// Declares the categories once: the enum, their names and the list of all of them.
+macro_rules! categories {
+    ($($c:ident = $n:literal,)*) => {
+        /// A syscall's category: the policy file's `[syscalls]` table takes these names.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+        pub enum Category { $($c,)* }
+
+        impl Category {
+            /// Every category, in declaration order.
+            pub const ALL: &'static [Category] = &[$(Category::$c,)*];
+
+            pub fn name(self) -> &'static str {
+                match self { $(Category::$c => $n,)* }
+            }
+
+            /// The category named `name` (`"fs"`), if there is one.
+            pub fn by_name(name: &str) -> Option<Category> {
+                Self::ALL.iter().copied().find(|c| c.name() == name)
+            }
+        }
+    };
 }
 
-impl Category {
-    pub fn name(self) -> &'static str {
-        match self {
-            Category::Fs => "fs",
-            Category::Mem => "mem",
-            Category::Time => "time",
-            Category::System => "system",
-            Category::Signal => "signal",
-            Category::Thread => "thread",
-            Category::Process => "process",
-            Category::Net => "net",
-            Category::Poll => "poll",
-        }
-    }
+categories! {
+    Fs = "fs",
+    Mem = "mem",
+    Time = "time",
+    System = "system",
+    Signal = "signal",
+    Thread = "thread",
+    Process = "process",
+    Net = "net",
+    Poll = "poll",
 }
 
 /// How much of Linux's behaviour a syscall has here.
@@ -61,6 +67,45 @@ pub struct Param {
     pub ty: WasmTy,
 }
 
+/// Per-syscall facts beyond the signature: the table's flags column (`[restart, hex]`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Flags {
+    /// Linux restarts the call after a handler installed with `SA_RESTART` (signal(7),
+    /// "Interruption of system calls and library functions by signal handlers"); any
+    /// other call interrupted by a handler answers `EINTR`.
+    pub restart: bool,
+    /// The result is an address: `--strace` prints it in hex, as strace does.
+    pub hex: bool,
+}
+
+impl Flags {
+    pub const NONE: Flags = Flags {
+        restart: false,
+        hex: false,
+    };
+    pub const fn restart(self) -> Flags {
+        Flags {
+            restart: true,
+            ..self
+        }
+    }
+    pub const fn hex(self) -> Flags {
+        Flags { hex: true, ..self }
+    }
+
+    /// The flags as the table writes them, comma-separated (`restart`, `hex`).
+    pub fn names(self) -> String {
+        let mut v = Vec::new();
+        if self.restart {
+            v.push("restart");
+        }
+        if self.hex {
+            v.push("hex");
+        }
+        v.join(",")
+    }
+}
+
 #[derive(Debug)]
 pub struct Syscall {
     pub name: &'static str,
@@ -68,6 +113,7 @@ pub struct Syscall {
     pub nr: u32,
     pub category: Category,
     pub level: Level,
+    pub flags: Flags,
     pub note: &'static str,
     pub params: &'static [Param],
 }
@@ -177,12 +223,15 @@ pub(crate) fn quiet(cx: &Ctx) -> bool {
 pub(crate) fn signalled(
     caller: &mut wasmtime::Caller<'_, Ctx>,
     mut r: i64,
-    name: &'static str,
+    idx: usize,
     mut again: impl FnMut(&mut Ctx) -> wasmtime::Result<i64>,
 ) -> wasmtime::Result<i64> {
     loop {
         let restart = crate::deliver::deliver(&mut *caller)?;
-        if !(r == -(crate::errno::EINTR.0 as i64) && restart && crate::deliver::restartable(name)) {
+        if !(r == -(crate::errno::EINTR.0 as i64)
+            && restart
+            && crate::syscalls::SYSCALLS[idx].flags.restart)
+        {
             return Ok(r);
         }
         r = again(caller.data_mut())?;
@@ -249,9 +298,10 @@ macro_rules! call {
 }
 
 /// Declares the syscall table. One line per syscall:
-/// `name = nr, Category, Level, (arg: Kind, ...) => handler, "note";`
+/// `name = nr, Category, Level, [flag, ...], (arg: Kind, ...) => handler, "note";`
+/// where the flags are the methods of [`Flags`] (`restart`, `hex`).
 macro_rules! syscall_table {
-    ($( $name:ident = $nr:literal, $cat:ident, $level:ident,
+    ($( $name:ident = $nr:literal, $cat:ident, $level:ident, [$($flag:ident),*],
         ( $($an:ident : $at:ident),* ) => $($handler:ident)::+, $note:literal; )*) => {
         /// Every syscall import, in table order.
         pub static SYSCALLS: &[$crate::table::Syscall] = &[$(
@@ -260,6 +310,7 @@ macro_rules! syscall_table {
                 nr: $nr,
                 category: $crate::table::Category::$cat,
                 level: $crate::table::Level::$level,
+                flags: $crate::table::Flags::NONE $(.$flag())*,
                 note: $note,
                 params: &[$($crate::table::Param {
                     name: stringify!($an),
@@ -303,7 +354,7 @@ macro_rules! syscall_table {
                             return Ok(v);
                         }
                         std::hint::cold_path();
-                        $crate::table::signalled(&mut caller, v, stringify!($name), again)
+                        $crate::table::signalled(&mut caller, v, idx, again)
                     };
                     let name = concat!("SYS_", stringify!($name));
                     if dropped(name) {
@@ -325,4 +376,26 @@ macro_rules! syscall_table {
             Ok(())
         }
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Category;
+
+    /// Every category names some syscall of the table, so a policy's category line
+    /// always means something; every syscall's category is one of them.
+    #[test]
+    fn categories_are_the_tables() {
+        for c in Category::ALL {
+            assert!(
+                crate::SYSCALLS.iter().any(|s| s.category == *c),
+                "category {} has no syscall",
+                c.name()
+            );
+            assert_eq!(Category::by_name(c.name()), Some(*c));
+        }
+        assert!(crate::SYSCALLS
+            .iter()
+            .all(|s| Category::ALL.contains(&s.category)));
+    }
 }

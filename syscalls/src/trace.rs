@@ -72,7 +72,7 @@ impl Tracer {
         }
         line.push_str(") = ");
         match &r {
-            Ok(v) if matches!(sc.name, "mmap" | "brk" | "mremap") => {
+            Ok(v) if sc.flags.hex => {
                 let _ = write!(line, "{v:#x}");
             }
             Ok(v) => {
