@@ -1,7 +1,8 @@
 //! Rust programs built with toolchain/wali-cargo for wasm32-wali-linux-musl, each run
 //! under wali-run and compared with the same program built natively (examples/rust).
 //! The first run builds the standard library for the target (cached under
-//! ~/.cache/wali-run/rust-KEY, see toolchain/wali-cargo) and the examples' crates.
+//! ~/.cache/wali-run/rust-KEY, see toolchain/wali-cargo) and the examples' crates (mio
+//! patched for WALI by toolchain/rust/patched-mio into build/rust/).
 //! Programs that start threads or processes run inside tests/in-pids-cgroup.
 
 mod common;
@@ -73,6 +74,14 @@ fn native_dir() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
         let target = cache().join("rust-examples-native");
+        // The workspace's [patch] mio path (build/rust/mio-VERSION) must exist before
+        // cargo reads the workspace: wali-cargo makes it, plain cargo does not.
+        check(
+            Command::new(repo().join("toolchain/rust/patched-mio"))
+                .output()
+                .unwrap(),
+            "toolchain/rust/patched-mio",
+        );
         check(
             cargo(Path::new("cargo"))
                 .args(["build", "--release", "--locked"])
