@@ -23,8 +23,8 @@ median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 # CPU set: user+sys CPU time of the process (GNU time, 10 ms steps), which a loaded
 # machine disturbs far less than wall time; start-up and the echo: wall time.
 [ -x /usr/bin/time ] || apt-get install -y time >/dev/null
-cpu() { /usr/bin/time -f '%U %S' -o "$tmp/t" "$@" >/dev/null 2>"$tmp/err" || { cat "$tmp/err" >&2; exit 1; }; awk '{printf "%d\n", ($1 + $2) * 1000}' "$tmp/t"; }
-ms() { local s e; s=$(date +%s%N); "$@" >/dev/null 2>"$tmp/err" || { cat "$tmp/err" >&2; exit 1; }; e=$(date +%s%N); echo $(( (e - s) / 1000000 )); }
+cpu() { /usr/bin/time -f '%U %S' -o "$tmp/t" "$@" </dev/null >/dev/null 2>"$tmp/err" || { cat "$tmp/err" >&2; exit 1; }; awk '{printf "%d\n", ($1 + $2) * 1000}' "$tmp/t"; }
+ms() { local s e; s=$(date +%s%N); "$@" </dev/null >/dev/null 2>"$tmp/err" || { cat "$tmp/err" >&2; exit 1; }; e=$(date +%s%N); echo $(( (e - s) / 1000000 )); }
 ratios=()
 row() { # name, native ms list, wasm ms list
   local a b r; a=$(printf '%s\n' $2 | median); b=$(printf '%s\n' $3 | median)

@@ -86,10 +86,21 @@ if [ ! -f "$out/.complete" ]; then
   wide='#if defined(HAVE_UINT64_T) \&\& SIZEOF_LONG\*2 <= SIZEOF_UINT64_T$'
   grep -q "$wide" "$b/time.c" || { echo "ruby: time.c no longer has the wide-value test to patch" >&2; exit 1; }
   sed -i "s/$wide/& \&\& !defined(__wali__)/" "$b/time.c"
+  # Where VALUE is 32 bits, Ruby keeps a Float's or String's shape id in the global table
+  # of generic instance variables, and rb_generic_shape_id looks the object up there even
+  # when it has none: every Float made (heap objects here, no flonums) is frozen and so
+  # looked up twice, 39% of so_nbody's time in rb_st_lookup (bench/ruby_profile.sh).
+  # One line: look only when the object has generic ivars (FL_EXIVAR, set whenever an
+  # entry is added, as rb_ivar_lookup already checks).
+  gen='if (global_iv_table \&\& st_lookup(global_iv_table, obj, (st_data_t \*)\&ivtbl)) {'
+  grep -q "$gen" "$b/variable.c" || { echo "ruby: variable.c no longer has rb_generic_shape_id's lookup to patch" >&2; exit 1; }
+  sed -i "s/$gen/if (FL_TEST_RAW(obj, FL_EXIVAR) \&\& global_iv_table \&\& st_lookup(global_iv_table, obj, (st_data_t *)\&ivtbl)) {/" "$b/variable.c"
   # -U__wasm__: Ruby's own wasm port (asyncify, no threads) keys on __wasm__; without it
   # Ruby takes its generic POSIX paths, which this runtime provides.
   # No GC compaction: its read barrier is mprotect plus a SIGSEGV handler, and linear
   # memory cannot fault (Ruby's WASI build turns it off the same way).
+  # ac_cv_func_qsort_r=no: Ruby's own introsort (util.c), not musl's qsort_r, a smoothsort
+  # that took 6.8x native's time on Array#sort (native Ruby gets glibc's merge sort).
   # continuation is left out: callcc longjmps into frames that have returned, which
   # exception-based setjmp cannot do (Ruby's own wasm port leaves it out too).
   cflags="-O2 -U__wasm__ -g0"
@@ -102,7 +113,7 @@ if [ ! -f "$out/.complete" ]; then
       --disable-jit-support --disable-install-doc --disable-rubygems \
       --without-gmp --with-zlib-dir="$z" --with-out-ext='-test-/*,continuation,fiddle,pty,syslog,readline,win32,win32ole' \
       rb_cv_binary_elf=yes ac_cv_header_elf_h=no ac_cv_header_elf_abi_h=no \
-      rb_cv_stack_grow_dir_wasm32=-1 >"$out/build.log" 2>&1) \
+      rb_cv_stack_grow_dir_wasm32=-1 ac_cv_func_qsort_r=no >"$out/build.log" 2>&1) \
     || { tail -30 "$out/build.log" >&2; echo "ruby: wasm configure failed" >&2; exit 1; }
   stage "building ruby $ver for wasm32"
   (cd "$b" && WALI_LEGACY_EH=1 make -j"$jobs" main >>"$out/build.log" 2>&1) \
@@ -114,9 +125,11 @@ if [ ! -f "$out/.complete" ]; then
   # freed under Time.local with GC.stress). --flatten takes only the legacy exception
   # instructions (setjmp/longjmp): the module is linked with them (WALI_LEGACY_EH=1 above)
   # and translated to the standard form after. -g keeps the name section (backtraces).
+  # -O3, not -O1, after the spills: 17-22% less time on pentomino, nbody, hash_string and
+  # alloc, the same first compile in wali-run (16 s CPU both), a 1% smaller module.
   "$repo/build/wasm-opt" --enable-threads --enable-bulk-memory --enable-mutable-globals \
     --enable-exception-handling --enable-sign-ext --enable-nontrapping-float-to-int \
-    --flatten --spill-pointers --translate-to-exnref -O1 -g --strip-dwarf \
+    --flatten --spill-pointers --translate-to-exnref -O3 -g --strip-dwarf \
     "$b/ruby" -o "$out/ruby.wasm" >>"$out/build.log" 2>&1 \
     || { tail -20 "$out/build.log" >&2; echo "ruby: wasm-opt failed" >&2; exit 1; }
   # The standard library beside the module, laid out as an installed Ruby's, and the
