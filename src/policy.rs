@@ -407,7 +407,7 @@ pub fn build(flags: &Flags, needs: &Needs, module: &Path) -> Result<Built, Strin
 
     Ok(Built {
         policy: Policy {
-            vfs: Some(vfs),
+            vfs: Some(Box::new(vfs)),
             actions,
             connect,
             bind,

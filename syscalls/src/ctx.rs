@@ -125,6 +125,16 @@ impl DirCookies {
 }
 
 impl Process {
+    /// The guest's file system: the only way from a guest path to the host
+    /// (`crate::vfs`): the sandbox's, or the pass-through under `--allow-all`.
+    #[inline(always)]
+    pub fn fs(&self) -> &dyn crate::vfs::FileSystem {
+        match &self.policy.vfs {
+            Some(v) => v.as_ref(),
+            None => &crate::vfs::PassThrough,
+        }
+    }
+
     pub fn new(cfg: ProcessConfig, mem: GuestMem) -> std::io::Result<Arc<Process>> {
         let env_file = crate::aux::make_env_file(&cfg.env)?;
         let space = AddressSpace::new(

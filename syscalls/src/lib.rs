@@ -16,18 +16,18 @@ pub mod mem;
 pub mod mmap;
 pub mod policy;
 pub mod runtime_fds;
-pub mod sandbox;
 pub mod signal;
 pub mod syscalls;
 pub mod trace;
+pub mod vfs;
 
 mod fs;
 pub mod ipc;
 mod memory;
-mod more;
 mod net;
 mod poll;
 pub mod process;
+mod sched;
 mod system;
 pub mod thread;
 mod time;
@@ -37,6 +37,8 @@ pub use mem::GuestMem;
 pub use syscalls::SYSCALLS;
 pub use table::{Category, Level, Syscall};
 pub use trace::Tracer;
+/// The sandbox's file system, where the engine layer finds it (`sandbox::MountSpec`).
+pub use vfs::sandbox;
 
 /// Define every `wali` import (syscalls and auxiliary calls) in `linker`.
 pub fn add_to_linker(linker: &mut wasmtime::Linker<Ctx>) -> wasmtime::Result<()> {

@@ -2,7 +2,7 @@
 //! and the module's own table) and the handlers consult. Knows no flag or file format.
 
 use crate::errno::{self, Errno, EPERM};
-use crate::sandbox::Vfs;
+use crate::vfs::FileSystem;
 use std::cell::Cell;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -70,8 +70,9 @@ impl Limits {
 }
 
 pub struct Policy {
-    /// The file-system view; `None` is the reference engine's pass-through.
-    pub vfs: Option<Vfs>,
+    /// The sandbox's file system (`sandbox::Vfs`); `None` is the reference engine's
+    /// pass-through (`--allow-all`). Handlers reach either through `Process::fs`.
+    pub vfs: Option<Box<dyn FileSystem>>,
     /// Per syscall, in table order; empty means all allowed.
     pub actions: Vec<Action>,
     /// `None`: any address; `Some(rules)`: only these.
