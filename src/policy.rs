@@ -186,7 +186,7 @@ pub fn build(flags: &Flags, needs: &Needs, module: &Path) -> Result<Built, Strin
     let actions = parse_actions(&file.syscalls, &fname)?;
     Ok(Built {
         policy: Policy {
-            vfs: Some(vfs),
+            vfs: Some(Box::new(vfs)),
             actions,
             connect,
             bind,

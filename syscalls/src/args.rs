@@ -95,8 +95,9 @@ fd_arg! {
 }
 
 arg32! {
-    /// A guest pointer to a NUL-terminated path.
-    Path(u32) = Path;
+    /// A guest pointer to a NUL-terminated name that is not a path (`memfd_create`'s):
+    /// decoded as a path by `--strace`, never resolved.
+    Name(u32) = Path;
     /// A guest pointer (0 is NULL).
     Ptr(u32) = Ptr;
     /// Bytes the call reads; the next argument is their length.
@@ -131,6 +132,42 @@ arg32! {
     EpollEvent(u32) = EpollEvent;
     /// `epoll_event`s the call fills; the result is their count.
     OutEpollEvents(u32) = OutEpollEvents;
+}
+
+/// A guest pointer to a NUL-terminated path. The pointer is private: a handler gets the
+/// path only as an opaque [`GuestPath`](crate::vfs::GuestPath), which only the process's
+/// file system (`Process::fs`) can resolve, so no handler reaches the host by a guest path
+/// another way:
+///
+/// ```compile_fail
+/// // The guest pointer is not the handler's to read as a string.
+/// fn pointer(p: wali_syscalls::args::Path) -> u32 {
+///     p.0
+/// }
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Path(u32);
+impl Arg for Path {
+    type Wasm = i32;
+    const KIND: Kind = Kind::Path;
+    const TY: WasmTy = WasmTy::I32;
+    #[inline(always)]
+    fn from_wasm(v: i32) -> Self {
+        Path(v as u32)
+    }
+}
+
+impl Path {
+    /// The path, read from guest memory (`EFAULT`, `ENAMETOOLONG` past PATH_MAX).
+    #[inline]
+    pub fn read(self, cx: &crate::ctx::Ctx) -> Result<crate::vfs::GuestPath, crate::errno::Errno> {
+        crate::vfs::GuestPath::read(&cx.mem, self.0)
+    }
+
+    /// A NULL pointer (`utimensat`'s descriptor form).
+    pub fn is_null(self) -> bool {
+        self.0 == 0
+    }
 }
 
 /// A 64-bit file offset.

@@ -6,46 +6,13 @@ use crate::mem::GuestMem;
 use crate::mmap::AddressSpace;
 use crate::tracer::Tracer;
 use std::ffi::CString;
-use std::fmt;
 use std::io::Write;
 use std::os::fd::{AsRawFd, FromRawFd};
 use std::sync::atomic::{AtomicI32, AtomicUsize};
 use std::sync::{Arc, Mutex, OnceLock};
 
-/// Why guest code stopped running: carried through wasmtime as the error of a host call.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Exit {
-    /// `exit_group`, `__proc_exit`, or `exit` from the last thread: the process ends.
-    Process(i32),
-    /// `exit` from one thread of several: only that thread ends.
-    Thread(i32),
-}
-
-impl fmt::Display for Exit {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Exit::Process(c) => write!(f, "process exit with status {c}"),
-            Exit::Thread(c) => write!(f, "thread exit with status {c}"),
-        }
-    }
-}
-impl std::error::Error for Exit {}
-
-/// What a handler can answer besides a value: an errno, or the end of the guest.
-#[derive(Debug)]
-pub enum Stop {
-    Errno(Errno),
-    Exit(Exit),
-}
-
-impl From<Errno> for Stop {
-    #[inline]
-    fn from(e: Errno) -> Self {
-        Stop::Errno(e)
-    }
-}
-
-pub type SysResult = Result<i64, Stop>;
+// The result types every layer shares live at the bottom, in errno.rs.
+pub use crate::errno::{Exit, Stop, SysResult};
 
 /// Starts a guest thread: implemented by the engine layer, which owns modules and stores.
 pub trait Spawner: Send + Sync {
@@ -169,6 +136,16 @@ impl DirCookies {
 }
 
 impl Process {
+    /// The guest's file system: the only way from a guest path to the host
+    /// (`crate::vfs`): the sandbox's, or the pass-through under `--allow-all`.
+    #[inline(always)]
+    pub fn fs(&self) -> &dyn crate::vfs::FileSystem {
+        match &self.policy.vfs {
+            Some(v) => v.as_ref(),
+            None => &crate::vfs::PassThrough,
+        }
+    }
+
     pub fn new(cfg: ProcessConfig, mem: GuestMem) -> std::io::Result<Arc<Process>> {
         let env_file = make_env_file(&cfg.env)?;
         let space = AddressSpace::new(

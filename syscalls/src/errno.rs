@@ -89,3 +89,38 @@ impl Errno {
         Errno(std::io::Error::last_os_error().raw_os_error().unwrap_or(5))
     }
 }
+
+/// Why guest code stopped running: carried through wasmtime as the error of a host call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// `exit_group`, `__proc_exit`, or `exit` from the last thread: the process ends.
+    Process(i32),
+    /// `exit` from one thread of several: only that thread ends.
+    Thread(i32),
+}
+
+impl std::fmt::Display for Exit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Exit::Process(c) => write!(f, "process exit with status {c}"),
+            Exit::Thread(c) => write!(f, "thread exit with status {c}"),
+        }
+    }
+}
+impl std::error::Error for Exit {}
+
+/// What a handler can answer besides a value: an errno, or the end of the guest.
+#[derive(Debug)]
+pub enum Stop {
+    Errno(Errno),
+    Exit(Exit),
+}
+
+impl From<Errno> for Stop {
+    #[inline]
+    fn from(e: Errno) -> Self {
+        Stop::Errno(e)
+    }
+}
+
+pub type SysResult = Result<i64, Stop>;

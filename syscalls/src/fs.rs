@@ -1,16 +1,16 @@
-//! Files, directories, descriptors: pass-through to the kernel with checked pointers.
-//! `struct stat`, `statx`, `statfs`, `dirent64`, `timespec`, `flock` have the x86-64
-//! layout in the guest, so the kernel writes them directly into guest memory.
+//! Files, directories, descriptors. A path argument goes to the process's file system
+//! (`crate::vfs`: the sandbox's, or the pass-through); descriptor calls pass to the
+//! kernel with checked pointers. `struct stat`, `statx`, `statfs`, `dirent64`,
+//! `timespec`, `flock` have the x86-64 layout in the guest, so the kernel's bytes are the
+//! guest's.
 
 use crate::args::*;
 use crate::ctx::{Ctx, Stop, SysResult};
 use crate::errno::*;
-use crate::host::dirfd;
 
 const STAT_SIZE: usize = 144;
 const STATX_SIZE: usize = 256;
 const STATFS_SIZE: usize = 120;
-const TIMESPEC_PAIR: usize = 32;
 /// Linux's UIO_MAXIOV.
 const IOV_MAX: i32 = 1024;
 
@@ -76,39 +76,100 @@ pub fn writev(cx: &mut Ctx, fd: Fd, iov: Ptr, cnt: Int) -> SysResult {
     sys!(SYS_writev, fd.0, v.as_ptr(), v.len())
 }
 
+/// The offset comes split in two words (musl passes `(long)ofs, (long)(ofs >> 32)`,
+/// and `long` is 32-bit here).
+fn split_off(lo: i64, hi: i64) -> i64 {
+    (lo as u32 as i64) | (hi << 32)
+}
+
+pub fn pwritev(cx: &mut Ctx, fd: Fd, iov: Ptr, cnt: Int, lo: Off, hi: Off) -> SysResult {
+    let v = host_iovecs(cx, iov.0, cnt.0)?;
+    sys!(
+        SYS_pwritev,
+        fd.0,
+        v.as_ptr(),
+        v.len(),
+        split_off(lo.0, hi.0),
+        0
+    )
+}
+
+pub fn preadv(cx: &mut Ctx, fd: Fd, iov: Ptr, cnt: Int, lo: Off, hi: Off) -> SysResult {
+    let v = host_iovecs_w(cx, iov.0, cnt.0)?;
+    sys!(
+        SYS_preadv,
+        fd.0,
+        v.as_ptr(),
+        v.len(),
+        split_off(lo.0, hi.0),
+        0
+    )
+}
+
+/// `off_in`/`off_out` point at 64-bit offsets (or are NULL).
+pub fn copy_file_range(
+    cx: &mut Ctx,
+    fin: Fd,
+    offin: Ptr,
+    fout: Fd,
+    offout: Ptr,
+    len: Len,
+    flags: UInt,
+) -> SysResult {
+    let a = cx.mem.host_opt(offin.0, 8)?;
+    let b = cx.mem.host_opt(offout.0, 8)?;
+    sys!(
+        SYS_copy_file_range,
+        fin.0,
+        a,
+        fout.0,
+        b,
+        len.0 as usize,
+        flags.0
+    )
+}
+
+pub fn sendfile(cx: &mut Ctx, out: Fd, inp: Fd, off: Ptr, count: Len) -> SysResult {
+    let o = cx.mem.host_opt(off.0, 8)?;
+    sys!(SYS_sendfile, out.0, inp.0, o, count.0 as usize)
+}
+
+pub fn splice(
+    cx: &mut Ctx,
+    fin: Fd,
+    offin: Ptr,
+    fout: Fd,
+    offout: Ptr,
+    len: Len,
+    flags: UInt,
+) -> SysResult {
+    let a = cx.mem.host_opt(offin.0, 8)?;
+    let b = cx.mem.host_opt(offout.0, 8)?;
+    sys!(SYS_splice, fin.0, a, fout.0, b, len.0 as usize, flags.0)
+}
+
+pub fn tee(_cx: &mut Ctx, fin: Fd, fout: Fd, len: Len, flags: UInt) -> SysResult {
+    sys!(SYS_tee, fin.0, fout.0, len.0 as usize, flags.0)
+}
+
 pub fn open(cx: &mut Ctx, path: Path, flags: OpenFlags, mode: Mode) -> SysResult {
     openat(cx, DirFd(libc::AT_FDCWD), path, flags, mode)
 }
 
 pub fn openat(cx: &mut Ctx, dir: DirFd, path: Path, flags: OpenFlags, mode: Mode) -> SysResult {
-    let p = cx.mem.path(path.0)?;
-    match vfs(cx) {
-        // The environment file the runtime made for this guest (`__get_init_envfile`).
-        Some(_) if cx.proc.env_file.as_ref() == Some(&p) => {
-            sys!(
+    let p = path.read(cx)?;
+    // The environment file the runtime made for this guest (`__get_init_envfile`).
+    if let Some(env) = cx.proc.env_file.as_ref().filter(|e| p.is(e)) {
+        if cx.proc.policy.vfs.is_some() {
+            return sys!(
                 SYS_openat,
                 libc::AT_FDCWD,
-                p.as_ptr(),
+                env.as_ptr(),
                 libc::O_RDONLY | libc::O_CLOEXEC
-            )
+            );
         }
-        Some(v) => Ok(v.open(dir.0, &p, flags.0, mode.0)?),
-        None => sys!(SYS_openat, dirfd(dir.0), p.as_ptr(), flags.0, mode.0),
     }
-}
-
-/// The sandbox's view of the file system, or `None` for pass-through.
-#[inline(always)]
-pub(crate) fn vfs(cx: &Ctx) -> Option<&crate::sandbox::Vfs> {
-    cx.proc.policy.vfs.as_ref()
-}
-
-/// A descriptor the guest holds may be changed only if it is outside read-only grants.
-fn fd_writable(cx: &Ctx, fd: i32) -> Result<(), Errno> {
-    match vfs(cx) {
-        Some(v) => v.fd_writable(fd),
-        None => Ok(()),
-    }
+    cx.proc.fs().open(dir.0, &p, flags.0, mode.0)
 }
 
 pub fn close(cx: &mut Ctx, fd: Fd) -> SysResult {
@@ -117,13 +178,38 @@ pub fn close(cx: &mut Ctx, fd: Fd) -> SysResult {
     r
 }
 
+pub fn close_range(cx: &mut Ctx, first: UInt, last: UInt, flags: UInt) -> SysResult {
+    if first.0 > last.0 {
+        return Err(EINVAL.into());
+    }
+    // The runtime's own descriptors are not the guest's to close: the range is closed
+    // in the pieces between them (one call when none lies inside, the usual case).
+    let (holes, end) = crate::runtime_fds::holes(first.0, last.0);
+    let mut r = Ok(0);
+    let mut from = first.0 as u64;
+    for hole in holes
+        .iter()
+        .map(|&h| h as u64)
+        .chain(std::iter::once(end + 1))
+    {
+        if hole > from {
+            r = sys!(SYS_close_range, from, hole - 1, flags.0);
+            if r.is_err() {
+                break;
+            }
+        }
+        from = hole + 1;
+    }
+    let last = last.0.min(i32::MAX as u32) as i32;
+    crate::fs::closed(cx, first.0.min(i32::MAX as u32) as i32, last, &r);
+    r
+}
+
 /// Descriptors `first..=last` were closed or replaced (unless the call found none): the
-/// sandbox forgets what it kept about them.
+/// file system forgets what it kept about them.
 pub(crate) fn closed(cx: &Ctx, first: i32, last: i32, r: &SysResult) {
     if !matches!(r, Err(Stop::Errno(e)) if *e == EBADF) {
-        if let Some(v) = vfs(cx) {
-            v.forget_fds(first as u32, last as u32);
-        }
+        cx.proc.fs().closed(first as u32, last as u32);
     }
 }
 
@@ -171,31 +257,16 @@ pub fn fstat(cx: &mut Ctx, fd: Fd, buf: Ptr) -> SysResult {
 }
 
 pub fn newfstatat(cx: &mut Ctx, dir: DirFd, path: Path, buf: Ptr, flags: AtFlags) -> SysResult {
-    let p = cx.mem.path(path.0)?;
-    let b = cx.mem.host_w(buf.0, STAT_SIZE)?;
-    let Some(v) = vfs(cx) else {
-        return sys!(SYS_newfstatat, dirfd(dir.0), p.as_ptr(), b, flags.0);
-    };
+    let p = path.read(cx)?;
+    cx.mem.host_w(buf.0, STAT_SIZE)?;
     // SAFETY: plain data; the kernel fills it.
     let mut st: libc::stat = unsafe { std::mem::zeroed() };
-    v.stat_with(dir.0, &p, flags.0, |d, n, f| {
-        // SAFETY: valid name and host out-pointer.
-        sys!(SYS_newfstatat, d, n.as_ptr(), &mut st as *mut libc::stat, f).map_err(errno_of)?;
-        Ok(st.st_mode)
-    })?;
+    let r = cx.proc.fs().stat(dir.0, &p, flags.0, &mut st)?;
     // SAFETY: stat is plain data of STAT_SIZE bytes.
     let bytes =
         unsafe { std::slice::from_raw_parts((&st as *const libc::stat).cast::<u8>(), STAT_SIZE) };
     cx.mem.write_bytes(buf.0, bytes)?;
-    Ok(0)
-}
-
-/// The errno of a handler result (sandbox callbacks speak `Errno`).
-pub(crate) fn errno_of(s: crate::ctx::Stop) -> Errno {
-    match s {
-        crate::ctx::Stop::Errno(e) => e,
-        crate::ctx::Stop::Exit(_) => EINTR,
-    }
+    Ok(r)
 }
 
 pub fn statx(
@@ -206,38 +277,21 @@ pub fn statx(
     mask: UInt,
     buf: Ptr,
 ) -> SysResult {
-    let p = cx.mem.path(path.0)?;
-    let b = cx.mem.host_w(buf.0, STATX_SIZE)?;
-    let Some(v) = vfs(cx) else {
-        return sys!(SYS_statx, dirfd(dir.0), p.as_ptr(), flags.0, mask.0, b);
-    };
+    let p = path.read(cx)?;
+    cx.mem.host_w(buf.0, STATX_SIZE)?;
     let mut sx = [0u8; STATX_SIZE];
-    v.stat_with(dir.0, &p, flags.0, |d, n, f| {
-        sys!(
-            SYS_statx,
-            d,
-            n.as_ptr(),
-            f,
-            mask.0 | libc::STATX_TYPE,
-            sx.as_mut_ptr()
-        )
-        .map_err(errno_of)?;
-        // stx_mode: u16 at offset 28.
-        Ok(u16::from_le_bytes([sx[28], sx[29]]) as u32)
-    })?;
+    let r = cx.proc.fs().statx(dir.0, &p, flags.0, mask.0, &mut sx)?;
     cx.mem.write_bytes(buf.0, &sx)?;
-    Ok(0)
+    Ok(r)
 }
 
 pub fn statfs(cx: &mut Ctx, path: Path, buf: Ptr) -> SysResult {
-    let p = cx.mem.path(path.0)?;
-    let b = cx.mem.host_w(buf.0, STATFS_SIZE)?;
-    if let Some(v) = vfs(cx) {
-        return Ok(v.via_proc(&p, true, |h| {
-            sys!(SYS_statfs, h.as_ptr(), b).map_err(errno_of)
-        })?);
-    }
-    sys!(SYS_statfs, p.as_ptr(), b)
+    let p = path.read(cx)?;
+    cx.mem.host_w(buf.0, STATFS_SIZE)?;
+    let mut sf = [0u8; STATFS_SIZE];
+    let r = cx.proc.fs().statfs(&p, &mut sf)?;
+    cx.mem.write_bytes(buf.0, &sf)?;
+    Ok(r)
 }
 
 pub fn fstatfs(cx: &mut Ctx, fd: Fd, buf: Ptr) -> SysResult {
@@ -535,19 +589,13 @@ pub fn access(cx: &mut Ctx, path: Path, mode: Int) -> SysResult {
 
 pub fn faccessat(cx: &mut Ctx, dir: DirFd, path: Path, mode: Int, _flags: AtFlags) -> SysResult {
     // The faccessat syscall itself has no flags argument.
-    let p = cx.mem.path(path.0)?;
-    if let Some(v) = vfs(cx) {
-        return Ok(v.access(dir.0, &p, mode.0, 0)?);
-    }
-    sys!(SYS_faccessat, dirfd(dir.0), p.as_ptr(), mode.0)
+    let p = path.read(cx)?;
+    cx.proc.fs().access(dir.0, &p, mode.0, 0)
 }
 
 pub fn faccessat2(cx: &mut Ctx, dir: DirFd, path: Path, mode: Int, flags: AtFlags) -> SysResult {
-    let p = cx.mem.path(path.0)?;
-    if let Some(v) = vfs(cx) {
-        return Ok(v.access(dir.0, &p, mode.0, flags.0)?);
-    }
-    sys!(SYS_faccessat2, dirfd(dir.0), p.as_ptr(), mode.0, flags.0)
+    let p = path.read(cx)?;
+    cx.proc.fs().access(dir.0, &p, mode.0, flags.0)
 }
 
 fn fill_pipe(cx: &mut Ctx, out: u32, flags: i32) -> SysResult {
@@ -565,6 +613,12 @@ pub fn pipe(cx: &mut Ctx, fds: Ptr) -> SysResult {
 
 pub fn pipe2(cx: &mut Ctx, fds: Ptr, flags: Int) -> SysResult {
     fill_pipe(cx, fds.0, flags.0)
+}
+
+pub fn memfd_create(cx: &mut Ctx, name: Name, flags: UInt) -> SysResult {
+    // A name for /proc/self/fd links, not a path: nothing is resolved.
+    let n = cx.mem.path(name.0)?;
+    sys!(SYS_memfd_create, n.as_ptr(), flags.0)
 }
 
 pub fn dup(_cx: &mut Ctx, fd: Fd) -> SysResult {
@@ -595,63 +649,117 @@ pub fn fdatasync(_cx: &mut Ctx, fd: Fd) -> SysResult {
     sys!(SYS_fdatasync, fd.0)
 }
 
+pub fn sync(_cx: &mut Ctx) -> SysResult {
+    sys!(SYS_sync)
+}
+
+pub fn syncfs(_cx: &mut Ctx, fd: Fd) -> SysResult {
+    sys!(SYS_syncfs, fd.0)
+}
+
+pub fn sync_file_range(_cx: &mut Ctx, fd: Fd, off: Off, n: Off, flags: UInt) -> SysResult {
+    sys!(SYS_sync_file_range, fd.0, off.0, n.0, flags.0)
+}
+
 pub fn ftruncate(_cx: &mut Ctx, fd: Fd, len: Off) -> SysResult {
     // Needs a descriptor open for writing, which a read-only grant never hands out.
     sys!(SYS_ftruncate, fd.0, len.0)
 }
 
 pub fn truncate(cx: &mut Ctx, path: Path, len: Off) -> SysResult {
-    let p = cx.mem.path(path.0)?;
-    if let Some(v) = vfs(cx) {
-        return Ok(v.truncate(&p, len.0)?);
-    }
-    sys!(SYS_truncate, p.as_ptr(), len.0)
+    let p = path.read(cx)?;
+    cx.proc.fs().truncate(&p, len.0)
 }
 
 pub fn fadvise(_cx: &mut Ctx, fd: Fd, off: Off, len: Off, advice: Int) -> SysResult {
     sys!(SYS_fadvise64, fd.0, off.0, len.0, advice.0)
 }
 
+pub fn fallocate(_cx: &mut Ctx, fd: Fd, mode: Int, off: Off, len: Off) -> SysResult {
+    sys!(SYS_fallocate, fd.0, mode.0, off.0, len.0)
+}
+
+pub fn readahead(_cx: &mut Ctx, fd: Fd, off: Off, count: Len) -> SysResult {
+    sys!(SYS_readahead, fd.0, off.0, count.0 as usize)
+}
+
 pub fn getcwd(cx: &mut Ctx, buf: Ptr, size: Len) -> SysResult {
-    let b = cx.mem.host_w(buf.0, size.0 as usize)?;
-    let Some(v) = vfs(cx) else {
-        return sys!(SYS_getcwd, b, size.0);
-    };
-    let c = v.getcwd()?;
-    if c.len() > size.0 as usize {
-        return Err(ERANGE.into());
-    }
-    cx.mem.write_bytes(buf.0, &c)?;
-    Ok(c.len() as i64)
+    cx.mem.host_w(buf.0, size.0 as usize)?;
+    // The kernel's getcwd answers ENAMETOOLONG past a page.
+    let mut c = vec![0u8; (size.0 as usize).min(2 * libc::PATH_MAX as usize)];
+    let n = cx.proc.fs().getcwd(&mut c)?;
+    cx.mem.write_bytes(buf.0, &c[..n as usize])?;
+    Ok(n)
 }
 
 pub fn chdir(cx: &mut Ctx, path: Path) -> SysResult {
-    let p = cx.mem.path(path.0)?;
-    match vfs(cx) {
-        Some(v) => Ok(v.chdir(&p)?),
-        None => sys!(SYS_chdir, p.as_ptr()),
-    }
+    let p = path.read(cx)?;
+    cx.proc.fs().chdir(&p)
 }
 
 pub fn fchdir(cx: &mut Ctx, fd: Fd) -> SysResult {
-    match vfs(cx) {
-        Some(v) => Ok(v.fchdir(fd.0)?),
-        None => sys!(SYS_fchdir, fd.0),
-    }
+    cx.proc.fs().fchdir(fd.0)
 }
 
 /// Under the sandbox, refused: the grants are the guest's root, and a host chroot would
 /// move the whole runtime's. Under `--allow-all`, the kernel's (the reference engine's
 /// pass-through): `chroot(".")` as root succeeds.
 pub fn chroot(cx: &mut Ctx, path: Path) -> SysResult {
-    let p = cx.mem.path(path.0)?;
-    if vfs(cx).is_some() {
-        crate::policy::refuse(
-            "chroot is refused under the sandbox (--allow-all passes it through)",
-        );
-        return Err(EPERM.into());
+    let p = path.read(cx)?;
+    cx.proc.fs().host_namespace(
+        &p,
+        "chroot is refused under the sandbox (--allow-all passes it through)",
+        &mut |h| sys!(SYS_chroot, h.as_ptr()),
+    )
+}
+
+/// A string argument that may be NULL.
+fn opt_cstr(cx: &Ctx, p: u32) -> Result<Option<std::ffi::CString>, Errno> {
+    if p == 0 {
+        Ok(None)
+    } else {
+        cx.mem.path(p).map(Some)
     }
-    sys!(SYS_chroot, p.as_ptr())
+}
+
+pub fn mount(
+    cx: &mut Ctx,
+    source: Ptr,
+    target: Path,
+    fstype: Ptr,
+    flags: U64,
+    data: Ptr,
+) -> SysResult {
+    let src = opt_cstr(cx, source.0)?;
+    let tgt = target.read(cx)?;
+    let ty = opt_cstr(cx, fstype.0)?;
+    let why = "mount is refused under the sandbox (--allow-all passes it through)";
+    cx.proc.fs().host_namespace(&tgt, why, &mut |tgt| {
+        // The kernel copies up to a page of options, stopping where memory ends.
+        let d = if data.0 == 0 {
+            std::ptr::null_mut()
+        } else {
+            let avail = cx.mem.len().saturating_sub(data.0 as usize).min(4096);
+            if avail == 0 {
+                return Err(EFAULT.into());
+            }
+            cx.mem.host(data.0, avail)?
+        };
+        let p = |c: &Option<std::ffi::CString>| c.as_ref().map_or(std::ptr::null(), |c| c.as_ptr());
+        sys!(SYS_mount, p(&src), tgt.as_ptr(), p(&ty), flags.0, d)
+    })
+}
+
+pub fn umount2(cx: &mut Ctx, target: Path, flags: Int) -> SysResult {
+    // MNT_FORCE | MNT_DETACH | MNT_EXPIRE | UMOUNT_NOFOLLOW, checked first as the kernel does.
+    if flags.0 & !0xf != 0 {
+        return Err(EINVAL.into());
+    }
+    let tgt = target.read(cx)?;
+    let why = "umount is refused under the sandbox (--allow-all passes it through)";
+    cx.proc.fs().host_namespace(&tgt, why, &mut |tgt| {
+        sys!(SYS_umount2, tgt.as_ptr(), flags.0)
+    })
 }
 
 pub fn rename(cx: &mut Ctx, old: Path, new: Path) -> SysResult {
@@ -673,19 +781,13 @@ pub fn renameat2(
     new: Path,
     flags: UInt,
 ) -> SysResult {
-    let o = cx.mem.path(old.0)?;
-    let n = cx.mem.path(new.0)?;
-    if let Some(v) = vfs(cx) {
-        return Ok(v.rename(od.0, &o, nd.0, &n, flags.0)?);
-    }
-    sys!(
-        SYS_renameat2,
-        dirfd(od.0),
-        o.as_ptr(),
-        dirfd(nd.0),
-        n.as_ptr(),
-        flags.0
-    )
+    let o = old.read(cx)?;
+    let n = new.read(cx)?;
+    cx.proc.fs().rename(od.0, &o, nd.0, &n, flags.0)
+}
+
+pub fn renameat(cx: &mut Ctx, od: DirFd, op: Path, nd: DirFd, np: Path) -> SysResult {
+    renameat2(cx, od, op, nd, np, UInt(0))
 }
 
 pub fn mkdir(cx: &mut Ctx, path: Path, mode: Mode) -> SysResult {
@@ -693,13 +795,17 @@ pub fn mkdir(cx: &mut Ctx, path: Path, mode: Mode) -> SysResult {
 }
 
 pub fn mkdirat(cx: &mut Ctx, dir: DirFd, path: Path, mode: Mode) -> SysResult {
-    let p = cx.mem.path(path.0)?;
-    if let Some(v) = vfs(cx) {
-        return Ok(v.create(dir.0, &p, |d, n| {
-            sys!(SYS_mkdirat, d, n.as_ptr(), mode.0).map_err(errno_of)
-        })?);
-    }
-    sys!(SYS_mkdirat, dirfd(dir.0), p.as_ptr(), mode.0)
+    let p = path.read(cx)?;
+    cx.proc.fs().mkdir(dir.0, &p, mode.0)
+}
+
+pub fn mknod(cx: &mut Ctx, path: Path, mode: Mode, dev: UInt) -> SysResult {
+    mknodat(cx, DirFd(libc::AT_FDCWD), path, mode, dev)
+}
+
+pub fn mknodat(cx: &mut Ctx, dir: DirFd, path: Path, mode: Mode, dev: UInt) -> SysResult {
+    let p = path.read(cx)?;
+    cx.proc.fs().mknod(dir.0, &p, mode.0, dev.0)
 }
 
 pub fn rmdir(cx: &mut Ctx, path: Path) -> SysResult {
@@ -711,11 +817,8 @@ pub fn unlink(cx: &mut Ctx, path: Path) -> SysResult {
 }
 
 pub fn unlinkat(cx: &mut Ctx, dir: DirFd, path: Path, flags: AtFlags) -> SysResult {
-    let p = cx.mem.path(path.0)?;
-    if let Some(v) = vfs(cx) {
-        return Ok(v.unlink(dir.0, &p, flags.0)?);
-    }
-    sys!(SYS_unlinkat, dirfd(dir.0), p.as_ptr(), flags.0)
+    let p = path.read(cx)?;
+    cx.proc.fs().unlink(dir.0, &p, flags.0)
 }
 
 pub fn link(cx: &mut Ctx, old: Path, new: Path) -> SysResult {
@@ -737,19 +840,9 @@ pub fn linkat(
     new: Path,
     flags: AtFlags,
 ) -> SysResult {
-    let o = cx.mem.path(old.0)?;
-    let n = cx.mem.path(new.0)?;
-    if let Some(v) = vfs(cx) {
-        return Ok(v.link(od.0, &o, nd.0, &n, flags.0)?);
-    }
-    sys!(
-        SYS_linkat,
-        dirfd(od.0),
-        o.as_ptr(),
-        dirfd(nd.0),
-        n.as_ptr(),
-        flags.0
-    )
+    let o = old.read(cx)?;
+    let n = new.read(cx)?;
+    cx.proc.fs().link(od.0, &o, nd.0, &n, flags.0)
 }
 
 pub fn symlink(cx: &mut Ctx, target: Path, link: Path) -> SysResult {
@@ -757,15 +850,9 @@ pub fn symlink(cx: &mut Ctx, target: Path, link: Path) -> SysResult {
 }
 
 pub fn symlinkat(cx: &mut Ctx, target: Path, dir: DirFd, link: Path) -> SysResult {
-    let t = cx.mem.path(target.0)?;
-    let l = cx.mem.path(link.0)?;
-    if let Some(v) = vfs(cx) {
-        // The target is only text: it is resolved (in the sandbox) when followed.
-        return Ok(v.create(dir.0, &l, |d, n| {
-            sys!(SYS_symlinkat, t.as_ptr(), d, n.as_ptr()).map_err(errno_of)
-        })?);
-    }
-    sys!(SYS_symlinkat, t.as_ptr(), dirfd(dir.0), l.as_ptr())
+    let t = target.read(cx)?;
+    let l = link.read(cx)?;
+    cx.proc.fs().symlink(&t, dir.0, &l)
 }
 
 pub fn readlink(cx: &mut Ctx, path: Path, buf: OutBuf, size: Len) -> SysResult {
@@ -773,15 +860,15 @@ pub fn readlink(cx: &mut Ctx, path: Path, buf: OutBuf, size: Len) -> SysResult {
 }
 
 pub fn readlinkat(cx: &mut Ctx, dir: DirFd, path: Path, buf: OutBuf, size: Len) -> SysResult {
-    let p = cx.mem.path(path.0)?;
-    let b = cx.mem.host_w(buf.0, size.0 as usize)?;
-    if let Some(v) = vfs(cx) {
-        let mut host = vec![0u8; (size.0 as usize).min(libc::PATH_MAX as usize)];
-        let n = v.readlink(dir.0, &p, &mut host)? as usize;
-        cx.mem.write_bytes(buf.0, &host[..n])?;
-        return Ok(n as i64);
+    let p = path.read(cx)?;
+    cx.mem.host_w(buf.0, size.0 as usize)?;
+    if size.0 as i32 <= 0 {
+        return Err(EINVAL.into()); // the kernel's int bufsiz
     }
-    sys!(SYS_readlinkat, dirfd(dir.0), p.as_ptr(), b, size.0)
+    let mut host = vec![0u8; (size.0 as usize).min(libc::PATH_MAX as usize)];
+    let n = cx.proc.fs().readlink(dir.0, &p, &mut host)?;
+    cx.mem.write_bytes(buf.0, &host[..n as usize])?;
+    Ok(n)
 }
 
 pub fn chmod(cx: &mut Ctx, path: Path, mode: Mode) -> SysResult {
@@ -789,23 +876,16 @@ pub fn chmod(cx: &mut Ctx, path: Path, mode: Mode) -> SysResult {
 }
 
 pub fn fchmod(cx: &mut Ctx, fd: Fd, mode: Mode) -> SysResult {
-    fd_writable(cx, fd.0)?;
-    if vfs(cx).is_some() {
-        crate::sandbox::setid_refused_fd(fd.0, mode.0)?;
-    }
-    sys!(SYS_fchmod, fd.0, mode.0)
+    cx.proc.fs().fchmod(fd.0, mode.0)
 }
 
 pub fn fchmodat(cx: &mut Ctx, dir: DirFd, path: Path, mode: Mode, flags: AtFlags) -> SysResult {
-    let p = cx.mem.path(path.0)?;
+    let p = path.read(cx)?;
     // Linux's fchmodat (268) has no flags argument: the kernel ignores a fourth value
     // (libcs handle AT_SYMLINK_NOFOLLOW themselves, with fchmodat2 or O_PATH), so does
     // the runtime.
     let _ = flags;
-    if let Some(v) = vfs(cx) {
-        return Ok(v.chmod(dir.0, &p, mode.0, 0)?);
-    }
-    sys!(SYS_fchmodat, dirfd(dir.0), p.as_ptr(), mode.0)
+    cx.proc.fs().chmod(dir.0, &p, mode.0)
 }
 
 pub fn chown(cx: &mut Ctx, path: Path, owner: UInt, group: UInt) -> SysResult {
@@ -813,8 +893,7 @@ pub fn chown(cx: &mut Ctx, path: Path, owner: UInt, group: UInt) -> SysResult {
 }
 
 pub fn fchown(cx: &mut Ctx, fd: Fd, owner: UInt, group: UInt) -> SysResult {
-    fd_writable(cx, fd.0)?;
-    sys!(SYS_fchown, fd.0, owner.0, group.0)
+    cx.proc.fs().fchown(fd.0, owner.0, group.0)
 }
 
 pub fn fchownat(
@@ -825,17 +904,18 @@ pub fn fchownat(
     group: UInt,
     flags: AtFlags,
 ) -> SysResult {
-    let p = cx.mem.path(path.0)?;
-    if let Some(v) = vfs(cx) {
-        return Ok(v.chown(dir.0, &p, owner.0, group.0, flags.0)?);
-    }
-    sys!(
-        SYS_fchownat,
-        dirfd(dir.0),
-        p.as_ptr(),
-        owner.0,
-        group.0,
-        flags.0
+    let p = path.read(cx)?;
+    cx.proc.fs().chown(dir.0, &p, owner.0, group.0, flags.0)
+}
+
+pub fn lchown(cx: &mut Ctx, path: Path, owner: UInt, group: UInt) -> SysResult {
+    fchownat(
+        cx,
+        DirFd(libc::AT_FDCWD),
+        path,
+        owner,
+        group,
+        AtFlags(libc::AT_SYMLINK_NOFOLLOW),
     )
 }
 
@@ -870,59 +950,32 @@ pub fn getdents64(cx: &mut Ctx, fd: Fd, dirp: Ptr, count: Len) -> SysResult {
 
 pub fn utimensat(cx: &mut Ctx, dir: DirFd, path: Path, times: Ptr, flags: AtFlags) -> SysResult {
     // A NULL path is Linux's futimens(fd) form (with AT_FDCWD, a bad path).
-    if path.0 == 0 && dir.0 == libc::AT_FDCWD {
+    if path.is_null() && dir.0 == libc::AT_FDCWD {
         return Err(EFAULT.into());
     }
-    let p = if path.0 == 0 {
+    let p = if path.is_null() {
         None
     } else {
-        Some(cx.mem.path(path.0)?)
+        Some(path.read(cx)?)
     };
     let ts = time_pair(cx, times.0, false)?;
-    let t = ts.as_ref().map_or(std::ptr::null(), |x| x.as_ptr());
-    if let Some(v) = vfs(cx) {
-        return match &p {
-            None => {
-                v.fd_writable(dir.0)?;
-                sys!(SYS_utimensat, dir.0, std::ptr::null::<u8>(), t, flags.0)
-            }
-            Some(p) => Ok(v.utimens(dir.0, p, ts, flags.0)?),
-        };
-    }
-    let pp = p.as_ref().map_or(std::ptr::null(), |c| c.as_ptr());
-    sys!(SYS_utimensat, dirfd(dir.0), pp, t, flags.0)
+    cx.proc.fs().utimens(dir.0, p.as_ref(), ts, flags.0)
 }
 
 pub fn futimesat(cx: &mut Ctx, dir: DirFd, path: Path, times: Ptr) -> SysResult {
-    let p = if path.0 == 0 {
+    let p = if path.is_null() {
         None
     } else {
-        Some(cx.mem.path(path.0)?)
+        Some(path.read(cx)?)
     };
-    let t = cx.mem.host_opt(times.0, TIMESPEC_PAIR)?;
-    if let Some(v) = vfs(cx) {
-        let ts = time_pair(cx, times.0, true)?;
-        let tp = ts.as_ref().map_or(std::ptr::null(), |x| x.as_ptr());
-        return match &p {
-            None => {
-                v.fd_writable(dir.0)?;
-                sys!(SYS_utimensat, dir.0, std::ptr::null::<u8>(), tp, 0)
-            }
-            Some(p) => Ok(v.utimens(dir.0, p, ts, 0)?),
-        };
-    }
-    let pp = p.as_ref().map_or(std::ptr::null(), |c| c.as_ptr());
-    sys!(SYS_futimesat, dirfd(dir.0), pp, t)
+    let ts = time_pair(cx, times.0, true)?;
+    cx.proc.fs().utimens(dir.0, p.as_ref(), ts, 0)
 }
 
 pub fn utimes(cx: &mut Ctx, path: Path, times: Ptr) -> SysResult {
-    let p = cx.mem.path(path.0)?;
-    let t = cx.mem.host_opt(times.0, TIMESPEC_PAIR)?;
-    if let Some(v) = vfs(cx) {
-        let ts = time_pair(cx, times.0, true)?;
-        return Ok(v.utimens(libc::AT_FDCWD, &p, ts, 0)?);
-    }
-    sys!(SYS_utimes, p.as_ptr(), t)
+    let p = path.read(cx)?;
+    let ts = time_pair(cx, times.0, true)?;
+    cx.proc.fs().utimens(libc::AT_FDCWD, Some(&p), ts, 0)
 }
 
 pub fn eventfd(_cx: &mut Ctx, init: UInt) -> SysResult {
@@ -931,6 +984,23 @@ pub fn eventfd(_cx: &mut Ctx, init: UInt) -> SysResult {
 
 pub fn eventfd2(_cx: &mut Ctx, init: UInt, flags: Int) -> SysResult {
     sys!(SYS_eventfd2, init.0, flags.0)
+}
+
+pub fn inotify_init(_cx: &mut Ctx) -> SysResult {
+    sys!(SYS_inotify_init1, 0)
+}
+
+pub fn inotify_init1(_cx: &mut Ctx, flags: Int) -> SysResult {
+    sys!(SYS_inotify_init1, flags.0)
+}
+
+pub fn inotify_add_watch(cx: &mut Ctx, fd: Fd, path: Path, mask: UInt) -> SysResult {
+    let p = path.read(cx)?;
+    cx.proc.fs().inotify_add_watch(fd.0, &p, mask.0)
+}
+
+pub fn inotify_rm_watch(_cx: &mut Ctx, fd: Fd, wd: Int) -> SysResult {
+    sys!(SYS_inotify_rm_watch, fd.0, wd.0)
 }
 
 /// Two times from guest memory as host `timespec`s: `timespec[2]`, or with `micro`

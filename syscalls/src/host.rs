@@ -1,8 +1,8 @@
 //! Raw host syscalls. The guest's ABI is the x86-64 kernel's, so most calls pass
 //! straight through with checked host pointers; the kernel's own answer is the truth.
 
-use crate::ctx::{Stop, SysResult};
 use crate::errno::Errno;
+use crate::errno::{Stop, SysResult};
 
 /// Map a raw kernel return (`-4095..=-1` is `-errno`) to a guest result.
 #[inline(always)]

@@ -25,19 +25,19 @@ pub mod mmap;
 pub mod policy;
 mod reach;
 pub mod runtime_fds;
-pub mod sandbox;
 pub mod signal;
 pub mod syscalls;
 pub mod trace;
 pub mod tracer;
+pub mod vfs;
 
 mod fs;
 pub mod ipc;
 mod memory;
-mod more;
 mod net;
 mod poll;
 pub mod process;
+mod sched;
 mod system;
 pub mod thread;
 mod time;
@@ -47,6 +47,8 @@ pub use mem::GuestMem;
 pub use syscalls::SYSCALLS;
 pub use table::{Category, Level, Syscall};
 pub use tracer::Tracer;
+/// The sandbox's file system, where the engine layer finds it (`sandbox::MountSpec`).
+pub use vfs::sandbox;
 
 /// Define every `wali` import (syscalls and auxiliary calls) in `linker`.
 pub fn add_to_linker(linker: &mut wasmtime::Linker<Ctx>) -> wasmtime::Result<()> {

@@ -1,4 +1,5 @@
-//! brk and the mmap family over linear memory (see `mmap.rs` for the bookkeeping).
+//! brk and the mmap family over linear memory (see `mmap.rs` for the bookkeeping), and
+//! the calls on its pages (mlock, mincore).
 
 use crate::args::*;
 use crate::ctx::{Ctx, SysResult};
@@ -454,4 +455,38 @@ pub(crate) fn place(cx: &Ctx, at: Option<u64>, len: u64, replace: bool) -> Resul
 /// Give back what `place` claimed: zero pages over it, free for reuse.
 pub(crate) fn unplace(cx: &Ctx, a: u32, len: u64) {
     release(cx, a, len);
+}
+
+fn in_memory(cx: &Ctx, addr: u32, len: u32) -> Result<(), Errno> {
+    if !addr.is_multiple_of(4096) {
+        return Err(EINVAL);
+    }
+    cx.mem
+        .host(addr, len as usize)
+        .map(|_| ())
+        .map_err(|_| ENOMEM)
+}
+
+/// Linear memory is never swapped out by the runtime: locking is accepted.
+pub fn mlock(cx: &mut Ctx, addr: Ptr, len: Len) -> SysResult {
+    cx.mem
+        .host(addr.0 & !4095, (len.0 + (addr.0 & 4095)) as usize)
+        .map_err(|_| ENOMEM)?;
+    Ok(0)
+}
+
+pub fn munlock(cx: &mut Ctx, addr: Ptr, len: Len) -> SysResult {
+    mlock(cx, addr, len)
+}
+
+pub fn munlockall(_cx: &mut Ctx) -> SysResult {
+    Ok(0)
+}
+
+/// Every page of linear memory counts as resident.
+pub fn mincore(cx: &mut Ctx, addr: Ptr, len: Len, vec: Ptr) -> SysResult {
+    in_memory(cx, addr.0, len.0)?;
+    let pages = (len.0 as usize).div_ceil(4096);
+    cx.mem.fill(vec.0, 1, pages)?;
+    Ok(0)
 }

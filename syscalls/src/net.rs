@@ -33,7 +33,7 @@ pub fn socket(cx: &mut Ctx, domain: Int, ty: Int, proto: Int) -> SysResult {
 struct HostAddr<'a> {
     buf: [u8; 128],
     len: u32,
-    _keep: Option<crate::sandbox::Obj<'a>>,
+    _keep: Option<crate::vfs::UnixAddr<'a>>,
 }
 
 impl HostAddr<'_> {
@@ -85,19 +85,18 @@ fn checked_addr(cx: &Ctx, addr: u32, len: u32, bind: bool) -> Result<Option<Host
                 pol.may_abstract()?;
                 return Ok(Some(h));
             }
-            let Some(v) = pol.vfs.as_ref() else {
+            let end = path.iter().position(|&b| b == 0).unwrap_or(path.len());
+            let p = crate::vfs::GuestPath::from_bytes(&path[..end])?;
+            let Some(u) = cx.proc.fs().unix_addr(&p, bind)? else {
                 return Ok(Some(h));
             };
-            let end = path.iter().position(|&b| b == 0).unwrap_or(path.len());
-            let p = std::ffi::CString::new(&path[..end]).map_err(|_| EINVAL)?;
-            let (obj, host) = v.unix_path(&p, bind)?;
-            let hb = host.as_bytes_with_nul();
+            let hb = u.host.as_bytes_with_nul();
             if hb.len() > 108 {
                 return Err(ENAMETOOLONG);
             }
             h.buf[2..2 + hb.len()].copy_from_slice(hb);
             h.len = (2 + hb.len()) as u32;
-            h._keep = Some(obj);
+            h._keep = Some(u);
             return Ok(Some(h));
         }
         libc::AF_UNSPEC if !bind => return Ok(Some(h)),
@@ -192,10 +191,8 @@ pub fn accept4(cx: &mut Ctx, fd: Fd, addr: OutSockAddr, lenp: Ptr, flags: Int) -
 /// A unix address the kernel reported may be a path the sandbox bound through its own
 /// descriptors: write the guest's name for it instead (`cap`: the buffer's size).
 fn fix_unix(cx: &Ctx, addr: u32, cap: u32, len: u32) -> Result<Option<u32>, Errno> {
-    let Some(v) = crate::fs::vfs(cx) else {
-        return Ok(None);
-    };
-    if addr == 0 || len < 3 || cap < 3 {
+    let fs = cx.proc.fs();
+    if !fs.renames_unix() || addr == 0 || len < 3 || cap < 3 {
         return Ok(None);
     }
     let got = cx
@@ -206,7 +203,7 @@ fn fix_unix(cx: &Ctx, addr: u32, cap: u32, len: u32) -> Result<Option<u32>, Errn
     }
     let path = &got[2..];
     let end = path.iter().position(|&b| b == 0).unwrap_or(path.len());
-    let Some(g) = v.unix_name(&path[..end]) else {
+    let Some(g) = fs.unix_name(&path[..end]) else {
         return Ok(None);
     };
     let mut out = got[..2].to_vec();
@@ -220,7 +217,7 @@ fn fix_unix(cx: &Ctx, addr: u32, cap: u32, len: u32) -> Result<Option<u32>, Errn
 /// Before a call that reports an address: under the sandbox, the size of the guest's
 /// buffer (the kernel overwrites `*lenp`), for `fix_unix_len` after it.
 fn unix_cap(cx: &Ctx, addr: u32, lenp: u32) -> Result<Option<u32>, Errno> {
-    if addr == 0 || crate::fs::vfs(cx).is_none() {
+    if addr == 0 || !cx.proc.fs().renames_unix() {
         return Ok(None);
     }
     cx.mem.read(lenp).map(Some)

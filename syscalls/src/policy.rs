@@ -3,7 +3,7 @@
 
 use crate::errno::{self, Errno, EPERM};
 pub use crate::limits::Limits;
-use crate::sandbox::Vfs;
+use crate::vfs::FileSystem;
 use std::cell::Cell;
 use std::net::{IpAddr, SocketAddr};
 
@@ -49,8 +49,9 @@ fn ipv4_of(ip: IpAddr) -> Option<IpAddr> {
 }
 
 pub struct Policy {
-    /// The file-system view; `None` is the reference engine's pass-through.
-    pub vfs: Option<Vfs>,
+    /// The sandbox's file system (`sandbox::Vfs`); `None` is the reference engine's
+    /// pass-through (`--allow-all`). Handlers reach either through `Process::fs`.
+    pub vfs: Option<Box<dyn FileSystem>>,
     /// Per syscall, in table order; empty means all allowed.
     pub actions: Vec<Action>,
     /// `None`: any address; `Some(rules)`: only these.

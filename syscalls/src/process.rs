@@ -8,8 +8,9 @@ use crate::ctx::{Ctx, Exit, Stop, SysResult};
 use crate::errno::*;
 use crate::limits;
 use crate::runtime_fds::RuntimeFd;
+use crate::vfs::{is_wasm, ExecFile};
 use std::ffi::CString;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::AsRawFd;
 use std::os::unix::ffi::OsStrExt;
 use std::sync::atomic::Ordering;
 
@@ -81,7 +82,7 @@ pub fn fork(cx: &mut Ctx) -> SysResult {
         .unwrap_or_else(|e| e.into_inner());
     let space = proc.space.lock().unwrap_or_else(|e| e.into_inner());
     let cookies = proc.dir_cookies.lock().unwrap_or_else(|e| e.into_inner());
-    let vfs = proc.policy.vfs.as_ref().map(|v| v.hold());
+    let vfs = proc.fs().hold();
     let mut trace = proc.tracer.as_ref().map(|t| t.hold());
     let stderr = std::io::stderr().lock();
     // SAFETY: fork has no memory preconditions; the child goes on in this thread only,
@@ -145,54 +146,22 @@ fn strings(cx: &Ctx, mut ptr: u32, total: &mut usize) -> Result<Vec<CString>, Er
     }
 }
 
-/// Open a host file for execve once (no sandbox: `--allow-all`, or a host program
-/// outside the grants): as the sandbox's `exec_open`, a regular file, read-only, the
-/// runtime's own descriptor.
-fn open_host(path: &CString) -> Result<RuntimeFd, Errno> {
-    // SAFETY: a NUL-terminated path; O_PATH opens nothing but a handle.
-    let h = unsafe { libc::open(path.as_ptr(), libc::O_PATH | libc::O_CLOEXEC) };
-    if h < 0 {
-        return Err(Errno::last());
-    }
-    // SAFETY: h was just opened and is owned here.
-    let h = unsafe { OwnedFd::from_raw_fd(h) };
-    crate::sandbox::reopen_regular(h.as_raw_fd())
-}
-
-/// Does the opened file start with the wasm magic? (pread: no offset is moved.)
-fn is_wasm(fd: &RuntimeFd) -> bool {
-    let mut magic = [0u8; 4];
-    // SAFETY: a valid buffer of 4 bytes.
-    let n = unsafe { libc::pread(fd.as_raw_fd(), magic.as_mut_ptr().cast(), 4, 0) };
-    n == 4 && magic == *b"\0asm"
-}
-
 /// X_OK on the opened file itself, as execve checks it.
-fn executable(fd: &RuntimeFd) -> Result<(), Errno> {
-    // SAFETY: "" with AT_EMPTY_PATH names the descriptor.
-    let r = unsafe {
-        libc::syscall(
-            libc::SYS_faccessat2,
-            fd.as_raw_fd(),
-            c"".as_ptr(),
-            libc::X_OK,
-            libc::AT_EMPTY_PATH,
-        )
-    };
-    if r < 0 {
-        return Err(Errno::last());
-    }
-    Ok(())
+fn executable(fd: &RuntimeFd) -> SysResult {
+    // "" with AT_EMPTY_PATH names the descriptor.
+    sys!(
+        SYS_faccessat2,
+        fd.as_raw_fd(),
+        c"".as_ptr(),
+        libc::X_OK,
+        libc::AT_EMPTY_PATH
+    )
 }
 
 /// Let an exec'd runtime inherit `fd` (cleared close-on-exec; still the runtime's, and
 /// closed by its owner if the execve fails).
-fn inherit(fd: &RuntimeFd) -> Result<(), Errno> {
-    // SAFETY: fcntl on our own descriptor.
-    if unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_SETFD, 0) } < 0 {
-        return Err(Errno::last());
-    }
-    Ok(())
+fn inherit(fd: &RuntimeFd) -> SysResult {
+    sys!(SYS_fcntl, fd.as_raw_fd(), libc::F_SETFD, 0)
 }
 
 fn ptrs(v: &[CString]) -> Vec<*const libc::c_char> {
@@ -216,30 +185,15 @@ fn flag(name: &str, value: &[u8]) -> Result<CString, Errno> {
 /// the check is never what runs, and native code (`.cwasm`) never comes from a guest.
 /// Other files are host programs, run by path only under `process.exec`.
 pub fn execve(cx: &mut Ctx, path: Path, argv: Ptr, envp: Ptr) -> SysResult {
-    let file = cx.mem.path(path.0)?;
-    let (fd, host) = match crate::fs::vfs(cx) {
-        Some(v) => match v.exec_open(&file) {
-            Ok((fd, host)) => (fd, host),
-            // Host programs (granted) are found on the host: /bin/sh for system().
-            Err(e) if cx.proc.policy.exec && file.as_bytes().first() == Some(&b'/') => {
-                match open_host(&file) {
-                    // A module outside the grants stays outside.
-                    Ok(fd) if is_wasm(&fd) => return Err(e.into()),
-                    Ok(fd) => (fd, file.clone()),
-                    Err(_) => return Err(e.into()),
-                }
-            }
-            Err(e) => return Err(e.into()),
-        },
-        None => (open_host(&file)?, file.clone()),
-    };
+    let file = path.read(cx)?;
+    let ExecFile { fd, host, name } = cx.proc.fs().exec_open(&file, cx.proc.policy.exec)?;
     let mut total = 0;
     let args = strings(cx, argv.0, &mut total)?;
     let env = strings(cx, envp.0, &mut total)?;
     // Linux checks the file before it replaces the process: report those errors here.
     executable(&fd)?;
     let mut keep: Vec<RuntimeFd> = Vec::new();
-    let wasm = is_wasm(&fd);
+    let wasm = is_wasm(fd.as_raw_fd());
     let (prog, full_args, env) = if wasm {
         // The runtime again, on the module: `<runtime...> --argv0 ARGV0 --module-fd N
         // [--manifest-fd M] -- NAME ARGS...`.
@@ -264,13 +218,12 @@ pub fn execve(cx: &mut Ctx, path: Path, argv: Ptr, envp: Ptr) -> SysResult {
         inherit(&fd)?;
         a.push(flag("--module-fd=", fd.as_raw_fd().to_string().as_bytes())?);
         // The manifest beside the module, found as the guest names it, opened the same way.
-        let mut mpath = file.as_bytes().to_vec();
-        mpath.extend_from_slice(b".toml");
-        let mpath = CString::new(mpath).map_err(|_| EINVAL)?;
-        let manifest = match crate::fs::vfs(cx) {
-            Some(v) => v.exec_open(&mpath).ok().map(|(f, _)| f),
-            None => open_host(&mpath).ok(),
-        };
+        let manifest = cx
+            .proc
+            .fs()
+            .exec_open(&file.with_suffix(b".toml"), false)
+            .ok()
+            .map(|m| m.fd);
         if let Some(m) = manifest {
             inherit(&m)?;
             a.push(flag(
@@ -280,7 +233,7 @@ pub fn execve(cx: &mut Ctx, path: Path, argv: Ptr, envp: Ptr) -> SysResult {
             keep.push(m);
         }
         a.push(c"--".into());
-        a.push(file.clone());
+        a.push(name);
         a.extend(args.iter().skip(1).cloned());
         keep.push(fd);
         (exe.clone(), a, host_env())

@@ -1,4 +1,5 @@
-//! Identity, limits and machine information: the kernel's answers, passed through.
+//! Identity (ids, capabilities, personality, namespaces), limits and machine
+//! information: the kernel's answers, passed through, but what the sandbox refuses.
 
 use crate::args::*;
 use crate::ctx::{Ctx, SysResult};
@@ -11,9 +12,6 @@ const RUSAGE_KERNEL: usize = 144;
 const SYSINFO_KERNEL: usize = 112;
 const RLIMIT_SIZE: usize = 16;
 
-pub fn sched_yield(_cx: &mut Ctx) -> SysResult {
-    sys!(SYS_sched_yield)
-}
 pub fn getpid(_cx: &mut Ctx) -> SysResult {
     sys!(SYS_getpid)
 }
@@ -163,12 +161,6 @@ pub fn getrandom(cx: &mut Ctx, buf: OutBuf, len: Len, flags: UInt) -> SysResult 
     sys!(SYS_getrandom, b, len.0, flags.0)
 }
 
-pub fn sched_getaffinity(cx: &mut Ctx, pid: Target, size: Len, mask: Ptr) -> SysResult {
-    let b = cx.mem.host_w(mask.0, size.0 as usize)?;
-    let pid = pid.task(cx)?;
-    sys!(SYS_sched_getaffinity, pid, size.0, b)
-}
-
 pub fn set_tid_address(cx: &mut Ctx, tidptr: Ptr) -> SysResult {
     cx.clear_child_tid = tidptr.0;
     Ok(cx.tid as i64)
@@ -196,4 +188,99 @@ pub fn prctl(cx: &mut Ctx, option: Int, a2: U64, _a3: U64, _a4: U64, _a5: U64) -
         }
         _ => Err(EINVAL.into()),
     }
+}
+
+pub fn getresuid(cx: &mut Ctx, r: Ptr, e: Ptr, s: Ptr) -> SysResult {
+    let (a, b, c) = (
+        cx.mem.host_w(r.0, 4)?,
+        cx.mem.host_w(e.0, 4)?,
+        cx.mem.host_w(s.0, 4)?,
+    );
+    sys!(SYS_getresuid, a, b, c)
+}
+
+pub fn getresgid(cx: &mut Ctx, r: Ptr, e: Ptr, s: Ptr) -> SysResult {
+    let (a, b, c) = (
+        cx.mem.host_w(r.0, 4)?,
+        cx.mem.host_w(e.0, 4)?,
+        cx.mem.host_w(s.0, 4)?,
+    );
+    sys!(SYS_getresgid, a, b, c)
+}
+
+/// Capability data structs per `_LINUX_CAPABILITY_VERSION_*` (1: 32-bit sets, 2 and 3:
+/// 64-bit); 0 for an unknown version, which the kernel refuses before any data.
+fn cap_words(cx: &Ctx, hdrp: u32) -> Result<usize, Errno> {
+    let version: u32 = cx.mem.read(hdrp)?;
+    Ok(match version {
+        0x1998_0330 => 1,
+        0x2007_1026 | 0x2008_0522 => 2,
+        _ => 0,
+    })
+}
+
+/// `struct __user_cap_header_struct { u32 version; int pid; }` and `n` data structs of
+/// three u32: the same layout in the guest.
+pub fn capget(cx: &mut Ctx, hdrp: Ptr, datap: Ptr) -> SysResult {
+    let n = cap_words(cx, hdrp.0)?;
+    let h = cx.mem.host(hdrp.0, 8)?;
+    let pid: i32 = cx.mem.read(hdrp.0 + 4)?;
+    crate::signal::may_touch(cx, pid)?;
+    // An unknown version with data answers EINVAL (without touching it); without data,
+    // 0 (libcap's probe): the kernel decides, on a pointer that is NULL when the guest's is.
+    let d = cx.mem.host_opt(datap.0, 12 * n)?;
+    sys!(SYS_capget, h, d)
+}
+
+/// The calling thread's own sets (the kernel refuses another pid): under the sandbox
+/// too, as a guest can only drop what the runtime's thread has.
+pub fn capset(cx: &mut Ctx, hdrp: Ptr, datap: Ptr) -> SysResult {
+    let n = cap_words(cx, hdrp.0)?;
+    let h = cx.mem.host(hdrp.0, 8)?;
+    let d = cx.mem.host_opt(datap.0, 12 * n)?;
+    sys!(SYS_capset, h, d)
+}
+
+/// `MMAP_PAGE_ZERO`: a page at address 0 for the programs this process execs.
+const MMAP_PAGE_ZERO: u32 = 0x0010_0000;
+
+pub fn personality(cx: &mut Ctx, persona: UInt) -> SysResult {
+    if cx.proc.policy.vfs.is_some() && persona.0 != 0xffff_ffff && persona.0 & MMAP_PAGE_ZERO != 0 {
+        return Err(crate::policy::denied(
+            "personality MMAP_PAGE_ZERO is refused under the sandbox",
+        )
+        .into());
+    }
+    sys!(SYS_personality, persona.0)
+}
+
+/// New namespaces (and a private descriptor table or cwd for one runtime thread) are
+/// the runtime's own business: under the sandbox only `unshare(0)`, which changes
+/// nothing. `--allow-all` passes it through, as the reference engine does.
+pub fn unshare(cx: &mut Ctx, flags: Int) -> SysResult {
+    /// The flags unshare(2) knows (the kernel's check_unshare_flags).
+    const KNOWN: i32 = libc::CLONE_THREAD
+        | libc::CLONE_FS
+        | libc::CLONE_NEWNS
+        | libc::CLONE_SIGHAND
+        | libc::CLONE_VM
+        | libc::CLONE_FILES
+        | libc::CLONE_SYSVSEM
+        | libc::CLONE_NEWUTS
+        | libc::CLONE_NEWIPC
+        | libc::CLONE_NEWNET
+        | libc::CLONE_NEWUSER
+        | libc::CLONE_NEWPID
+        | libc::CLONE_NEWCGROUP
+        | 0x80; // CLONE_NEWTIME
+    if flags.0 & !KNOWN != 0 {
+        return Err(EINVAL.into());
+    }
+    if cx.proc.policy.vfs.is_some() && flags.0 != 0 {
+        return Err(crate::policy::denied(
+            "unshare is refused under the sandbox (--allow-all passes it through)",
+        )
+        .into());
+    }
+    sys!(SYS_unshare, flags.0)
 }

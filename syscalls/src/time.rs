@@ -1,9 +1,9 @@
-//! Clocks and sleeps. `timespec`/`timeval`/`itimerspec` have the x86-64 size, and
+//! Clocks, sleeps and timers (timerfd, POSIX timers), `times`. `timespec`/`timeval`/`itimerspec` have the x86-64 size, and
 //! `timeval` its layout; a `timespec` the guest hands in goes through `timespec_in`.
 
 use crate::args::*;
 use crate::ctx::{Ctx, SysResult};
-use crate::errno::Errno;
+use crate::errno::{Errno, EFAULT, EINVAL};
 
 const TIMESPEC: usize = 16;
 const ITIMERSPEC: usize = 32;
@@ -101,4 +101,93 @@ pub fn timerfd_settime(cx: &mut Ctx, fd: Fd, flags: Int, new: Ptr, old: Ptr) -> 
     let n = itimerspec_in(cx, new.0)?;
     let o = cx.mem.host_opt_w(old.0, ITIMERSPEC)?;
     sys!(SYS_timerfd_settime, fd.0, flags.0, n.as_ptr(), o)
+}
+
+pub fn timerfd_gettime(cx: &mut Ctx, fd: Fd, cur: Ptr) -> SysResult {
+    let c = cx.mem.host_w(cur.0, 32)?;
+    sys!(SYS_timerfd_gettime, fd.0, c)
+}
+
+/// The guest's `struct sigevent` has a 4-byte `sigval`: `{u32 value; i32 signo; i32
+/// notify; i32 tid}`; the kernel's starts with an 8-byte one.
+pub fn timer_create(cx: &mut Ctx, clk: Int, sev: Ptr, id: Ptr) -> SysResult {
+    let idp = cx.mem.host_w(id.0, 4)?;
+    let mut k = [0u8; 64];
+    let kp = if sev.0 != 0 {
+        let [value, signo, notify, tid]: [u32; 4] = cx.mem.read(sev.0)?;
+        k[0..8].copy_from_slice(&(value as u64).to_le_bytes());
+        k[8..12].copy_from_slice(&signo.to_le_bytes());
+        k[12..16].copy_from_slice(&notify.to_le_bytes());
+        k[16..20].copy_from_slice(&tid.to_le_bytes());
+        k.as_ptr()
+    } else {
+        std::ptr::null()
+    };
+    sys!(SYS_timer_create, clk.0, kp, idp)
+}
+
+pub fn timer_settime(cx: &mut Ctx, id: Int, flags: Int, new: Ptr, old: Ptr) -> SysResult {
+    // A NULL new value goes to the kernel, which answers EINVAL for it.
+    let n = if new.0 == 0 {
+        None
+    } else {
+        Some(itimerspec_in(cx, new.0)?)
+    };
+    let o = cx.mem.host_opt_w(old.0, 32)?;
+    sys!(
+        SYS_timer_settime,
+        id.0,
+        flags.0,
+        n.as_ref().map_or(std::ptr::null(), |n| n.as_ptr()),
+        o
+    )
+}
+
+pub fn timer_gettime(cx: &mut Ctx, id: Int, cur: Ptr) -> SysResult {
+    let c = cx.mem.host_w(cur.0, 32)?;
+    sys!(SYS_timer_gettime, id.0, c)
+}
+
+pub fn timer_getoverrun(_cx: &mut Ctx, id: Int) -> SysResult {
+    sys!(SYS_timer_getoverrun, id.0)
+}
+
+pub fn timer_delete(_cx: &mut Ctx, id: Int) -> SysResult {
+    sys!(SYS_timer_delete, id.0)
+}
+
+/// The host's clock is not the guest's to set: under the sandbox the kernel's own checks
+/// come first (a bad pointer, a clock that cannot be set, a bad time), then `EPERM`, as
+/// for an unprivileged caller. The guest's `timespec` has a 4-byte `tv_nsec`.
+pub fn clock_settime(cx: &mut Ctx, clk: Int, tp: Ptr) -> SysResult {
+    let sec: i64 = cx.mem.read(tp.0)?;
+    let nsec: i32 = cx.mem.read(tp.0.checked_add(8).ok_or(EFAULT)?)?;
+    let ts = libc::timespec {
+        tv_sec: sec,
+        tv_nsec: nsec as i64,
+    };
+    if cx.proc.policy.vfs.is_none() {
+        return sys!(SYS_clock_settime, clk.0, &ts as *const libc::timespec);
+    }
+    match clk.0 {
+        libc::CLOCK_REALTIME => {
+            if !(0..1_000_000_000).contains(&nsec) || sec < 0 {
+                return Err(EINVAL.into());
+            }
+        }
+        // The CPU-time clocks (and the others a negative id names): the kernel's EPERM.
+        libc::CLOCK_PROCESS_CPUTIME_ID | libc::CLOCK_THREAD_CPUTIME_ID => {}
+        c if c < 0 => {}
+        _ => return Err(EINVAL.into()),
+    }
+    Err(crate::policy::denied(
+        "the host's clock is not the guest's to set (--allow-all passes it through)",
+    )
+    .into())
+}
+
+/// `struct tms` is four 8-byte clock_t on both sides.
+pub fn times(cx: &mut Ctx, buf: Ptr) -> SysResult {
+    let b = cx.mem.host_opt_w(buf.0, 32)?;
+    sys!(SYS_times, b)
 }

@@ -10,6 +10,8 @@
 //! otherwise; directories above mount points are read-only stand-ins: a skeleton tree
 //! made for the run, which holds just the names of the mount points below it.
 
+use super::{errno_of, is_wasm, open_host, ExecFile, FileSystem, GuestPath, Held, UnixAddr};
+use crate::errno::SysResult;
 use crate::errno::*;
 use crate::runtime_fds::RuntimeFd;
 use std::collections::HashMap;
@@ -126,7 +128,7 @@ impl Dir<'_> {
 
 /// A resolved location: `name` in directory `dir`, not yet looked up; an empty `name`
 /// means `dir` is the object itself (a mount point, a stand-in, a path ending in `..`).
-pub struct Loc<'a> {
+struct Loc<'a> {
     dir: Dir<'a>,
     name: CString,
     /// The path ended in `.` (1) or `..` (2).
@@ -139,7 +141,7 @@ pub struct Loc<'a> {
 }
 
 /// An object the call acts on, opened `O_PATH` (symlinks followed if asked).
-pub struct Obj<'a> {
+struct Obj<'a> {
     fd: Dir<'a>,
     pub ro: bool,
     pub virt: bool,
@@ -167,16 +169,9 @@ fn proc_fd(fd: RawFd) -> CString {
     CString::new(format!("/proc/self/fd/{fd}")).expect("no NUL")
 }
 
-fn ck(r: libc::c_long) -> Result<i64, Errno> {
-    if r < 0 {
-        Err(Errno::last())
-    } else {
-        Ok(r)
-    }
-}
-
-fn ck32(r: libc::c_int) -> Result<i64, Errno> {
-    ck(r as libc::c_long)
+/// A host call's result as the resolver speaks it (every host call here is `sys!`).
+fn ck(r: SysResult) -> Result<i64, Errno> {
+    r.map_err(errno_of)
 }
 
 /// Move a descriptor the runtime keeps for the whole run out of the guest's way: the
@@ -197,10 +192,11 @@ pub fn reopen_regular(handle: RawFd) -> Result<RuntimeFd, Errno> {
         return Err(EACCES);
     }
     let p = proc_fd(handle);
-    // SAFETY: valid path.
-    let fd = own(ck32(unsafe {
-        libc::open(p.as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC)
-    })?);
+    let fd = own(ck(sys!(
+        SYS_open,
+        p.as_ptr(),
+        libc::O_RDONLY | libc::O_CLOEXEC
+    ))?);
     dup_high(fd.as_raw_fd()).ok_or(EMFILE)
 }
 
@@ -210,12 +206,10 @@ pub fn dup_high(fd: RawFd) -> Option<RuntimeFd> {
         rlim_cur: 0,
         rlim_max: 0,
     };
-    // SAFETY: valid out-pointer.
-    unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) };
+    let _ = sys!(SYS_getrlimit, libc::RLIMIT_NOFILE, &mut lim as *mut _);
     let want = (lim.rlim_cur.clamp(64, 4096) as i32 / 2).max(32);
-    // SAFETY: duplicating a descriptor; the new one is ours alone.
-    let high = unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, want) };
-    (high >= 0).then(|| RuntimeFd::new(own(high as i64)))
+    let high = sys!(SYS_fcntl, fd, libc::F_DUPFD_CLOEXEC, want).ok()?;
+    Some(RuntimeFd::new(own(high)))
 }
 
 fn own(fd: i64) -> OwnedFd {
@@ -261,8 +255,13 @@ fn lexical<'a>(comps: impl Iterator<Item = &'a Vec<u8>>) -> Vec<Vec<u8>> {
 fn fstat_fd(fd: RawFd) -> Result<libc::stat, Errno> {
     // SAFETY: stat is plain data; the kernel fills it.
     let mut st: libc::stat = unsafe { std::mem::zeroed() };
-    // SAFETY: valid out-pointer; "" with AT_EMPTY_PATH names fd itself.
-    ck32(unsafe { libc::fstatat(fd, c"".as_ptr(), &mut st, libc::AT_EMPTY_PATH) })?;
+    ck(sys!(
+        SYS_newfstatat,
+        fd,
+        c"".as_ptr(),
+        &mut st as *mut _,
+        libc::AT_EMPTY_PATH
+    ))?;
     Ok(st)
 }
 
@@ -277,9 +276,13 @@ fn is_dir(mode: u32) -> bool {
 /// `readlinkat(fd, name)` into a vector (`name` empty: the O_PATH symlink fd itself).
 fn read_link(fd: RawFd, name: &CStr) -> Result<Vec<u8>, Errno> {
     let mut buf = vec![0u8; libc::PATH_MAX as usize];
-    // SAFETY: buf is writable for its length.
-    let n = unsafe { libc::readlinkat(fd, name.as_ptr(), buf.as_mut_ptr().cast(), buf.len()) };
-    let n = ck(n as libc::c_long)? as usize;
+    let n = ck(sys!(
+        SYS_readlinkat,
+        fd,
+        name.as_ptr(),
+        buf.as_mut_ptr(),
+        buf.len()
+    ))? as usize;
     buf.truncate(n);
     Ok(buf)
 }
@@ -301,16 +304,13 @@ fn open_beneath(dir: RawFd, comps: &[Vec<u8>]) -> Result<Option<OwnedFd>, Errno>
         mode: 0,
         resolve: RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
     };
-    // SAFETY: valid path and open_how for the duration of the call.
-    let r = unsafe {
-        libc::syscall(
-            libc::SYS_openat2,
-            dir,
-            rel.as_ptr(),
-            &how as *const OpenHow,
-            std::mem::size_of::<OpenHow>(),
-        )
-    };
+    let r = sys!(
+        SYS_openat2,
+        dir,
+        rel.as_ptr(),
+        &how as *const OpenHow,
+        std::mem::size_of::<OpenHow>()
+    );
     match ck(r) {
         Ok(fd) => Ok(Some(own(fd))),
         Err(e) if e == EXDEV || e == ELOOP || e == EAGAIN => Ok(None),
@@ -391,9 +391,8 @@ impl Vfs {
                 }
             }
             let c = CString::new(hb).map_err(|_| format!("{}: NUL in path", s.origin))?;
-            // SAFETY: c is a NUL-terminated path.
-            let fd = unsafe { libc::open(c.as_ptr(), libc::O_PATH | libc::O_CLOEXEC) };
-            let fd = ck32(fd).map(own).map(keep_high).map_err(|e| {
+            let fd = sys!(SYS_open, c.as_ptr(), libc::O_PATH | libc::O_CLOEXEC);
+            let fd = ck(fd).map(own).map(keep_high).map_err(|e| {
                 format!(
                     "{}: cannot open {}: {}",
                     s.origin,
@@ -439,14 +438,12 @@ impl Vfs {
         // The guest starts where the host is, if that is granted; else at the root.
         if let Ok(cwd) = std::env::current_dir() {
             if let Some(g) = vfs.host_to_guest(cwd.as_os_str().as_bytes()) {
-                // SAFETY: a valid path.
-                let fd = unsafe {
-                    libc::open(
-                        c".".as_ptr(),
-                        libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC,
-                    )
-                };
-                let dir = ck32(fd)
+                let fd = sys!(
+                    SYS_open,
+                    c".".as_ptr(),
+                    libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC
+                );
+                let dir = ck(fd)
                     .ok()
                     .map(own)
                     .and_then(|f| dup_high(f.as_raw_fd()))
@@ -458,7 +455,7 @@ impl Vfs {
     }
 
     /// The guest path of host path `host`, if a mount shows it.
-    pub fn host_to_guest(&self, host: &[u8]) -> Option<Vec<u8>> {
+    fn host_to_guest(&self, host: &[u8]) -> Option<Vec<u8>> {
         let hc = components(host);
         let m = &self.mounts[self.mount_of_host(&hc)?];
         let mut g = m.guest.clone();
@@ -511,7 +508,7 @@ impl Vfs {
     }
 
     /// The guest's working directory.
-    pub fn cwd(&self) -> Vec<u8> {
+    fn cwd(&self) -> Vec<u8> {
         self.cwd_now().unwrap_or_else(|_| {
             self.cwd
                 .read()
@@ -545,14 +542,12 @@ impl Vfs {
             return Ok(Dir::Borrowed(&self.root));
         }
         let rel = CString::new(join(g)[1..].to_vec()).map_err(|_| EINVAL)?;
-        // SAFETY: a valid relative path inside the runtime's own skeleton.
-        ck32(unsafe {
-            libc::openat(
-                self.root.as_raw_fd(),
-                rel.as_ptr(),
-                libc::O_PATH | libc::O_DIRECTORY | libc::O_NOFOLLOW | libc::O_CLOEXEC,
-            )
-        })
+        ck(sys!(
+            SYS_openat,
+            self.root.as_raw_fd(),
+            rel.as_ptr(),
+            libc::O_PATH | libc::O_DIRECTORY | libc::O_NOFOLLOW | libc::O_CLOEXEC
+        ))
         .map(|fd| Dir::Owned(own(fd)))
     }
 
@@ -572,7 +567,7 @@ impl Vfs {
     }
 
     /// Resolve `path` (relative to `dirfd`) to its parent directory and final name.
-    pub fn resolve(&self, dirfd: i32, path: &CStr) -> Result<Loc<'_>, Errno> {
+    fn resolve(&self, dirfd: i32, path: &CStr) -> Result<Loc<'_>, Errno> {
         let p = path.to_bytes();
         if p.is_empty() {
             return Err(ENOENT);
@@ -670,7 +665,7 @@ impl Vfs {
     }
 
     /// The guest closed or replaced descriptors `first..=last`: forget handles on them.
-    pub fn forget_fds(&self, first: u32, last: u32) {
+    fn forget_fds(&self, first: u32, last: u32) {
         if !self.dirs_used.load(Ordering::SeqCst) {
             return;
         }
@@ -865,14 +860,12 @@ impl Vfs {
                 return Err(ENOENT);
             }
             let name = CString::new(c).map_err(|_| EINVAL)?;
-            // SAFETY: valid NUL-terminated name.
-            let fd = ck32(unsafe {
-                libc::openat(
-                    top.dir.raw(),
-                    name.as_ptr(),
-                    libc::O_PATH | libc::O_NOFOLLOW | libc::O_CLOEXEC,
-                )
-            })
+            let fd = ck(sys!(
+                SYS_openat,
+                top.dir.raw(),
+                name.as_ptr(),
+                libc::O_PATH | libc::O_NOFOLLOW | libc::O_CLOEXEC
+            ))
             .map(own)?;
             let st = fstat_fd(fd.as_raw_fd())?;
             if is_link(st.st_mode) {
@@ -932,7 +925,7 @@ impl Vfs {
     }
 
     /// The object `path` names, opened `O_PATH`; symlinks followed when `follow`.
-    pub fn object(&self, dirfd: i32, path: &CStr, follow: bool) -> Result<Obj<'_>, Errno> {
+    fn object(&self, dirfd: i32, path: &CStr, follow: bool) -> Result<Obj<'_>, Errno> {
         let mut loc = self.resolve(dirfd, path)?;
         loop {
             if loc.name.is_empty() {
@@ -943,14 +936,12 @@ impl Vfs {
                     mount: loc.mount,
                 });
             }
-            // SAFETY: valid NUL-terminated name.
-            let fd = ck32(unsafe {
-                libc::openat(
-                    loc.dir.raw(),
-                    loc.name.as_ptr(),
-                    libc::O_PATH | libc::O_NOFOLLOW | libc::O_CLOEXEC,
-                )
-            })
+            let fd = ck(sys!(
+                SYS_openat,
+                loc.dir.raw(),
+                loc.name.as_ptr(),
+                libc::O_PATH | libc::O_NOFOLLOW | libc::O_CLOEXEC
+            ))
             .map(own)?;
             let st = fstat_fd(fd.as_raw_fd())?;
             if is_link(st.st_mode) && (follow || loc.must_dir) {
@@ -971,7 +962,7 @@ impl Vfs {
 
     /// A descriptor the guest already holds: may the guest change the file behind it?
     /// Pipes, sockets and anonymous inodes yes; files only inside a read-write mount.
-    pub fn fd_writable(&self, fd: RawFd) -> Result<(), Errno> {
+    fn fd_writable(&self, fd: RawFd) -> Result<(), Errno> {
         let host = fd_host_path(fd)?;
         if !host.starts_with(b"/") {
             return Ok(());
@@ -988,7 +979,7 @@ impl Vfs {
 
     // --- the calls -------------------------------------------------------------------
 
-    pub fn open(&self, dirfd: i32, path: &CStr, flags: i32, mode: u32) -> Result<i64, Errno> {
+    fn open(&self, dirfd: i32, path: &CStr, flags: i32, mode: u32) -> Result<i64, Errno> {
         // A new file is never set-ID (see `setid_refused`): the bits go, as under a umask.
         let mode = mode & !(libc::S_ISUID | libc::S_ISGID);
         let write = flags & libc::O_ACCMODE != libc::O_RDONLY
@@ -1006,12 +997,10 @@ impl Vfs {
                     return Err(EEXIST);
                 }
                 let p = proc_fd(loc.dir.raw());
-                // SAFETY: valid path; the runtime's own descriptor names the object.
-                ck32(unsafe { libc::open(p.as_ptr(), flags & !libc::O_NOFOLLOW, mode) })?
+                ck(sys!(SYS_open, p.as_ptr(), flags & !libc::O_NOFOLLOW, mode))?
             } else {
                 let f = flags | libc::O_NOFOLLOW | if loc.must_dir { libc::O_DIRECTORY } else { 0 };
-                // SAFETY: valid name; the kernel does not follow a final symlink.
-                match ck32(unsafe { libc::openat(loc.dir.raw(), loc.name.as_ptr(), f, mode) }) {
+                match ck(sys!(SYS_openat, loc.dir.raw(), loc.name.as_ptr(), f, mode)) {
                     Ok(fd) => {
                         if flags & libc::O_PATH != 0 && flags & libc::O_NOFOLLOW == 0 {
                             let st = fstat_fd(fd as RawFd);
@@ -1045,12 +1034,11 @@ impl Vfs {
     fn check_proc(&self, fd: RawFd, write: bool) -> Result<(), Errno> {
         // SAFETY: plain data out-parameter.
         let mut sf: libc::statfs = unsafe { std::mem::zeroed() };
-        // SAFETY: valid out-pointer.
-        if unsafe { libc::fstatfs(fd, &mut sf) } == 0 && sf.f_type as i64 == PROC_SUPER_MAGIC {
+        if sys!(SYS_fstatfs, fd, &mut sf as *mut _).is_ok() && sf.f_type as i64 == PROC_SUPER_MAGIC
+        {
             let host = fd_host_path(fd).unwrap_or_default();
             if write || host.ends_with(b"/mem") {
-                // SAFETY: fd was opened by this call.
-                unsafe { libc::close(fd) };
+                let _ = sys!(SYS_close, fd);
                 return Err(EACCES);
             }
         }
@@ -1060,21 +1048,19 @@ impl Vfs {
     fn lstat_mode(&self, loc: &Loc) -> Result<u32, Errno> {
         // SAFETY: plain data out-parameter.
         let mut st: libc::stat = unsafe { std::mem::zeroed() };
-        // SAFETY: valid name and out-pointer.
-        ck32(unsafe {
-            libc::fstatat(
-                loc.dir.raw(),
-                loc.name.as_ptr(),
-                &mut st,
-                libc::AT_SYMLINK_NOFOLLOW,
-            )
-        })?;
+        ck(sys!(
+            SYS_newfstatat,
+            loc.dir.raw(),
+            loc.name.as_ptr(),
+            &mut st as *mut _,
+            libc::AT_SYMLINK_NOFOLLOW
+        ))?;
         Ok(st.st_mode)
     }
 
     /// `fstatat` / `statx` alike: `call(dirfd, name, flags)` with no symlink followed by
     /// the kernel; returns the file type bits of what it found.
-    pub fn stat_with(
+    fn stat_with(
         &self,
         dirfd: i32,
         path: &CStr,
@@ -1112,7 +1098,7 @@ impl Vfs {
         }
     }
 
-    pub fn access(&self, dirfd: i32, path: &CStr, mode: i32, flags: i32) -> Result<i64, Errno> {
+    fn access(&self, dirfd: i32, path: &CStr, mode: i32, flags: i32) -> Result<i64, Errno> {
         if flags & !(libc::AT_EACCESS | libc::AT_SYMLINK_NOFOLLOW | libc::AT_EMPTY_PATH) != 0
             || mode & !7 != 0
         {
@@ -1123,16 +1109,13 @@ impl Vfs {
             return Err(ro_refused());
         }
         let keep = flags & libc::AT_EACCESS;
-        // SAFETY: "" with AT_EMPTY_PATH names the object.
-        ck(unsafe {
-            libc::syscall(
-                libc::SYS_faccessat2,
-                obj.raw(),
-                c"".as_ptr(),
-                mode,
-                keep | libc::AT_EMPTY_PATH,
-            )
-        })
+        ck(sys!(
+            SYS_faccessat2,
+            obj.raw(),
+            c"".as_ptr(),
+            mode,
+            keep | libc::AT_EMPTY_PATH
+        ))
     }
 
     /// The object for an `*at` call with `AT_SYMLINK_NOFOLLOW` / `AT_EMPTY_PATH` flags.
@@ -1151,8 +1134,7 @@ impl Vfs {
     /// A descriptor the guest holds, as an object (checked for writes by `fd_writable`).
     fn guest_fd_obj(&self, fd: RawFd) -> Result<Obj<'_>, Errno> {
         let p = proc_fd(fd);
-        // SAFETY: valid path.
-        let o = ck32(unsafe { libc::open(p.as_ptr(), libc::O_PATH | libc::O_CLOEXEC) })
+        let o = ck(sys!(SYS_open, p.as_ptr(), libc::O_PATH | libc::O_CLOEXEC))
             .map(own)
             .map_err(|e| if e == ENOENT { EBADF } else { e })?;
         let ro = self.fd_writable(fd).is_err();
@@ -1164,24 +1146,21 @@ impl Vfs {
         })
     }
 
-    pub fn readlink(&self, dirfd: i32, path: &CStr, buf: &mut [u8]) -> Result<i64, Errno> {
+    fn readlink(&self, dirfd: i32, path: &CStr, buf: &mut [u8]) -> Result<i64, Errno> {
         let loc = self.resolve(dirfd, path)?;
         if loc.name.is_empty() {
             return Err(EINVAL);
         }
-        // SAFETY: buf is writable for its length.
-        let n = unsafe {
-            libc::readlinkat(
-                loc.dir.raw(),
-                loc.name.as_ptr(),
-                buf.as_mut_ptr().cast(),
-                buf.len(),
-            )
-        };
-        ck(n as libc::c_long)
+        ck(sys!(
+            SYS_readlinkat,
+            loc.dir.raw(),
+            loc.name.as_ptr(),
+            buf.as_mut_ptr(),
+            buf.len()
+        ))
     }
 
-    pub fn chmod(&self, dirfd: i32, path: &CStr, mode: u32, flags: i32) -> Result<i64, Errno> {
+    fn chmod(&self, dirfd: i32, path: &CStr, mode: u32, flags: i32) -> Result<i64, Errno> {
         let obj = self.object_at(dirfd, path, flags)?;
         if obj.ro {
             return Err(ro_refused());
@@ -1192,18 +1171,10 @@ impl Vfs {
         }
         setid_refused(mode, st.st_mode)?;
         let p = obj.proc_path();
-        // SAFETY: valid path.
-        ck32(unsafe { libc::chmod(p.as_ptr(), mode) })
+        ck(sys!(SYS_chmod, p.as_ptr(), mode))
     }
 
-    pub fn chown(
-        &self,
-        dirfd: i32,
-        path: &CStr,
-        uid: u32,
-        gid: u32,
-        flags: i32,
-    ) -> Result<i64, Errno> {
+    fn chown(&self, dirfd: i32, path: &CStr, uid: u32, gid: u32, flags: i32) -> Result<i64, Errno> {
         if flags & !(libc::AT_SYMLINK_NOFOLLOW | libc::AT_EMPTY_PATH) != 0 {
             return Err(EINVAL);
         }
@@ -1211,11 +1182,17 @@ impl Vfs {
         if obj.ro {
             return Err(ro_refused());
         }
-        // SAFETY: "" with AT_EMPTY_PATH names the object (a symlink itself if it is one).
-        ck32(unsafe { libc::fchownat(obj.raw(), c"".as_ptr(), uid, gid, libc::AT_EMPTY_PATH) })
+        ck(sys!(
+            SYS_fchownat,
+            obj.raw(),
+            c"".as_ptr(),
+            uid,
+            gid,
+            libc::AT_EMPTY_PATH
+        ))
     }
 
-    pub fn utimens(
+    fn utimens(
         &self,
         dirfd: i32,
         path: &CStr,
@@ -1233,33 +1210,29 @@ impl Vfs {
         if fstat_fd(obj.raw()).is_ok_and(|s| is_link(s.st_mode)) {
             // A symlink's own times: through its parent, never followed.
             let loc = self.resolve(dirfd, path)?;
-            // SAFETY: times is NULL or two host timespecs.
-            return ck32(unsafe {
-                libc::utimensat(
-                    loc.dir.raw(),
-                    loc.name.as_ptr(),
-                    times,
-                    libc::AT_SYMLINK_NOFOLLOW,
-                )
-            });
+            return ck(sys!(
+                SYS_utimensat,
+                loc.dir.raw(),
+                loc.name.as_ptr(),
+                times,
+                libc::AT_SYMLINK_NOFOLLOW
+            ));
         }
         let p = obj.proc_path();
-        // SAFETY: as above.
-        ck32(unsafe { libc::utimensat(libc::AT_FDCWD, p.as_ptr(), times, 0) })
+        ck(sys!(SYS_utimensat, libc::AT_FDCWD, p.as_ptr(), times, 0))
     }
 
-    pub fn truncate(&self, path: &CStr, len: i64) -> Result<i64, Errno> {
+    fn truncate(&self, path: &CStr, len: i64) -> Result<i64, Errno> {
         let obj = self.object(libc::AT_FDCWD, path, true)?;
         if obj.ro {
             return Err(ro_refused());
         }
         let p = obj.proc_path();
-        // SAFETY: valid path.
-        ck32(unsafe { libc::truncate(p.as_ptr(), len) })
+        ck(sys!(SYS_truncate, p.as_ptr(), len))
     }
 
     /// `statfs` and the like: `call(host_path)` on the followed object.
-    pub fn via_proc(
+    fn via_proc(
         &self,
         path: &CStr,
         follow: bool,
@@ -1270,7 +1243,7 @@ impl Vfs {
     }
 
     /// Creating calls (mkdir, mknod, symlink, bind): `call(dirfd, name)`.
-    pub fn create(
+    fn create(
         &self,
         dirfd: i32,
         path: &CStr,
@@ -1286,7 +1259,7 @@ impl Vfs {
         call(loc.dir.raw(), &loc.name)
     }
 
-    pub fn unlink(&self, dirfd: i32, path: &CStr, flags: i32) -> Result<i64, Errno> {
+    fn unlink(&self, dirfd: i32, path: &CStr, flags: i32) -> Result<i64, Errno> {
         if flags & !libc::AT_REMOVEDIR != 0 {
             return Err(EINVAL);
         }
@@ -1311,11 +1284,10 @@ impl Vfs {
                 ENOTDIR
             });
         }
-        // SAFETY: valid name.
-        ck32(unsafe { libc::unlinkat(loc.dir.raw(), loc.name.as_ptr(), flags) })
+        ck(sys!(SYS_unlinkat, loc.dir.raw(), loc.name.as_ptr(), flags))
     }
 
-    pub fn rename(&self, od: i32, op: &CStr, nd: i32, np: &CStr, flags: u32) -> Result<i64, Errno> {
+    fn rename(&self, od: i32, op: &CStr, nd: i32, np: &CStr, flags: u32) -> Result<i64, Errno> {
         let (a, b) = (self.resolve(od, op)?, self.resolve(nd, np)?);
         if a.name.is_empty() || b.name.is_empty() {
             return Err(EBUSY);
@@ -1326,20 +1298,17 @@ impl Vfs {
         if a.mount != b.mount {
             return Err(EXDEV);
         }
-        // SAFETY: valid names.
-        ck(unsafe {
-            libc::syscall(
-                libc::SYS_renameat2,
-                a.dir.raw(),
-                a.name.as_ptr(),
-                b.dir.raw(),
-                b.name.as_ptr(),
-                flags,
-            )
-        })
+        ck(sys!(
+            SYS_renameat2,
+            a.dir.raw(),
+            a.name.as_ptr(),
+            b.dir.raw(),
+            b.name.as_ptr(),
+            flags
+        ))
     }
 
-    pub fn link(&self, od: i32, op: &CStr, nd: i32, np: &CStr, flags: i32) -> Result<i64, Errno> {
+    fn link(&self, od: i32, op: &CStr, nd: i32, np: &CStr, flags: i32) -> Result<i64, Errno> {
         if flags & !(libc::AT_SYMLINK_FOLLOW | libc::AT_EMPTY_PATH) != 0 {
             return Err(EINVAL);
         }
@@ -1371,19 +1340,17 @@ impl Vfs {
             }
         }
         let p = src.proc_path();
-        // SAFETY: valid paths; the kernel follows the runtime's own magic link.
-        ck32(unsafe {
-            libc::linkat(
-                libc::AT_FDCWD,
-                p.as_ptr(),
-                dst.dir.raw(),
-                dst.name.as_ptr(),
-                libc::AT_SYMLINK_FOLLOW,
-            )
-        })
+        ck(sys!(
+            SYS_linkat,
+            libc::AT_FDCWD,
+            p.as_ptr(),
+            dst.dir.raw(),
+            dst.name.as_ptr(),
+            libc::AT_SYMLINK_FOLLOW
+        ))
     }
 
-    pub fn chdir(&self, path: &CStr) -> Result<i64, Errno> {
+    fn chdir(&self, path: &CStr) -> Result<i64, Errno> {
         let abs = self.absolute(libc::AT_FDCWD, path.to_bytes())?;
         let obj = self.object(libc::AT_FDCWD, path, true)?;
         if !is_dir(fstat_fd(obj.raw())?.st_mode) {
@@ -1407,13 +1374,12 @@ impl Vfs {
         };
         // The host's cwd follows, for programs the guest may run.
         let p = obj.proc_path();
-        // SAFETY: valid path.
-        unsafe { libc::chdir(p.as_ptr()) };
+        let _ = sys!(SYS_chdir, p.as_ptr());
         *self.cwd.write().unwrap_or_else(|e| e.into_inner()) = Cwd { path: guest, dir };
         Ok(0)
     }
 
-    pub fn fchdir(&self, fd: RawFd) -> Result<i64, Errno> {
+    fn fchdir(&self, fd: RawFd) -> Result<i64, Errno> {
         let guest = self.fd_guest_path(fd)?;
         let st = fstat_fd(fd)?;
         if !is_dir(st.st_mode) {
@@ -1425,7 +1391,7 @@ impl Vfs {
 
     /// The guest's working directory for `getcwd`, NUL included; ENOENT once removed
     /// (Linux's answer for an unlinked working directory).
-    pub fn getcwd(&self) -> Result<Vec<u8>, Errno> {
+    fn getcwd(&self) -> Result<Vec<u8>, Errno> {
         let mut c = self.cwd_now()?;
         c.push(0);
         Ok(c)
@@ -1435,7 +1401,7 @@ impl Vfs {
     /// once, read-only, as the runtime's own descriptor, with its host path. Everything
     /// after (the checks, the new runtime's load) goes through this descriptor, never the
     /// path again: the guest may swap the path, never what was opened.
-    pub fn exec_open(&self, path: &CStr) -> Result<(RuntimeFd, CString), Errno> {
+    fn exec_open(&self, path: &CStr) -> Result<(RuntimeFd, CString), Errno> {
         let obj = self.object(libc::AT_FDCWD, path, true)?;
         if obj.virt {
             return Err(EACCES);
@@ -1448,7 +1414,7 @@ impl Vfs {
     /// A `sockaddr_un` path for `bind` (creating it) or `connect`: the host path the
     /// kernel should use, through the runtime's own descriptor. The returned object must
     /// live until the call is made.
-    pub fn unix_path(&self, path: &CStr, create: bool) -> Result<(Obj<'_>, CString), Errno> {
+    fn unix_path(&self, path: &CStr, create: bool) -> Result<(Obj<'_>, CString), Errno> {
         if create {
             let loc = self.resolve(libc::AT_FDCWD, path)?;
             if loc.name.is_empty() {
@@ -1492,7 +1458,7 @@ impl Vfs {
     /// The resolver's locks, held by `process::fork` across the host fork so that the
     /// child never finds one taken by a thread it does not have. Each is held only
     /// briefly elsewhere, and never while another of the runtime's locks is taken.
-    pub fn hold(&self) -> impl Sized + '_ {
+    fn hold(&self) -> impl Sized + '_ {
         (
             self.cwd.read().unwrap_or_else(|e| e.into_inner()),
             self.unix_names.lock().unwrap_or_else(|e| e.into_inner()),
@@ -1502,7 +1468,7 @@ impl Vfs {
 
     /// The guest's name for a unix socket path the kernel reports, if it is one the
     /// runtime bound for it.
-    pub fn unix_name(&self, host: &[u8]) -> Option<Vec<u8>> {
+    fn unix_name(&self, host: &[u8]) -> Option<Vec<u8>> {
         if !host.starts_with(b"/proc/self/fd/") {
             return None;
         }
@@ -1518,18 +1484,13 @@ impl Vfs {
 /// picks the group of new files): EPERM under the sandbox. The guest's files belong to
 /// the runtime's user (root, often), and a set-ID program planted in a grant runs as
 /// that user, outside every sandbox, for whoever starts it later.
-pub fn setid_refused(mode: u32, st_mode: u32) -> Result<(), Errno> {
+fn setid_refused(mode: u32, st_mode: u32) -> Result<(), Errno> {
     if mode & libc::S_ISUID != 0 || (mode & libc::S_ISGID != 0 && !is_dir(st_mode)) {
         return Err(crate::policy::denied(
             "set-ID programs are never made in the sandbox (their owner is the runtime's user)",
         ));
     }
     Ok(())
-}
-
-/// `setid_refused` for `fchmod` of descriptor `fd`.
-pub fn setid_refused_fd(fd: RawFd, mode: u32) -> Result<(), Errno> {
-    setid_refused(mode, fstat_fd(fd)?.st_mode)
 }
 
 /// Host directory `outer` holds an entry at `rel` (a directory when `dir`, else a regular
@@ -1585,16 +1546,498 @@ fn make_skeleton(dir: &Path, mounts: &[Mount]) -> Result<(OwnedFd, Vec<u8>), Str
     }
     let canon = std::fs::canonicalize(dir).map_err(|e| err(dir, e))?;
     let c = CString::new(canon.as_os_str().as_bytes()).map_err(|_| "NUL in path".to_string())?;
-    // SAFETY: valid path.
-    let fd = unsafe {
-        libc::open(
-            c.as_ptr(),
-            libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC,
-        )
-    };
-    let fd = ck32(fd)
+    let fd = sys!(
+        SYS_open,
+        c.as_ptr(),
+        libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC
+    );
+    let fd = ck(fd)
         .map(own)
         .map(keep_high)
         .map_err(|e| format!("cannot open {}: {}", dir.display(), message(e.0)))?;
     Ok((fd, canon.as_os_str().as_bytes().to_vec()))
+}
+
+// --- the file-system interface ---------------------------------------------------------
+
+impl FileSystem for Vfs {
+    fn open(&self, dir: i32, path: &GuestPath, flags: i32, mode: u32) -> SysResult {
+        Ok(Vfs::open(self, dir, path.c(), flags, mode)?)
+    }
+
+    fn stat(&self, dir: i32, path: &GuestPath, flags: i32, st: &mut libc::stat) -> SysResult {
+        let out: *mut libc::stat = st;
+        Ok(self.stat_with(dir, path.c(), flags, |d, n, f| {
+            ck(sys!(SYS_newfstatat, d, n.as_ptr(), out, f))?;
+            // SAFETY: `out` is the caller's `stat`, just filled.
+            Ok(unsafe { (*out).st_mode })
+        })?)
+    }
+
+    fn statx(
+        &self,
+        dir: i32,
+        path: &GuestPath,
+        flags: i32,
+        mask: u32,
+        buf: &mut [u8; 256],
+    ) -> SysResult {
+        Ok(self.stat_with(dir, path.c(), flags, |d, n, f| {
+            sys!(
+                SYS_statx,
+                d,
+                n.as_ptr(),
+                f,
+                mask | libc::STATX_TYPE,
+                buf.as_mut_ptr()
+            )
+            .map_err(errno_of)?;
+            // stx_mode: u16 at offset 28.
+            Ok(u16::from_le_bytes([buf[28], buf[29]]) as u32)
+        })?)
+    }
+
+    fn statfs(&self, path: &GuestPath, buf: &mut [u8; 120]) -> SysResult {
+        Ok(self.via_proc(path.c(), true, |h| {
+            ck(sys!(SYS_statfs, h.as_ptr(), buf.as_mut_ptr()))
+        })?)
+    }
+
+    fn access(&self, dir: i32, path: &GuestPath, mode: i32, flags: i32) -> SysResult {
+        Ok(Vfs::access(self, dir, path.c(), mode, flags)?)
+    }
+
+    fn readlink(&self, dir: i32, path: &GuestPath, buf: &mut [u8]) -> SysResult {
+        Ok(Vfs::readlink(self, dir, path.c(), buf)?)
+    }
+
+    fn truncate(&self, path: &GuestPath, len: i64) -> SysResult {
+        Ok(Vfs::truncate(self, path.c(), len)?)
+    }
+
+    fn chdir(&self, path: &GuestPath) -> SysResult {
+        Ok(Vfs::chdir(self, path.c())?)
+    }
+
+    fn fchdir(&self, fd: i32) -> SysResult {
+        Ok(Vfs::fchdir(self, fd)?)
+    }
+
+    fn getcwd(&self, buf: &mut [u8]) -> SysResult {
+        let c = Vfs::getcwd(self)?;
+        if c.len() > buf.len() {
+            return Err(ERANGE.into());
+        }
+        buf[..c.len()].copy_from_slice(&c);
+        Ok(c.len() as i64)
+    }
+
+    fn mkdir(&self, dir: i32, path: &GuestPath, mode: u32) -> SysResult {
+        Ok(self.create(dir, path.c(), |d, n| {
+            ck(sys!(SYS_mkdirat, d, n.as_ptr(), mode))
+        })?)
+    }
+
+    fn mknod(&self, dir: i32, path: &GuestPath, mode: u32, dev: u32) -> SysResult {
+        // Files, fifos and sockets only: a device node would open the host's devices.
+        let kind = mode & libc::S_IFMT;
+        if kind == libc::S_IFCHR || kind == libc::S_IFBLK {
+            return Err(
+                crate::policy::denied("device nodes are never created in the sandbox").into(),
+            );
+        }
+        // A new file is never set-ID (`setid_refused`): the bits go, as under a umask.
+        let mode = mode & !(libc::S_ISUID | libc::S_ISGID);
+        Ok(self.create(dir, path.c(), |d, n| {
+            ck(sys!(SYS_mknodat, d, n.as_ptr(), mode, dev))
+        })?)
+    }
+
+    fn symlink(&self, target: &GuestPath, dir: i32, link: &GuestPath) -> SysResult {
+        // The target is only text: it is resolved (in the sandbox) when followed.
+        let t = target.c();
+        Ok(self.create(dir, link.c(), |d, n| {
+            ck(sys!(SYS_symlinkat, t.as_ptr(), d, n.as_ptr()))
+        })?)
+    }
+
+    fn unlink(&self, dir: i32, path: &GuestPath, flags: i32) -> SysResult {
+        Ok(Vfs::unlink(self, dir, path.c(), flags)?)
+    }
+
+    fn rename(&self, od: i32, op: &GuestPath, nd: i32, np: &GuestPath, flags: u32) -> SysResult {
+        Ok(Vfs::rename(self, od, op.c(), nd, np.c(), flags)?)
+    }
+
+    fn link(&self, od: i32, op: &GuestPath, nd: i32, np: &GuestPath, flags: i32) -> SysResult {
+        Ok(Vfs::link(self, od, op.c(), nd, np.c(), flags)?)
+    }
+
+    fn chmod(&self, dir: i32, path: &GuestPath, mode: u32) -> SysResult {
+        Ok(Vfs::chmod(self, dir, path.c(), mode, 0)?)
+    }
+
+    fn fchmod(&self, fd: i32, mode: u32) -> SysResult {
+        Vfs::fd_writable(self, fd)?;
+        setid_refused(mode, fstat_fd(fd)?.st_mode)?;
+        sys!(SYS_fchmod, fd, mode)
+    }
+
+    fn chown(&self, dir: i32, path: &GuestPath, uid: u32, gid: u32, flags: i32) -> SysResult {
+        Ok(Vfs::chown(self, dir, path.c(), uid, gid, flags)?)
+    }
+
+    fn fchown(&self, fd: i32, uid: u32, gid: u32) -> SysResult {
+        Vfs::fd_writable(self, fd)?;
+        sys!(SYS_fchown, fd, uid, gid)
+    }
+
+    fn utimens(
+        &self,
+        dir: i32,
+        path: Option<&GuestPath>,
+        times: Option<[libc::timespec; 2]>,
+        flags: i32,
+    ) -> SysResult {
+        match path {
+            None => {
+                Vfs::fd_writable(self, dir)?;
+                let t = times.as_ref().map_or(std::ptr::null(), |t| t.as_ptr());
+                sys!(SYS_utimensat, dir, std::ptr::null::<u8>(), t, flags)
+            }
+            Some(p) => Ok(Vfs::utimens(self, dir, p.c(), times, flags)?),
+        }
+    }
+
+    fn inotify_add_watch(&self, fd: i32, path: &GuestPath, mask: u32) -> SysResult {
+        let follow = mask & libc::IN_DONT_FOLLOW == 0;
+        Ok(self.via_proc(path.c(), follow, |h| {
+            sys!(
+                SYS_inotify_add_watch,
+                fd,
+                h.as_ptr(),
+                mask & !libc::IN_DONT_FOLLOW
+            )
+            .map_err(errno_of)
+        })?)
+    }
+
+    fn exec_open(&self, path: &GuestPath, host_programs: bool) -> Result<ExecFile, Errno> {
+        let name = path.c().to_owned();
+        match Vfs::exec_open(self, path.c()) {
+            Ok((fd, host)) => Ok(ExecFile { fd, host, name }),
+            // Host programs (granted) are found on the host: /bin/sh for system().
+            Err(e) if host_programs && name.as_bytes().first() == Some(&b'/') => {
+                match open_host(&name) {
+                    // A module outside the grants stays outside.
+                    Ok(fd) if is_wasm(fd.as_raw_fd()) => Err(e),
+                    Ok(fd) => Ok(ExecFile {
+                        fd,
+                        host: name.clone(),
+                        name,
+                    }),
+                    Err(_) => Err(e),
+                }
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    fn unix_addr(&self, path: &GuestPath, bind: bool) -> Result<Option<UnixAddr<'_>>, Errno> {
+        let (obj, host) = self.unix_path(path.c(), bind)?;
+        Ok(Some(UnixAddr {
+            host,
+            _keep: Box::new(obj),
+        }))
+    }
+
+    fn unix_name(&self, host: &[u8]) -> Option<Vec<u8>> {
+        Vfs::unix_name(self, host)
+    }
+
+    fn renames_unix(&self) -> bool {
+        true
+    }
+
+    fn host_namespace(
+        &self,
+        _path: &GuestPath,
+        why: &'static str,
+        _call: &mut dyn FnMut(&CStr) -> SysResult,
+    ) -> SysResult {
+        Err(crate::policy::denied(why).into())
+    }
+
+    fn closed(&self, first: u32, last: u32) {
+        self.forget_fds(first, last);
+    }
+
+    fn fd_writable(&self, fd: i32) -> Result<(), Errno> {
+        Vfs::fd_writable(self, fd)
+    }
+
+    fn hold(&self) -> Box<dyn Held + '_> {
+        Box::new(Vfs::hold(self))
+    }
+}
+
+/// The resolver in process, on directories of its own: each test grants a fresh host
+/// directory at guest `/g` (and whatever else it names) and checks what guest paths reach.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::errno::Stop;
+    use std::sync::atomic::AtomicU32;
+
+    /// A fresh host directory under the system's temporary directory, removed on drop.
+    struct Tmp(PathBuf);
+    impl Tmp {
+        fn new(what: &str) -> Tmp {
+            static N: AtomicU32 = AtomicU32::new(0);
+            let p = std::env::temp_dir().join(format!(
+                "wali-vfs-test-{}-{}-{what}",
+                std::process::id(),
+                N.fetch_add(1, Ordering::SeqCst)
+            ));
+            std::fs::create_dir_all(&p).unwrap();
+            Tmp(std::fs::canonicalize(&p).unwrap())
+        }
+        fn path(&self, rel: &str) -> PathBuf {
+            self.0.join(rel)
+        }
+    }
+    impl Drop for Tmp {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    /// `host` (the grant) inside a parent directory holding a `secret` beside it, granted
+    /// read-write at `/g`; plus any `extra` grants.
+    struct World {
+        top: Tmp,
+        _skel: Tmp,
+        vfs: Vfs,
+    }
+    impl World {
+        fn new(extra: &[(&str, &str, bool)]) -> World {
+            let top = Tmp::new("top");
+            std::fs::create_dir(top.path("grant")).unwrap();
+            std::fs::write(top.path("secret"), b"host secret").unwrap();
+            let mut specs = vec![MountSpec {
+                host: top.path("grant"),
+                guest: PathBuf::from("/g"),
+                ro: false,
+                origin: "test".into(),
+            }];
+            for (host, guest, ro) in extra {
+                std::fs::create_dir_all(top.path(host)).unwrap();
+                specs.push(MountSpec {
+                    host: top.path(host),
+                    guest: PathBuf::from(guest),
+                    ro: *ro,
+                    origin: "test".into(),
+                });
+            }
+            let skel = Tmp::new("skel");
+            let vfs = Vfs::new(&specs, &[], &skel.path("root")).unwrap();
+            World {
+                top,
+                _skel: skel,
+                vfs,
+            }
+        }
+        /// The grant's host path of `rel`.
+        fn g(&self, rel: &str) -> PathBuf {
+            self.top.path("grant").join(rel)
+        }
+        fn fs(&self) -> &dyn FileSystem {
+            &self.vfs
+        }
+        /// Open guest `path` read-only and read it whole.
+        fn read(&self, path: &str) -> Result<Vec<u8>, Errno> {
+            self.read_at(libc::AT_FDCWD, path)
+        }
+        fn read_at(&self, dir: i32, path: &str) -> Result<Vec<u8>, Errno> {
+            let fd = self.open(dir, path, libc::O_RDONLY)?;
+            // SAFETY: fd was opened for this test and is owned here.
+            let f = unsafe { std::fs::File::from_raw_fd(fd) };
+            Ok(std::io::Read::bytes(f).map(Result::unwrap).collect())
+        }
+        fn open(&self, dir: i32, path: &str, flags: i32) -> Result<RawFd, Errno> {
+            let p = GuestPath::from_bytes(path.as_bytes()).unwrap();
+            match self.fs().open(dir, &p, flags | libc::O_CLOEXEC, 0o644) {
+                Ok(fd) => Ok(fd as RawFd),
+                Err(s) => Err(errno(s)),
+            }
+        }
+    }
+
+    fn errno(s: Stop) -> Errno {
+        match s {
+            Stop::Errno(e) => e,
+            Stop::Exit(x) => panic!("{x}"),
+        }
+    }
+
+    fn symlink(target: &str, at: PathBuf) {
+        std::os::unix::fs::symlink(target, at).unwrap();
+    }
+
+    #[test]
+    fn a_granted_file_reads_and_the_rest_of_the_host_does_not_exist() {
+        let w = World::new(&[]);
+        std::fs::write(w.g("f"), b"mine").unwrap();
+        assert_eq!(w.read("/g/f").unwrap(), b"mine");
+        let secret = w.top.path("secret");
+        assert_eq!(w.read(secret.to_str().unwrap()), Err(ENOENT));
+        assert_eq!(w.read("/etc/passwd"), Err(ENOENT));
+    }
+
+    #[test]
+    fn symlink_loops_end_in_eloop() {
+        let w = World::new(&[]);
+        symlink("b", w.g("a"));
+        symlink("a", w.g("b"));
+        symlink("self", w.g("self"));
+        symlink("/g/abs", w.g("abs"));
+        assert_eq!(w.read("/g/a"), Err(ELOOP));
+        assert_eq!(w.read("/g/self"), Err(ELOOP));
+        assert_eq!(w.read("/g/abs"), Err(ELOOP));
+        // A loop in the middle of a path, walked component by component.
+        assert_eq!(w.read("/g/a/x"), Err(ELOOP));
+        // A chain of 40 links resolves (Linux's MAXSYMLINKS); 41 do not.
+        std::fs::write(w.g("end"), b"end").unwrap();
+        symlink("end", w.g("l0"));
+        for i in 1..=40 {
+            symlink(&format!("l{}", i - 1), w.g(&format!("l{i}")));
+        }
+        assert_eq!(w.read("/g/l39").unwrap(), b"end");
+        assert_eq!(w.read("/g/l40"), Err(ELOOP));
+    }
+
+    #[test]
+    fn dotdot_at_a_grants_root_stays_in_the_guests_namespace() {
+        let w = World::new(&[]);
+        // Beside the grant on the host lies `secret`: `..` never reaches it.
+        assert_eq!(w.read("/g/../secret"), Err(ENOENT));
+        assert_eq!(w.read("/g/../../../secret"), Err(ENOENT));
+        // Nor by a relative symlink that climbs out, at any depth.
+        symlink("../secret", w.g("up"));
+        symlink("../../../../../../secret", w.g("far"));
+        std::fs::create_dir(w.g("d")).unwrap();
+        symlink("../../secret", w.g("d/up2"));
+        assert_eq!(w.read("/g/up"), Err(ENOENT));
+        assert_eq!(w.read("/g/far"), Err(ENOENT));
+        assert_eq!(w.read("/g/d/up2"), Err(ENOENT));
+        // `..` above the root is the root (a stand-in), from which /g is found again.
+        std::fs::write(w.g("f"), b"again").unwrap();
+        assert_eq!(w.read("/g/../../g/f").unwrap(), b"again");
+        symlink("../../g/f", w.g("d/loop_back"));
+        assert_eq!(w.read("/g/d/loop_back").unwrap(), b"again");
+        // Relative to a directory descriptor inside the grant, the same.
+        let d = w
+            .open(libc::AT_FDCWD, "/g/d", libc::O_RDONLY | libc::O_DIRECTORY)
+            .unwrap();
+        assert_eq!(w.read_at(d, "../../secret"), Err(ENOENT));
+        assert_eq!(w.read_at(d, "../f").unwrap(), b"again");
+        // SAFETY: opened above.
+        unsafe { libc::close(d) };
+    }
+
+    #[test]
+    fn absolute_symlinks_are_guest_paths() {
+        let w = World::new(&[]);
+        std::fs::write(w.g("target"), b"inside").unwrap();
+        // A guest-absolute link inside the grant resolves inside it.
+        symlink("/g/target", w.g("abs"));
+        assert_eq!(w.read("/g/abs").unwrap(), b"inside");
+        // A host-absolute one names the host path in the guest's namespace: not granted.
+        let host_target = w.g("target");
+        symlink(host_target.to_str().unwrap(), w.g("host_abs"));
+        assert_eq!(w.read("/g/host_abs"), Err(ENOENT));
+        // Nor does one reach the host's files.
+        let secret = w.top.path("secret");
+        symlink(secret.to_str().unwrap(), w.g("to_secret"));
+        assert_eq!(w.read("/g/to_secret"), Err(ENOENT));
+        symlink("/", w.g("root"));
+        let via_root = format!("/g/root{}", secret.display());
+        assert_eq!(w.read(&via_root), Err(ENOENT));
+        assert_eq!(w.read("/g/root/g/target").unwrap(), b"inside");
+    }
+
+    #[test]
+    fn a_path_through_a_file_is_enotdir() {
+        let w = World::new(&[]);
+        std::fs::write(w.g("file"), b"x").unwrap();
+        assert_eq!(w.read("/g/file/x"), Err(ENOTDIR));
+        assert_eq!(w.read("/g/file/"), Err(ENOTDIR));
+        assert_eq!(w.read("/g/file/../file"), Err(ENOTDIR));
+        symlink("file", w.g("link"));
+        assert_eq!(w.read("/g/link/"), Err(ENOTDIR));
+        assert_eq!(w.read("/g/link").unwrap(), b"x");
+    }
+
+    #[test]
+    fn a_swapped_directory_does_not_lend_its_grant() {
+        let w = World::new(&[]);
+        std::fs::create_dir(w.g("d")).unwrap();
+        std::fs::write(w.g("d/f"), b"in d").unwrap();
+        let d = w
+            .open(libc::AT_FDCWD, "/g/d", libc::O_RDONLY | libc::O_DIRECTORY)
+            .unwrap();
+        assert_eq!(w.read_at(d, "f").unwrap(), b"in d");
+        // The directory moves away and a symlink to the host's parent takes its name: the
+        // descriptor still names the directory (as on Linux), and the name the symlink,
+        // resolved in the guest's namespace.
+        std::fs::rename(w.g("d"), w.g("moved")).unwrap();
+        let top = w.top.0.to_str().unwrap().to_string();
+        symlink(&top, w.g("d"));
+        assert_eq!(w.read_at(d, "f").unwrap(), b"in d");
+        assert_eq!(w.read("/g/d/secret"), Err(ENOENT));
+        assert_eq!(w.read("/g/moved/f").unwrap(), b"in d");
+        // The descriptor's number now names another directory (outside every grant): the
+        // resolver's handle on the old one is forgotten and the new one is not granted.
+        let outside = CString::new(top).unwrap();
+        // SAFETY: a valid path; the new descriptor replaces `d`'s number.
+        let o = unsafe { libc::open(outside.as_ptr(), libc::O_RDONLY | libc::O_DIRECTORY) };
+        assert!(o >= 0);
+        // SAFETY: both are this test's descriptors.
+        unsafe { libc::dup2(o, d) };
+        w.fs().closed(d as u32, d as u32);
+        assert_eq!(w.read_at(d, "secret"), Err(EACCES));
+        // SAFETY: both are this test's descriptors.
+        unsafe {
+            libc::close(o);
+            libc::close(d);
+        }
+    }
+
+    #[test]
+    fn read_only_grants_and_stand_ins_refuse_writes() {
+        let w = World::new(&[("ro", "/r/o", true)]);
+        std::fs::write(w.top.path("ro/f"), b"ro").unwrap();
+        assert_eq!(w.read("/r/o/f").unwrap(), b"ro");
+        assert_eq!(w.open(libc::AT_FDCWD, "/r/o/f", libc::O_WRONLY), Err(EROFS));
+        assert_eq!(
+            w.open(libc::AT_FDCWD, "/r/o/new", libc::O_WRONLY | libc::O_CREAT),
+            Err(EROFS)
+        );
+        // `/r` is a stand-in: it lists the mount point and holds nothing else.
+        let mk = GuestPath::from_bytes(b"/r/x").unwrap();
+        assert!(matches!(
+            w.fs().mkdir(libc::AT_FDCWD, &mk, 0o755),
+            Err(Stop::Errno(e)) if e == EROFS
+        ));
+        // Renames and links do not carry a file across grants.
+        std::fs::write(w.g("mine"), b"rw").unwrap();
+        let (a, b) = (
+            GuestPath::from_bytes(b"/g/mine").unwrap(),
+            GuestPath::from_bytes(b"/r/o/mine").unwrap(),
+        );
+        assert!(matches!(
+            w.fs().rename(libc::AT_FDCWD, &a, libc::AT_FDCWD, &b, 0),
+            Err(Stop::Errno(e)) if e == EROFS
+        ));
+    }
 }
