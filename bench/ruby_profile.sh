@@ -48,7 +48,7 @@ while IFS='|' read -r name src scale; do
   # CPU times: median of 3 each, interleaved.
   tn=; tw=; tt=
   for _ in 1 2 3; do
-    tn+=" $(cpu "$native" "$s")"; tw+=" $(cpu "${run[@]}" "$wasm" "$s")"; tt+=" $(cpu "${run[@]}" "$twin/ruby.wasm" "$s" 2>/dev/null || echo NA)"
+    tn+=" $(cpu "$native" "$s")"; tw+=" $(cpu "${run[@]}" "$wasm" "$s")"; tt+=" $( (cpu "${run[@]}" "$twin/ruby.wasm" "$s") 2>/dev/null || echo NA)"
   done
   tn=$(printf '%s\n' $tn | median); tw=$(printf '%s\n' $tw | median)
   # The twin can lose a GC root and trap (that is why spills exist): then no figure.
