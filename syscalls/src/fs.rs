@@ -106,7 +106,42 @@ pub fn preadv(cx: &mut Ctx, fd: Fd, iov: Ptr, cnt: Int, lo: Off, hi: Off) -> Sys
     )
 }
 
-/// `off_in`/`off_out` point at 64-bit offsets (or are NULL).
+/// A 64-bit offset the kernel reads and writes back advanced (`copy_file_range`,
+/// `sendfile`, `splice`): read from the guest here, handed to the kernel as the
+/// runtime's own copy, written back through the write check after. So a read-only page
+/// answers as on Linux: the transfer happens, then `EFAULT`.
+struct InOutOff {
+    at: u32,
+    pos: Option<i64>,
+}
+
+impl InOutOff {
+    fn read(cx: &Ctx, p: Ptr) -> Result<Self, Errno> {
+        let pos = if p.0 == 0 {
+            None
+        } else {
+            Some(cx.mem.read::<i64>(p.0)?)
+        };
+        Ok(InOutOff { at: p.0, pos })
+    }
+
+    fn ptr(&mut self) -> *mut i64 {
+        self.pos
+            .as_mut()
+            .map_or(std::ptr::null_mut(), |p| p as *mut i64)
+    }
+
+    /// Write the advanced offset back (when there is one): `EFAULT` if the page is not
+    /// writable.
+    fn put(&self, cx: &Ctx) -> Result<(), Errno> {
+        match self.pos {
+            Some(v) => cx.mem.write(self.at, v),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Linux writes the offsets back only after a copy that moved bytes.
 pub fn copy_file_range(
     cx: &mut Ctx,
     fin: Fd,
@@ -116,24 +151,34 @@ pub fn copy_file_range(
     len: Len,
     flags: UInt,
 ) -> SysResult {
-    let a = cx.mem.host_opt(offin.0, 8)?;
-    let b = cx.mem.host_opt(offout.0, 8)?;
-    sys!(
+    let (mut a, mut b) = (InOutOff::read(cx, offin)?, InOutOff::read(cx, offout)?);
+    let (pa, pb) = (a.ptr(), b.ptr());
+    let n = sys!(
         SYS_copy_file_range,
         fin.0,
-        a,
+        pa,
         fout.0,
-        b,
+        pb,
         len.0 as usize,
         flags.0
-    )
+    )?;
+    if n > 0 {
+        a.put(cx)?;
+        b.put(cx)?;
+    }
+    Ok(n)
 }
 
+/// Linux writes the offset back whatever the transfer did.
 pub fn sendfile(cx: &mut Ctx, out: Fd, inp: Fd, off: Ptr, count: Len) -> SysResult {
-    let o = cx.mem.host_opt(off.0, 8)?;
-    sys!(SYS_sendfile, out.0, inp.0, o, count.0 as usize)
+    let mut o = InOutOff::read(cx, off)?;
+    let po = o.ptr();
+    let r = sys!(SYS_sendfile, out.0, inp.0, po, count.0 as usize);
+    o.put(cx)?;
+    r
 }
 
+/// Linux writes the offsets back after a transfer that did not fail.
 pub fn splice(
     cx: &mut Ctx,
     fin: Fd,
@@ -143,9 +188,12 @@ pub fn splice(
     len: Len,
     flags: UInt,
 ) -> SysResult {
-    let a = cx.mem.host_opt(offin.0, 8)?;
-    let b = cx.mem.host_opt(offout.0, 8)?;
-    sys!(SYS_splice, fin.0, a, fout.0, b, len.0 as usize, flags.0)
+    let (mut a, mut b) = (InOutOff::read(cx, offin)?, InOutOff::read(cx, offout)?);
+    let (pa, pb) = (a.ptr(), b.ptr());
+    let n = sys!(SYS_splice, fin.0, pa, fout.0, pb, len.0 as usize, flags.0)?;
+    b.put(cx)?;
+    a.put(cx)?;
+    Ok(n)
 }
 
 pub fn tee(_cx: &mut Ctx, fin: Fd, fout: Fd, len: Len, flags: UInt) -> SysResult {
