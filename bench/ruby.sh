@@ -20,11 +20,7 @@ mkdir -p "$tmp/s"
 run=("$here/build/bin/wali-run" --dir="$here/bench/ruby:ro" --dir="$tmp/s:ro" --allow-net=127.0.0.1)
 cd "$tmp"
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-# CPU set: user+sys CPU time of the process (GNU time, 10 ms steps), which a loaded
-# machine disturbs far less than wall time; start-up and the echo: wall time.
-[ -x /usr/bin/time ] || apt-get install -y time >/dev/null
-cpu() { /usr/bin/time -f '%U %S' -o "$tmp/t" "$@" </dev/null >/dev/null 2>"$tmp/err" || { cat "$tmp/err" >&2; exit 1; }; awk '{printf "%d\n", ($1 + $2) * 1000}' "$tmp/t"; }
-ms() { local s e; s=$(date +%s%N); "$@" </dev/null >/dev/null 2>"$tmp/err" || { cat "$tmp/err" >&2; exit 1; }; e=$(date +%s%N); echo $(( (e - s) / 1000000 )); }
+. "$here/bench/ruby/lib.sh"
 ratios=()
 row() { # name, native ms list, wasm ms list
   local a b r; a=$(printf '%s\n' $2 | median); b=$(printf '%s\n' $3 | median)
@@ -41,7 +37,7 @@ both() { # how (ms|cpu), name, args...: N runs of each, interleaved (both see on
   row "$name" "$nat" "$was"
 }
 # The CPU set (shared with bench/ruby_profile.sh).
-mapfile -t set_rows < <(grep -v '^#' "$here/bench/ruby/set.txt" | sed -e "s|{bm}|$bm|g" -e "s|{here}|$here|g")
+mapfile -t set_rows < <(ruby_set "$bm")
 printf '| %-34s | %8s | %8s | %5s |\n' "benchmark (median of $n, ms)" native wasm ratio
 printf '|%s|%s|%s|%s|\n' "------------------------------------" "----------" "----------" "-------"
 if [ "$only" = "  " ]; then
@@ -58,10 +54,7 @@ for r in "${set_rows[@]}"; do
   [ "$only" = "  " ] || [[ "$only" == *" $key "* ]] || continue
   i=$((i + 1))
   s=$tmp/s/$i-$(basename "$src")
-  sed -e "$scale" "$src" >"$s"
-  if [ -n "$scale" ] && cmp -s "$src" "$s"; then
-    echo "bench/ruby.sh: scaling '$scale' no longer matches $src" >&2; exit 1
-  fi
+  scaled "$src" "$scale" "$s"
   both cpu "$name" "$s"
   ratios+=("$last_ratio")
 done

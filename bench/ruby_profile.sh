@@ -28,23 +28,18 @@ if [ ! -f "$twin/ruby.wasm" ]; then
 fi
 run=("$here/build/bin/wali-run" --dir="$tmp/s:ro")
 cd "$tmp"
-# CPU set: user+sys CPU time of the process (GNU time, 10 ms steps), which a loaded
-# machine disturbs far less than wall time; start-up and the echo: wall time.
-[ -x /usr/bin/time ] || apt-get install -y time >/dev/null
-cpu() { /usr/bin/time -f '%U %S' -o "$tmp/t" "$@" </dev/null >/dev/null 2>"$tmp/err" || { cat "$tmp/err" >&2; exit 1; }; awk '{printf "%d\n", ($1 + $2) * 1000}' "$tmp/t"; }
-ms() { local s e; s=$(date +%s%N); "$@" </dev/null >/dev/null 2>"$tmp/err" || { cat "$tmp/err" >&2; exit 1; }; e=$(date +%s%N); echo $(( (e - s) / 1000000 )); }
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+. "$here/bench/ruby/lib.sh"
 share() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(" | ".join("%4.1f" % d["share"][k] for k in sys.argv[2:]))' "$@"; }
 printf '%s\n' "| benchmark | wasm/native | spills | wasm: malloc | gc | interp | runtime | other | native: malloc | gc | interp | kernel | other |"
 printf '%s\n' "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 i=0
-grep -v '^#' "$here/bench/ruby/set.txt" | sed -e "s|{bm}|$bm|g" -e "s|{here}|$here|g" >"$tmp/set"
+ruby_set "$bm" >"$tmp/set"
 while IFS='|' read -r name src scale; do
   key=${name%% *}
   [ "$only" = "  " ] || [[ "$only" == *" $key "* ]] || continue
   i=$((i + 1))
   s=$tmp/s/$i-$(basename "$src")
-  sed -e "$scale" "$src" >"$s"
+  scaled "$src" "$scale" "$s"
   # CPU times: median of 3 each, interleaved.
   tn=; tw=; tt=
   for _ in 1 2 3; do
