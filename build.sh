@@ -18,10 +18,11 @@ for a in "$@"; do
 done
 
 echo "== building wali-run (cargo, target dir $CARGO_TARGET_DIR)"
-cargo build --release --locked --quiet --manifest-path "$here/Cargo.toml" || { echo "build.sh: cargo build failed" >&2; exit 1; }
+cargo build --release --locked --quiet --manifest-path "$here/Cargo.toml" -p wali-run -p wali-fnptr || { echo "build.sh: cargo build failed" >&2; exit 1; }
 mkdir -p "$here/build/bin"
 ln -sf "$CARGO_TARGET_DIR/release/wali-run" "$here/build/bin/wali-run"
 ln -sf "$here/toolchain/wali-cc" "$here/build/bin/wali-cc"
+ln -sf "$CARGO_TARGET_DIR/release/wali-fnptr" "$here/build/bin/wali-fnptr"
 ln -sf "$here/toolchain/wali-cargo" "$here/build/bin/wali-cargo"
 
 # The libc declares its imports from wali-run's syscall table, so it comes second.

@@ -18,3 +18,12 @@ begin
 rescue Zlib::Error => e
   puts "bad input: #{e.class}"
 end
+# Streaming with a block: zlib.c passes a void function to rb_protect as
+# VALUE (*)(VALUE); wali-cc's wali-fnptr gives it a thunk (trapped before).
+sizes = []
+d = Zlib::Deflate.new
+d.deflate(Random.new(1).bytes(200_000), Zlib::FINISH) { |chunk| sizes << chunk.bytesize }
+puts "deflate chunks: #{sizes.size} total #{sizes.sum}"
+out = +""
+Zlib::Inflate.new.inflate(Zlib.deflate(data * 20)) { |chunk| out << chunk }
+puts "inflate with a block: #{out == data * 20}"
