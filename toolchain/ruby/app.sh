@@ -81,8 +81,12 @@ fetch() {
     else
       dpkg-deb -x "$cache/src/$file" "$tmp/deb"
       local g; g=$(find "$tmp/deb" -type d -path "*/gems/$name-$ver" | head -1)
-      [ -n "$g" ] || die "gem $name: no gems/$name-$ver directory in $file"
-      mv "$g" "$tmp/g"
+      if [ -n "$g" ]; then mv "$g" "$tmp/g"
+      # A package without the gem's directory installs its lib/ into vendor_ruby.
+      elif [ -d "$tmp/deb/usr/lib/ruby/vendor_ruby" ]; then
+        mkdir -p "$tmp/g"; mv "$tmp/deb/usr/lib/ruby/vendor_ruby" "$tmp/g/lib"
+      else die "gem $name: no gems/$name-$ver or vendor_ruby directory in $file"
+      fi
     fi
     mkdir -p "$cache/gems"; mv "$tmp/g" "$dir"; rm -rf "$tmp"
     touch "$dir/.complete"
