@@ -200,6 +200,14 @@ done
   echo "# Written by toolchain/ruby/app.sh: Ruby's standard library, then each gem's lib/."
   echo "[env]"
   echo "RUBYLIB = \"$rubylib\""
+  echo "# The base Ruby is configured --disable-rubygems; gems call Gem.ruby, Gem::Version,"
+  echo "# Gem.win_platform? (Puma, nio4r): the Gem module is loaded (0.2 s), the gems still"
+  echo "# come from RUBYLIB."
+  echo "RUBYOPT = \"-rrubygems\""
+  echo "# Workaround: with the default machine stack of a Ruby thread, Puma's second request"
+  echo "# in a request thread died in [BUG] Stack consistency error (a thread's C stack"
+  echo "# overflowing, fixed at the root on another branch); 4 MiB each serves them all."
+  echo "RUBY_THREAD_MACHINE_STACK_SIZE = \"4194304\""
   for e in ${envs[@]+"${envs[@]}"}; do echo "${e%%=*} = \"${e#*=}\""; done
   echo
   echo "# Read the standard library and the gems (inside the module's own directory)."
@@ -207,7 +215,7 @@ done
   echo "dirs = [{ host = \"{dir}/lib\", ro = true }, { host = \"{dir}/gems\", ro = true }]"
 } >"$out/ruby.wasm.toml"
 {
-  echo "ruby.wasm: Ruby 3.3.8, base $(basename "$base"), app build ${work:+$(basename "$work")}${work:-none (no C extensions)}"
+  echo "ruby.wasm: Ruby 3.3.8, base $(basename "$base"), app build $( [ -n "$work" ] && basename "$work" || echo "none (no C extensions)")"
   echo "sha256 $(sha256sum "$out/ruby.wasm" | cut -d' ' -f1)"
   for i in "${!names[@]}"; do
     n=${names[$i]}; d=${dirs[$i]}
@@ -239,7 +247,7 @@ elif [ -n "$native" ]; then
       rel=${c#"${dirs[$i]}/ext/"}; w=$out/native/build/$n/$(dirname "$rel")
       mkdir -p "$w"
       # The native Ruby is not installed: its headers are in its build tree.
-      (cd "$w" && "$repo/build/bin/ruby-native" "$c" && make V=1 hdrdir="$nb/include" \
+      (cd "$w" && "$repo/build/bin/ruby-native" "$c" --with-opt-include="$nb/.ext/include/x86_64-linux" --with-opt-lib="$nb" && make V=1 hdrdir="$nb/include" \
          arch_hdrdir="$nb/.ext/include/x86_64-linux") >"$w/build.log" 2>&1 \
         || die "gem $n: native extension $(dirname "$rel") did not build: $(grep -m1 -E "error:" "$w/build.log" || tail -1 "$w/build.log")"
       t=$(sed -n 's/^target_prefix *= *\/*//p' "$w/Makefile")
