@@ -436,3 +436,78 @@ fn puma_serves_sinatra_app_as_natively() {
     }
     assert_eq!(got[4].header("transfer-encoding"), Some("chunked"));
 }
+
+/// A gem whose C extension does not compile: app.sh stops with one line naming the gem,
+/// the extension and the compiler's first error, exit status 1, and leaves no build tree;
+/// one whose extconf.rb stops: its message. A gem app.sh cannot find: one line, exit 1.
+#[test]
+fn app_sh_names_the_gem_and_its_first_compiler_error() {
+    app();
+    // make and sh see these paths unquoted: no parentheses (TempDir names have them).
+    let t = TempDir(std::env::temp_dir().join(format!("wali-app-sh-{}", std::process::id())));
+    let _ = std::fs::remove_dir_all(t.path());
+    let ext = t.path().join("brokengem-0.1/ext/broken");
+    std::fs::create_dir_all(&ext).unwrap();
+    std::fs::write(
+        ext.join("extconf.rb"),
+        "require 'mkmf'\ncreate_makefile('broken/broken')\n",
+    )
+    .unwrap();
+    std::fs::write(
+        ext.join("broken.c"),
+        "#include \"ruby.h\"\nvoid Init_broken(void) { rb_define_module(\"Broken\") }\n",
+    )
+    .unwrap();
+    let app_sh = |gem: &str| {
+        Command::new(repo().join("toolchain/ruby/app.sh"))
+            .args(["-o", t.path().join("out").to_str().unwrap(), gem])
+            .env("WALI_CACHE_DIR", t.path().join("cache"))
+            .output()
+            .unwrap()
+    };
+    let o = app_sh(t.path().join("brokengem-0.1").to_str().unwrap());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("app.sh: gem brokengem: extension broken did not build: broken.c:2:")
+            && err.contains("error: expected ';'"),
+        "{err}"
+    );
+    let left: Vec<_> = std::fs::read_dir(t.path().join("cache"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.ends_with(".log"))
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+    // An extconf.rb that stops (a library it needs is missing): its own message.
+    let conf = t.path().join("needsfoo-2.0/ext/needsfoo");
+    std::fs::create_dir_all(&conf).unwrap();
+    std::fs::write(
+        conf.join("extconf.rb"),
+        "require 'mkmf'\nabort 'libfoo is missing' unless have_library('foo', 'foo_init')\n\
+         create_makefile('needsfoo')\n",
+    )
+    .unwrap();
+    let o = app_sh(t.path().join("needsfoo-2.0").to_str().unwrap());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.starts_with(
+            "app.sh: gem needsfoo: extension needsfoo did not build: extconf.rb failed: \
+             libfoo is missing (log: "
+        ) && err.lines().count() == 1,
+        "{err}"
+    );
+    let o = app_sh(t.path().join("nothing-here").to_str().unwrap());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.starts_with("app.sh: gem ")
+            && err
+                .trim_end()
+                .ends_with("nothing-here: not a directory and not in toolchain/ruby/gems.list")
+            && err.lines().count() == 1,
+        "{err}"
+    );
+}

@@ -49,6 +49,8 @@ while [ $# -gt 0 ]; do
 done
 [ -n "$out" ] || usage
 
+# Ruby's makefiles hand paths to sh unquoted.
+[[ $cache =~ ^[A-Za-z0-9_./+-]+$ ]] || die "the cache directory $cache has characters make cannot take (use letters, digits, _ . / + -)"
 base=$(readlink -f "$repo/build/ruby" 2>/dev/null || true)
 [ -n "$base" ] && [ -f "$base/.complete" ] && [ -d "$base/build" ] \
   || die "no base Ruby build at build/ruby: run ./build.sh (or toolchain/ruby/build.sh) first"
@@ -157,11 +159,21 @@ if [ -n "$work" ] && [ ! -f "$work/.complete" ]; then
     n=${names[$i]}
     while read -r c; do
       e=$(dirname "$c"); e=${e#"$b/"}
-      # An extconf.rb that writes no Makefile (a JRuby-only stub, say) has nothing to add.
+      # No library: extconf.rb stopped or the compiler did. A Makefile that builds
+      # nothing (a stub for another platform) and a clean make add nothing: skipped.
       if ! ls "$b/$e"/*.a >/dev/null 2>&1; then
-        err=$(grep -m1 -E "^(\.\./)*[^ ]*$e/[^ :]*:[0-9]+(:[0-9]+)?: (fatal )?error:|^$e/[^ :]*:[0-9]+(:[0-9]+)?: (fatal )?error:" "$work/build.log" || true)
-        [ -n "$err" ] || err=$(grep -m1 -E "(fatal )?error:" "$b/$e/mkmf.log" 2>/dev/null || true)
-        [ -n "$err" ] || { [ -f "$b/$e/Makefile" ] || err="extconf.rb failed ($(tail -1 "$b/$e/mkmf.log" 2>/dev/null || echo "no mkmf.log"))"; }
+        # extmk.rb writes a dummy Makefile where extconf.rb failed.
+        if [ ! -f "$b/$e/Makefile" ] || head -1 "$b/$e/Makefile" | grep -q 'DUMMY MAKEFILE'; then
+          # extconf.rb stopped: what it said after extmk's "configuring" line (its abort
+          # message), else the last check it made.
+          msg=$(awk -v c="configuring ${e#ext/}" '$0 == c { on = 1; next }
+                on && /^(make|configuring|generating)/ { exit }
+                on && !/^checking / && NF { print; exit }' "$work/build.log")
+          [ -n "$msg" ] || msg=$(grep "^checking " "$b/$e/mkmf.log" 2>/dev/null | tail -1 || true)
+          err="extconf.rb failed: ${msg:-see $e/mkmf.log}"
+        else
+          err=$(grep -m1 -E ": (fatal )?error:" "$work/build.log" || true)
+        fi
         [ -n "$err" ] || [ $rc -ne 0 ] || continue
         [ -n "$err" ] || err=$(grep -m1 -E "error:|Error [0-9]" "$work/build.log" || echo "make failed")
         fail "gem $n: extension ${e#ext/gem-$n/} did not build: $err"
