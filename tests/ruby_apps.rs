@@ -511,3 +511,47 @@ fn app_sh_names_the_gem_and_its_first_compiler_error() {
         "{err}"
     );
 }
+
+/// puma_http11 and bcrypt_ext driven directly (tests/ruby/gem_exts.rb): built in (a
+/// feature with no file), and the same answers as the native extensions: Puma's parser
+/// on good, incomplete and malformed requests, crypt_blowfish on its own test vectors.
+#[test]
+fn gem_extensions_are_built_in_and_answer_as_natively() {
+    let app = app();
+    let dir = repo().join("tests/ruby");
+    let native = Command::new(app.join("native/ruby"))
+        .arg("gem_exts.rb")
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    let wasm = Command::new(bin())
+        .arg(app.join("ruby.wasm"))
+        .arg("gem_exts.rb")
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    let (n, w) = (
+        String::from_utf8_lossy(&native.stdout),
+        String::from_utf8_lossy(&wasm.stdout),
+    );
+    assert!(
+        native.status.success(),
+        "native: {n}{}",
+        String::from_utf8_lossy(&native.stderr)
+    );
+    assert!(
+        wasm.status.success(),
+        "wasm: {w}{}",
+        String::from_utf8_lossy(&wasm.stderr)
+    );
+    assert_eq!(w, n, "wasm differs from native");
+    for want in [
+        r#"["bcrypt_ext.so", "puma_http11.so"]"#,
+        r#"  QUERY_STRING="x=1&y=%20z""#,
+        "error Puma::HttpParserError: HTTP element REQUEST_PATH is longer than the (8192) allowed length (was 20001)",
+        r#""$2a$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW""#,
+        r#""$2x$05$/OK.fbVrR/bpIqNJ5ianF.o./n25XVfn6oAPaUvHe.Csk4zRfsYPi""#,
+    ] {
+        assert!(w.lines().any(|l| l == want), "missing {want:?} in:\n{w}");
+    }
+}
