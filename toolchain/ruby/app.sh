@@ -12,8 +12,8 @@
 # wali-cc, and ext/extinit.c registers every Init_ under the feature name the gem's
 # create_makefile gives ("puma/puma_http11"), so `require "puma/puma_http11"` finds it
 # built in. Only the new extensions compile; Ruby relinks, then the same wasm-opt passes
-# as build.sh. Cached in ~/.cache/wali-run/ruby-app-KEY (KEY: the base Ruby's key, this
-# script, every extension's files).
+# as build.sh. Cached in ~/.cache/wali-run/ruby-app-KEY (KEY: the base Ruby's key, the
+# recipe number below, every file under each gem's ext/).
 #
 # --native also builds the same extensions for the native Ruby 3.3.8 (build/bin/ruby-native,
 # the same tarball) into OUT/native/, with OUT/native/ruby running it on the same RUBYLIB
@@ -22,7 +22,7 @@
 # OUT gets ruby.wasm, ruby.wasm.toml (RUBYLIB: the standard library, then each gem's
 # lib), lib/ (the standard library), gems/NAME/ (each gem's lib/ and bin/) and MANIFEST
 # (what is inside). A gem whose extension does not build: one line naming the gem and the
-# first compiler error, exit 1.
+# first compiler error (or what its extconf.rb said), exit 1.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -33,7 +33,7 @@ arch=wasm32-linux-musl
 t0=$(date +%s)
 stage() { echo "== app: $* ($(( $(date +%s) - t0 )) s)"; }
 die() { echo "app.sh: $*" >&2; exit 1; }
-usage() { echo "usage: toolchain/ruby/app.sh [--native] -o OUT GEM... (GEM: DIR, NAME=DIR, or a name from toolchain/ruby/gems.list)" >&2; exit 2; }
+usage() { echo "${1:+app.sh: $1; }usage: toolchain/ruby/app.sh [--native] -o OUT GEM... (GEM: DIR, NAME=DIR, or a name from toolchain/ruby/gems.list)" >&2; exit 2; }
 
 out= ; specs=() ; native=
 while [ $# -gt 0 ]; do
@@ -43,7 +43,7 @@ while [ $# -gt 0 ]; do
     -o*) out=${1#-o}; shift ;;
     --gem) [ $# -ge 2 ] || usage; specs+=("$2"); shift 2 ;;
     -h|--help) usage ;;
-    -*) echo "app.sh: unknown option $1" >&2; usage ;;
+    -*) usage "unknown option $1" ;;
     *) specs+=("$1"); shift ;;
   esac
 done
