@@ -8,6 +8,10 @@ cache=${WALI_CACHE_DIR:-$HOME/.cache/wali-run}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$cache/target}
 cd "$here"
 ./build.sh --quiet
+# tests/ruby_apps.rs: Puma, nio4r, Rack, bcrypt and Sinatra in an app ruby.wasm (C
+# extensions linked in) and for the native Ruby; cached, so only the first run builds.
+toolchain/ruby/app.sh --native -o build/app-ruby puma nio4r rack bcrypt sinatra \
+  rack-protection mustermann ruby2_keywords tilt >/dev/null
 # tests/toolchain.rs cross-builds autotools and CMake projects with wali-cc.
 need_pkgs=()
 for p in autoconf automake libtool cmake make gcc; do
