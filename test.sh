@@ -11,7 +11,7 @@ cd "$here"
 # tests/ruby_apps.rs: Puma, nio4r, Rack, bcrypt and Sinatra in an app ruby.wasm (C
 # extensions linked in) and for the native Ruby; cached, so only the first run builds.
 toolchain/ruby/app.sh --native -o build/app-ruby puma nio4r rack bcrypt sinatra \
-  rack-protection mustermann ruby2_keywords tilt >/dev/null
+  rack-protection mustermann ruby2_keywords tilt webrick >/dev/null
 # tests/toolchain.rs cross-builds autotools and CMake projects with wali-cc.
 need_pkgs=()
 for p in autoconf automake libtool cmake make gcc; do
