@@ -19,7 +19,7 @@ pub const STACK_LO_EXPORT: &str = "wali-run:stack_lo";
 pub const STACK_SPAN_EXPORT: &str = "wali-run:stack_span";
 pub const STACK_OVERFLOW_EXPORT: &str = "wali-run:stack_overflow";
 /// Bumped whenever the rewrite changes, so cached compilations are not reused.
-pub const VERSION: u32 = 6;
+pub const VERSION: u32 = 7;
 /// The largest 32-bit memory, in wasm pages: the maximum given to memories without one.
 const MAX_PAGES: u64 = 65536;
 
@@ -351,13 +351,25 @@ fn stack_check(
     let code_start = ops.original_position();
     let end = body.range().end;
     let mut sites = vec![];
+    // The two operators before the current one: a frame's release, `i32.const N
+    // i32.add` with N > 0, only moves the stack pointer up, back into the stack: not
+    // checked (half the checks of a function with a frame).
+    let (mut prev2, mut prev1) = (None, None);
     while !ops.eof() {
         let (op, off) = ops.read_with_offset().map_err(err)?;
         if let wasmparser::Operator::GlobalSet { global_index } = op {
-            if global_index == g.sp {
+            let release = matches!(
+                (&prev2, &prev1),
+                (
+                    Some(wasmparser::Operator::I32Const { value }),
+                    Some(wasmparser::Operator::I32Add)
+                ) if *value > 0
+            );
+            if global_index == g.sp && !release {
                 sites.push(off);
             }
         }
+        prev2 = prev1.replace(op);
     }
     if sites.is_empty() {
         return Ok(None);
