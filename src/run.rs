@@ -238,6 +238,12 @@ pub fn run(
     let _ = process.spawner.set(threads);
     let outcome = (|| {
         let inst = instantiate(&pre, &mut store)?;
+        if let Some(g) = store.data().stack {
+            let (_, span) = g.get(&mut store);
+            if span != u32::MAX {
+                let _ = process.main_stack.set(span as u64);
+            }
+        }
         // The module's data is in place: page 0 faults for syscalls unless it holds some.
         process.mem.settle_null_page();
         let start = inst.get_typed_func::<(), ()>(&mut store, "_start")?;

@@ -96,6 +96,10 @@ pub struct Process {
     pub own_group: AtomicI32,
     /// The limits this process has reported reached (each once).
     pub notices: Arc<Notices>,
+    /// The main thread's stack size, when the module's layout gives it (the engine's
+    /// stack check): `RLIMIT_STACK` reads no more than it, the most the main thread
+    /// can use (its stack is fixed at link time; Linux grows one up to the limit).
+    pub main_stack: OnceLock<u64>,
 }
 
 /// Host directory offsets (ext4's are 64-bit hashes) stand-ins small enough for wasm32's
@@ -170,6 +174,7 @@ impl Process {
             policy: cfg.policy,
             own_group: AtomicI32::new(0),
             notices: Arc::default(),
+            main_stack: OnceLock::new(),
         }))
     }
 }
