@@ -19,7 +19,7 @@ pub const STACK_LO_EXPORT: &str = "wali-run:stack_lo";
 pub const STACK_SPAN_EXPORT: &str = "wali-run:stack_span";
 pub const STACK_OVERFLOW_EXPORT: &str = "wali-run:stack_overflow";
 /// Bumped whenever the rewrite changes, so cached compilations are not reused.
-pub const VERSION: u32 = 7;
+pub const VERSION: u32 = 8;
 /// The largest 32-bit memory, in wasm pages: the maximum given to memories without one.
 const MAX_PAGES: u64 = 65536;
 
@@ -704,7 +704,8 @@ pub fn rewrite(wasm: &[u8], image: bool) -> Result<(Vec<u8>, Option<Image>), Str
                             mutable: true,
                             shared: false,
                         };
-                        for v in [*lo, *span, 0] {
+                        // The overflow's "none": no frame wants the top address.
+                        for v in [*lo, *span, u32::MAX] {
                             sec.global(ty, &wasm_encoder::ConstExpr::i32_const(v as i32));
                         }
                         out.section(&sec);
@@ -828,6 +829,103 @@ mod tests {
             .validate_all(&out)
             .unwrap();
         assert_eq!(out.len(), rewrite(&wasm, false).unwrap().0.len());
+    }
+
+    /// wasm-ld's shape: `__stack_pointer` (global 0) starts at 64 KiB, data above it;
+    /// `f` takes a 4 KiB frame and recurses forever, releasing it after the call.
+    fn recursing() -> Vec<u8> {
+        use wasm_encoder::{ExportKind, ExportSection, GlobalSection, GlobalType, ValType};
+        let mut m = Module::new();
+        let mut t = TypeSection::new();
+        t.ty().function([], []);
+        m.section(&t);
+        let mut f = FunctionSection::new();
+        f.function(0);
+        m.section(&f);
+        let mut mem = MemorySection::new();
+        mem.memory(MemoryType {
+            minimum: 2,
+            maximum: Some(2),
+            memory64: false,
+            shared: false,
+            page_size_log2: None,
+        });
+        m.section(&mem);
+        let mut g = GlobalSection::new();
+        let ty = GlobalType {
+            val_type: ValType::I32,
+            mutable: true,
+            shared: false,
+        };
+        g.global(ty, &wasm_encoder::ConstExpr::i32_const(65536));
+        m.section(&g);
+        let mut e = ExportSection::new();
+        e.export("f", ExportKind::Func, 0);
+        m.section(&e);
+        let mut body = Function::new([]);
+        body.instruction(&I::GlobalGet(0))
+            .instruction(&I::I32Const(4096))
+            .instruction(&I::I32Sub)
+            .instruction(&I::GlobalSet(0))
+            .instruction(&I::GlobalGet(0))
+            .instruction(&I::I32Const(7))
+            .instruction(&I::I32Store(wasm_encoder::MemArg {
+                offset: 0,
+                align: 2,
+                memory_index: 0,
+            }))
+            .instruction(&I::Call(0))
+            .instruction(&I::GlobalGet(0))
+            .instruction(&I::I32Const(4096))
+            .instruction(&I::I32Add)
+            .instruction(&I::GlobalSet(0))
+            .instruction(&I::End);
+        let mut c = CodeSection::new();
+        c.function(&body);
+        m.section(&c);
+        let mut d = DataSection::new();
+        d.active(0, &wasm_encoder::ConstExpr::i32_const(65536), *b"data");
+        m.section(&d);
+        m.finish()
+    }
+
+    #[test]
+    fn a_frame_below_the_stack_traps_before_it_is_written() {
+        let (out, _) = rewrite(&recursing(), false).unwrap();
+        wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all())
+            .validate_all(&out)
+            .unwrap();
+        let mut c = wasmtime::Config::new();
+        c.wasm_threads(true).shared_memory(true);
+        let engine = wasmtime::Engine::new(&c).unwrap();
+        let module = wasmtime::Module::new(&engine, &out).unwrap();
+        let mut store = wasmtime::Store::new(&engine, ());
+        let mem = wasmtime::SharedMemory::new(&engine, wasmtime::MemoryType::shared(2, 2)).unwrap();
+        let mut linker = wasmtime::Linker::new(&engine);
+        linker
+            .define(&store, MEMORY_MODULE, MEMORY_NAME, mem.clone())
+            .unwrap();
+        let inst = linker.instantiate(&mut store, &module).unwrap();
+        let g = |s: &mut wasmtime::Store<()>, n| {
+            inst.get_global(&mut *s, n)
+                .unwrap()
+                .get(&mut *s)
+                .unwrap_i32() as u32
+        };
+        // Stack-first: the stack is [4096, 65536), page 0 below it the guard.
+        assert_eq!(g(&mut store, STACK_LO_EXPORT), 4096);
+        assert_eq!(g(&mut store, STACK_SPAN_EXPORT), 65536 - 4096);
+        let f = inst.get_typed_func::<(), ()>(&mut store, "f").unwrap();
+        assert!(f.call(&mut store, ()).is_err());
+        // The frame that would have gone below the stack (at 0) trapped, unwritten.
+        assert_eq!(g(&mut store, STACK_OVERFLOW_EXPORT), 0);
+        assert_eq!(g(&mut store, SP_EXPORT), 4096);
+        let data = mem.data();
+        let word =
+            |a: usize| u32::from_le_bytes(std::array::from_fn(|i| unsafe { *data[a + i].get() }));
+        assert_eq!(word(0), 0, "page 0 untouched");
+        assert_eq!(word(4096), 7, "the last frame in the stack");
+        assert_eq!(&word(65536).to_le_bytes(), b"data");
     }
 
     #[test]

@@ -265,7 +265,7 @@ pub struct StackGlobals {
     /// `lo` (or above `lo + span`) traps.
     pub lo: wasmtime::Global,
     pub span: wasmtime::Global,
-    /// Set to the stack pointer a frame wanted, just before its trap.
+    /// Set to the stack pointer a frame wanted, just before its trap (`u32::MAX`: none).
     pub overflow: wasmtime::Global,
 }
 
@@ -288,7 +288,7 @@ impl StackGlobals {
     /// The stack pointer of the frame that overflowed, if one did.
     pub fn overflowed(&self, mut store: impl wasmtime::AsContextMut) -> Option<u32> {
         match self.overflow.get(store.as_context_mut()).i32() {
-            Some(0) | None => None,
+            Some(-1) | None => None,
             Some(v) => Some(v as u32),
         }
     }
