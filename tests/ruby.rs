@@ -466,3 +466,99 @@ fn first_compile_shows_progress_on_a_terminal_only() {
     assert_eq!(String::from_utf8_lossy(&o.stdout), "ran\n");
     assert!(o.stderr.is_empty(), "{}", show(&o));
 }
+
+/// Recursion depth before `SystemStackError` (tests/ruby/stack_depth.rb: Ruby calls, nested
+/// `inspect` and `Marshal.dump`, each in the main thread and in a thread), against native
+/// Ruby's. Before the stack check and the recipe's margin, the deep C recursions ran past
+/// the stack's end instead: a trap, `[BUG]` or a corrupted heap (issue 15).
+#[test]
+fn system_stack_error_at_depths_near_natives() {
+    let t = TempDir::new("ruby_stack");
+    std::fs::copy(
+        repo().join("tests/ruby/stack_depth.rb"),
+        t.path().join("stack_depth.rb"),
+    )
+    .unwrap();
+    let n = native_cmd(&["stack_depth.rb"], t.path()).output().unwrap();
+    let w = wasm_cmd(&["stack_depth.rb"], t.path()).output().unwrap();
+    assert!(n.status.success(), "native: {}", show(&n));
+    assert!(w.status.success(), "wasm: {}", show(&w));
+    let depths = |o: &Output| -> Vec<(String, u64)> {
+        String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .filter_map(|l| {
+                let (k, d) = l.rsplit_once(' ')?;
+                Some((k.to_string(), d.parse().ok()?))
+            })
+            .collect()
+    };
+    let (nd, wd) = (depths(&n), depths(&w));
+    assert_eq!(nd.len(), 6, "{}", show(&n));
+    assert_eq!(
+        nd.iter().map(|d| &d.0).collect::<Vec<_>>(),
+        wd.iter().map(|d| &d.0).collect::<Vec<_>>(),
+        "{}",
+        show(&w)
+    );
+    for ((k, nv), (_, wv)) in nd.iter().zip(&wd) {
+        // Ruby-level calls live on the VM stack (the same number of slots here): native's
+        // depth. The C recursions' frames are 6-10x native's (spill-pointers): at least
+        // STACK_RATIO of native's depth.
+        let want = if k.starts_with("calls") {
+            nv * 9 / 10
+        } else {
+            (*nv as f64 * STACK_RATIO) as u64
+        };
+        assert!(
+            *wv >= want,
+            "{k}: {wv} levels under wali-run, native {nv} (want >= {want})"
+        );
+    }
+    let last = |o: &Output| {
+        String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .last()
+            .map(str::to_string)
+    };
+    assert_eq!(last(&w), last(&n));
+}
+
+/// The least share of native's depth the nested inspect/Marshal probes must reach.
+const STACK_RATIO: f64 = 0.5;
+
+/// Issue 15's one-liners: a lazy `require 'net/http'` in a thread (a trap, 3 of 3 runs),
+/// nested `inspect`/`Marshal` at depth 300 in a thread and 1000 in the main thread.
+#[test]
+fn deep_c_recursion_in_threads_one_liners() {
+    let t = TempDir::new("ruby_stack1");
+    for script in [
+        "Thread.new { require 'net/http' }.join",
+        "a = []; 300.times { a = [a] }; Thread.new { a.inspect; Marshal.dump(a) }.join; puts :ok",
+        "a = []; 1000.times { a = [a] }; a.inspect; Marshal.dump(a); puts :ok",
+    ] {
+        let n = native_cmd(&["-e", script], t.path()).output().unwrap();
+        let w = wasm_cmd(&["-e", script], t.path()).output().unwrap();
+        assert_eq!(
+            (String::from_utf8_lossy(&w.stdout), w.status.code()),
+            (String::from_utf8_lossy(&n.stdout), n.status.code()),
+            "{script}\nwasm: {}",
+            show(&w)
+        );
+    }
+}
+
+/// A request thread that loads libraries on its first request, as Rack apps and Sinatra
+/// do (tests/ruby/lazy_require_server.rb): before, a 500 with a corrupted string and a GC
+/// `[BUG]` under wali-run.
+#[test]
+fn lazy_require_inside_a_request_thread() {
+    same_as_native_with("tests/ruby/lazy_require_server.rb", |wasm| {
+        let port = free_port().to_string();
+        let flags = if wasm {
+            vec![format!("--allow-net=127.0.0.1:{port}")]
+        } else {
+            vec![]
+        };
+        (flags, vec![port])
+    });
+}
