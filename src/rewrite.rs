@@ -2,6 +2,8 @@
 //! module's memory must be imported. A module that defines its memory (as the reference
 //! binaries do) gets that definition turned into an import with the same limits; a
 //! non-shared memory becomes shared (every instruction valid on one is valid on the other).
+//! Every frame allocation is checked against the running thread's stack (`stack_check`):
+//! linear memory has no guard page, and an overflow would run on into other memory.
 
 use wasm_encoder::reencode::{Reencode, RoundtripReencoder};
 use wasmparser::{Parser, Payload, TypeRef};
@@ -217,7 +219,8 @@ fn memory_image(wasm: &[u8]) -> Result<Option<(usize, Vec<u8>, Image)>, String> 
 
 /// The main thread's stack as wasm-ld lays it out: the stack pointer's initial value is
 /// its top; its low end is the end of the highest data below that top (active segments,
-/// and the copies and fills of a shared memory's start function: .data, .bss), or,
+/// and the copies and fills of a shared memory's start function: .data, .bss; a module
+/// with a private memory has no segment for .bss, which the check then does not cover), or,
 /// with `--stack-first` (no data below), the end of page 0, which stays a guard page as
 /// below a Linux stack. `None` when the layout says nothing usable.
 fn main_stack(wasm: &[u8], sp_init: u32) -> Result<Option<(u32, u32)>, String> {
