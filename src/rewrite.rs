@@ -2,6 +2,8 @@
 //! module's memory must be imported. A module that defines its memory (as the reference
 //! binaries do) gets that definition turned into an import with the same limits; a
 //! non-shared memory becomes shared (every instruction valid on one is valid on the other).
+//! Every frame allocation is checked against the running thread's stack (`stack_check`):
+//! linear memory has no guard page, and an overflow would run on into other memory.
 
 use wasm_encoder::reencode::{Reencode, RoundtripReencoder};
 use wasmparser::{Parser, Payload, TypeRef};
@@ -13,8 +15,13 @@ pub const MEMORY_NAME: &str = "memory";
 /// indices) and the shadow-stack pointer (signal frames go on the guest's stack).
 pub const TABLE_EXPORT: &str = "wali-run:table";
 pub const SP_EXPORT: &str = "wali-run:sp";
+/// The stack check's globals (see `stack_check`): the running stack's low end, its size
+/// (`sp - lo` above it traps), and the stack pointer a frame wanted when it trapped.
+pub const STACK_LO_EXPORT: &str = "wali-run:stack_lo";
+pub const STACK_SPAN_EXPORT: &str = "wali-run:stack_span";
+pub const STACK_OVERFLOW_EXPORT: &str = "wali-run:stack_overflow";
 /// Bumped whenever the rewrite changes, so cached compilations are not reused.
-pub const VERSION: u32 = 4;
+pub const VERSION: u32 = 8;
 /// The largest 32-bit memory, in wasm pages: the maximum given to memories without one.
 const MAX_PAGES: u64 = 65536;
 
@@ -210,6 +217,233 @@ fn memory_image(wasm: &[u8]) -> Result<Option<(usize, Vec<u8>, Image)>, String> 
     )))
 }
 
+/// The main thread's stack as wasm-ld lays it out: the stack pointer's initial value is
+/// its top; its low end is the end of the highest data below that top (active segments,
+/// and the copies and fills of a shared memory's start function: .data, .bss; a module
+/// with a private memory has no segment for .bss, which the check then does not cover), or,
+/// with `--stack-first` (no data below), the end of page 0, which stays a guard page as
+/// below a Linux stack. `None` when the layout says nothing usable.
+fn main_stack(wasm: &[u8], sp_init: u32) -> Result<Option<(u32, u32)>, String> {
+    use wasmparser::{DataKind, Operator as O};
+    let err = |e: wasmparser::BinaryReaderError| e.to_string();
+    let mut regions: Vec<(u64, u64)> = vec![];
+    let (mut start, mut func_imports, mut code_index) = (None, 0usize, 0usize);
+    for payload in Parser::new(0).parse_all(wasm) {
+        match payload.map_err(err)? {
+            Payload::ImportSection(r) => {
+                for imp in r.into_imports() {
+                    if let TypeRef::Func(_) = imp.map_err(err)?.ty {
+                        func_imports += 1;
+                    }
+                }
+            }
+            Payload::StartSection { func, .. } => start = Some(func as usize),
+            Payload::DataSection(r) => {
+                for d in r {
+                    let d = d.map_err(err)?;
+                    if let DataKind::Active { offset_expr, .. } = d.kind {
+                        if let Some(Ok(O::I32Const { value })) =
+                            offset_expr.get_operators_reader().into_iter().next()
+                        {
+                            let a = value as u32 as u64;
+                            regions.push((a, a + d.data.len() as u64));
+                        }
+                    }
+                }
+            }
+            Payload::CodeSectionEntry(b) => {
+                if Some(code_index + func_imports) == start {
+                    // wasm-ld's __wasm_init_memory: `i32.const dst; i32.const src;
+                    // i32.const len; memory.init/memory.fill`.
+                    let mut consts: Vec<Option<u32>> = vec![];
+                    for op in b.get_operators_reader().map_err(err)? {
+                        match op.map_err(err)? {
+                            O::I32Const { value } => consts.push(Some(value as u32)),
+                            O::MemoryInit { .. } | O::MemoryFill { .. } => {
+                                if let [.., Some(dst), _, Some(len)] = consts[..] {
+                                    regions.push((dst as u64, dst as u64 + len as u64));
+                                }
+                                consts.clear();
+                            }
+                            _ => consts.push(None),
+                        }
+                    }
+                }
+                code_index += 1;
+            }
+            _ => {}
+        }
+    }
+    let top = sp_init as u64;
+    let below = regions
+        .iter()
+        .filter(|&&(a, b)| b > a && b <= top)
+        .map(|r| r.1)
+        .max();
+    if regions.iter().any(|&(a, b)| b > a && a < top && b > top) {
+        return Ok(None); // data across the stack's top: not a layout we know
+    }
+    let lo = match below {
+        Some(end) => end.next_multiple_of(16),
+        None => PAGE as u64,
+    };
+    Ok((lo < top).then_some((lo as u32, (top - lo) as u32)))
+}
+
+/// The stack check: every `global.set __stack_pointer` (wasm-ld's frame allocation and
+/// release, musl's switch to a thread's stack) becomes
+///
+/// ```text
+/// local.tee $new  global.get $lo  i32.sub  global.get $span  i32.gt_u
+/// if  local.get $new  global.set $overflow  unreachable  end
+/// local.get $new  global.set $sp
+/// ```
+///
+/// one unsigned compare per frame (below the low end, or wrapped past 0: both are
+/// above `span`). `$lo`/`$span` start as the main thread's stack (`main_stack`); the
+/// runtime sets each thread's before it runs, and an alternate signal stack's while a
+/// handler runs there. A body gains one i32 local. Returns the new body, or None when
+/// it has no such set.
+fn stack_check(
+    body: &wasmparser::FunctionBody,
+    wasm: &[u8],
+    params: u32,
+    g: &CheckGlobals,
+) -> Result<Option<Vec<u8>>, String> {
+    use wasm_encoder::Encode;
+    let err = |e: wasmparser::BinaryReaderError| e.to_string();
+    if let Some(f) = g.call {
+        // In place: `global.set` with wasm-ld's padded 5-byte index (6 bytes) becomes
+        // `call $check` with a padded index (6 bytes), so no byte moves.
+        let mut ops = body.get_operators_reader().map_err(err)?;
+        let mut sites = vec![];
+        while !ops.eof() {
+            let (op, off) = ops.read_with_offset().map_err(err)?;
+            if let wasmparser::Operator::GlobalSet { global_index } = op {
+                if global_index == g.sp {
+                    sites.push((off, ops.original_position() - off));
+                }
+            }
+        }
+        if sites.is_empty() {
+            return Ok(None);
+        }
+        if sites.iter().all(|s| s.1 == 6) {
+            let start = body.range().start;
+            let mut out = wasm[body.range()].to_vec();
+            for (off, _) in sites {
+                let at = off - start;
+                out[at] = 0x10;
+                for i in 0..5 {
+                    out[at + 1 + i] = ((f >> (7 * i)) & 0x7f) as u8 | if i < 4 { 0x80 } else { 0 };
+                }
+            }
+            return Ok(Some(out));
+        }
+    }
+    let mut locals = body.get_locals_reader().map_err(err)?;
+    let mut decls: Vec<(u32, wasmparser::ValType)> = vec![];
+    let mut n = params as u64;
+    for _ in 0..locals.get_count() {
+        let (c, t) = locals.read().map_err(err)?;
+        n += c as u64;
+        decls.push((c, t));
+    }
+    let tmp = u32::try_from(n).map_err(|_| "too many locals".to_string())?;
+    let mut ops = body.get_operators_reader().map_err(err)?;
+    let code_start = ops.original_position();
+    let end = body.range().end;
+    let mut sites = vec![];
+    // The two operators before the current one: a frame's release, `i32.const N
+    // i32.add` with N > 0, only moves the stack pointer up, back into the stack: not
+    // checked (half the checks of a function with a frame).
+    let (mut prev2, mut prev1) = (None, None);
+    while !ops.eof() {
+        let (op, off) = ops.read_with_offset().map_err(err)?;
+        if let wasmparser::Operator::GlobalSet { global_index } = op {
+            let release = matches!(
+                (&prev2, &prev1),
+                (
+                    Some(wasmparser::Operator::I32Const { value }),
+                    Some(wasmparser::Operator::I32Add)
+                ) if *value > 0
+            );
+            if global_index == g.sp && !release {
+                sites.push(off);
+            }
+        }
+        prev2 = prev1.replace(op);
+    }
+    if sites.is_empty() {
+        return Ok(None);
+    }
+    let mut out = vec![];
+    ((decls.len() + 1) as u32).encode(&mut out);
+    let mut re = RoundtripReencoder;
+    for (c, t) in decls {
+        c.encode(&mut out);
+        re.val_type(t).map_err(|e| e.to_string())?.encode(&mut out);
+    }
+    1u32.encode(&mut out);
+    wasm_encoder::ValType::I32.encode(&mut out);
+    let mut check = vec![0x22]; // local.tee
+    tmp.encode(&mut check);
+    check.push(0x23);
+    g.lo.encode(&mut check);
+    check.push(0x6b);
+    check.push(0x23);
+    g.span.encode(&mut check);
+    check.extend_from_slice(&[0x4b, 0x04, 0x40, 0x20]);
+    tmp.encode(&mut check);
+    check.push(0x24);
+    g.overflow.encode(&mut check);
+    check.extend_from_slice(&[0x00, 0x0b, 0x20]);
+    tmp.encode(&mut check);
+    let mut pos = code_start;
+    for at in sites {
+        out.extend_from_slice(&wasm[pos..at]);
+        out.extend_from_slice(&check);
+        pos = at;
+    }
+    out.extend_from_slice(&wasm[pos..end]);
+    Ok(Some(out))
+}
+
+/// Global indices the stack check uses.
+struct CheckGlobals {
+    sp: u32,
+    lo: u32,
+    span: u32,
+    overflow: u32,
+    /// In a module with DWARF: the index of the added function `$check (param i32)`
+    /// that checks and sets the stack pointer, called in place of `global.set`.
+    call: Option<u32>,
+    /// Its type's index.
+    call_type: u32,
+}
+
+impl CheckGlobals {
+    /// `$check`'s body: the inline check on its parameter.
+    fn body(&self) -> wasm_encoder::Function {
+        use wasm_encoder::Instruction as I;
+        let mut f = wasm_encoder::Function::new([]);
+        f.instruction(&I::LocalGet(0))
+            .instruction(&I::GlobalGet(self.lo))
+            .instruction(&I::I32Sub)
+            .instruction(&I::GlobalGet(self.span))
+            .instruction(&I::I32GtU)
+            .instruction(&I::If(wasm_encoder::BlockType::Empty))
+            .instruction(&I::LocalGet(0))
+            .instruction(&I::GlobalSet(self.overflow))
+            .instruction(&I::Unreachable)
+            .instruction(&I::End)
+            .instruction(&I::LocalGet(0))
+            .instruction(&I::GlobalSet(self.sp))
+            .instruction(&I::End);
+        f
+    }
+}
+
 /// The image `rewrite(wasm, true)` returns, without rewriting (for a cached module whose
 /// image file went missing).
 pub fn image_of(wasm: &[u8]) -> Result<Option<Image>, String> {
@@ -230,6 +464,13 @@ pub fn rewrite(wasm: &[u8], image: bool) -> Result<(Vec<u8>, Option<Image>), Str
     let mut has_table = false;
     let mut globals: Vec<wasmparser::GlobalType> = vec![];
     let mut sp_export: Option<u32> = None;
+    // For the stack check: each function's parameter count, and the stack pointer's
+    // initial value (its global's index -> value).
+    let mut type_params: Vec<Option<u32>> = vec![];
+    let mut func_params: Vec<u32> = vec![];
+    let mut global_inits: Vec<(u32, Option<u32>)> = vec![];
+    let mut has_dwarf = false;
+    let (mut has_types, mut has_funcs, mut func_imports) = (false, false, 0usize);
 
     // First pass: the memory section comes after the sections that must follow the
     // imports, so learn about memories before writing anything.
@@ -241,6 +482,7 @@ pub fn rewrite(wasm: &[u8], image: bool) -> Result<(Vec<u8>, Option<Image>), Str
                         TypeRef::Memory(_) => imported_memories += 1,
                         TypeRef::Table(_) => has_table = true,
                         TypeRef::Global(g) => globals.push(g),
+                        TypeRef::Func(_) => func_imports += 1,
                         _ => {}
                     }
                 }
@@ -248,9 +490,31 @@ pub fn rewrite(wasm: &[u8], image: bool) -> Result<(Vec<u8>, Option<Image>), Str
             Payload::TableSection(reader) => has_table |= reader.count() > 0,
             Payload::GlobalSection(reader) => {
                 for g in reader {
-                    globals.push(g.map_err(|e| e.to_string())?.ty);
+                    let g = g.map_err(|e| e.to_string())?;
+                    let init = match g.init_expr.get_operators_reader().into_iter().next() {
+                        Some(Ok(wasmparser::Operator::I32Const { value })) => Some(value as u32),
+                        _ => None,
+                    };
+                    global_inits.push((globals.len() as u32, init));
+                    globals.push(g.ty);
                 }
             }
+            Payload::TypeSection(reader) => {
+                has_types = true;
+                for rg in reader.into_iter_err_on_gc_types() {
+                    let t = rg.map_err(|e| e.to_string())?;
+                    type_params.push(Some(t.params().len() as u32));
+                }
+            }
+            Payload::FunctionSection(reader) => {
+                has_funcs = true;
+                for f in reader {
+                    let f = f.map_err(|e| e.to_string())?;
+                    let p = type_params.get(f as usize).copied().flatten();
+                    func_params.push(p.ok_or("a function of an unknown type")?);
+                }
+            }
+            Payload::CustomSection(c) => has_dwarf |= c.name().starts_with(".debug_"),
             Payload::ExportSection(reader) => {
                 for e in reader {
                     let e = e.map_err(|e| e.to_string())?;
@@ -281,12 +545,45 @@ pub fn rewrite(wasm: &[u8], image: bool) -> Result<(Vec<u8>, Option<Image>), Str
             .filter(|g| g.mutable && g.content_type == wasmparser::ValType::I32)
             .map(|_| 0)
     });
+    // The stack check needs a defined stack pointer with a constant start (wasm-ld's).
+    // In a module with DWARF no byte of code may move (its line tables count bytes from
+    // the code section's start): there the check is a function called in place of each
+    // `global.set` (see `stack_check`).
+    let check = match sp.and_then(|sp| global_inits.iter().find(|g| g.0 == sp).map(|g| (sp, g.1))) {
+        Some((sp, Some(init))) => {
+            let (lo, span) = main_stack(wasm, init)?.unwrap_or((0, u32::MAX));
+            let n = globals.len() as u32;
+            let inplace = has_dwarf && has_types && has_funcs;
+            Some((
+                CheckGlobals {
+                    sp,
+                    lo: n,
+                    span: n + 1,
+                    overflow: n + 2,
+                    call: inplace.then_some((func_imports + func_params.len()) as u32),
+                    call_type: type_params.len() as u32,
+                },
+                lo,
+                span,
+            ))
+        }
+        _ => None,
+    };
     let extra_exports = |sec: &mut wasm_encoder::ExportSection| {
         if has_table {
             sec.export(TABLE_EXPORT, wasm_encoder::ExportKind::Table, 0);
         }
         if let Some(g) = sp {
             sec.export(SP_EXPORT, wasm_encoder::ExportKind::Global, g);
+        }
+        if let Some((g, ..)) = &check {
+            sec.export(STACK_LO_EXPORT, wasm_encoder::ExportKind::Global, g.lo);
+            sec.export(STACK_SPAN_EXPORT, wasm_encoder::ExportKind::Global, g.span);
+            sec.export(
+                STACK_OVERFLOW_EXPORT,
+                wasm_encoder::ExportKind::Global,
+                g.overflow,
+            );
         }
     };
     let mut exports_done = false;
@@ -368,8 +665,59 @@ pub fn rewrite(wasm: &[u8], image: bool) -> Result<(Vec<u8>, Option<Image>), Str
                         emit_imports(&mut out, pending_imports.take(), defined)?;
                         imports_done = true;
                     }
-                    if let (10, Some((index, body, _))) = (id, &init) {
-                        // The code section, with the start function's new body.
+                    if let (1, Some((g, ..))) = (id, &check) {
+                        if g.call.is_some() {
+                            let mut sec = wasm_encoder::TypeSection::new();
+                            let reader = wasmparser::TypeSectionReader::new(
+                                wasmparser::BinaryReader::new(&wasm[range.clone()], range.start),
+                            )
+                            .map_err(|e| e.to_string())?;
+                            re.parse_type_section(&mut sec, reader)
+                                .map_err(|e| e.to_string())?;
+                            sec.ty().function([wasm_encoder::ValType::I32], []);
+                            out.section(&sec);
+                            continue;
+                        }
+                    }
+                    if let (3, Some((g, ..))) = (id, &check) {
+                        if g.call.is_some() {
+                            let mut sec = wasm_encoder::FunctionSection::new();
+                            let reader = wasmparser::FunctionSectionReader::new(
+                                wasmparser::BinaryReader::new(&wasm[range.clone()], range.start),
+                            )
+                            .map_err(|e| e.to_string())?;
+                            re.parse_function_section(&mut sec, reader)
+                                .map_err(|e| e.to_string())?;
+                            sec.function(g.call_type);
+                            out.section(&sec);
+                            continue;
+                        }
+                    }
+                    if let (6, Some((_, lo, span))) = (id, &check) {
+                        // The globals, and the stack check's three after them.
+                        let mut sec = wasm_encoder::GlobalSection::new();
+                        let reader = wasmparser::GlobalSectionReader::new(
+                            wasmparser::BinaryReader::new(&wasm[range.clone()], range.start),
+                        )
+                        .map_err(|e| e.to_string())?;
+                        re.parse_global_section(&mut sec, reader)
+                            .map_err(|e| e.to_string())?;
+                        let ty = wasm_encoder::GlobalType {
+                            val_type: wasm_encoder::ValType::I32,
+                            mutable: true,
+                            shared: false,
+                        };
+                        // The overflow's "none": no frame wants the top address.
+                        for v in [*lo, *span, u32::MAX] {
+                            sec.global(ty, &wasm_encoder::ConstExpr::i32_const(v as i32));
+                        }
+                        out.section(&sec);
+                        continue;
+                    }
+                    let start_index = init.as_ref().map(|(i, ..)| *i);
+                    if id == 10 && (start_index.is_some() || check.is_some()) {
+                        // The code section, with the start function's new body and the
+                        // stack check in every body that moves the stack pointer.
                         let mut sec = wasm_encoder::CodeSection::new();
                         let reader = wasmparser::CodeSectionReader::new(
                             wasmparser::BinaryReader::new(&wasm[range.clone()], range.start),
@@ -377,11 +725,21 @@ pub fn rewrite(wasm: &[u8], image: bool) -> Result<(Vec<u8>, Option<Image>), Str
                         .map_err(|e| e.to_string())?;
                         for (i, b) in reader.into_iter().enumerate() {
                             let b = b.map_err(|e| e.to_string())?;
-                            if i == *index {
-                                sec.raw(body);
-                            } else {
-                                sec.raw(&wasm[b.range()]);
+                            if Some(i) == start_index {
+                                sec.raw(&init.as_ref().expect("start body").1);
+                                continue;
                             }
+                            if let Some((g, ..)) = &check {
+                                let params = func_params.get(i).copied().unwrap_or(0);
+                                if let Some(new) = stack_check(&b, wasm, params, g)? {
+                                    sec.raw(&new);
+                                    continue;
+                                }
+                            }
+                            sec.raw(&wasm[b.range()]);
+                        }
+                        if let Some((g, ..)) = check.as_ref().filter(|c| c.0.call.is_some()) {
+                            sec.function(&g.body());
                         }
                         out.section(&sec);
                         continue;
@@ -474,6 +832,103 @@ mod tests {
             .validate_all(&out)
             .unwrap();
         assert_eq!(out.len(), rewrite(&wasm, false).unwrap().0.len());
+    }
+
+    /// wasm-ld's shape: `__stack_pointer` (global 0) starts at 64 KiB, data above it;
+    /// `f` takes a 4 KiB frame and recurses forever, releasing it after the call.
+    fn recursing() -> Vec<u8> {
+        use wasm_encoder::{ExportKind, ExportSection, GlobalSection, GlobalType, ValType};
+        let mut m = Module::new();
+        let mut t = TypeSection::new();
+        t.ty().function([], []);
+        m.section(&t);
+        let mut f = FunctionSection::new();
+        f.function(0);
+        m.section(&f);
+        let mut mem = MemorySection::new();
+        mem.memory(MemoryType {
+            minimum: 2,
+            maximum: Some(2),
+            memory64: false,
+            shared: false,
+            page_size_log2: None,
+        });
+        m.section(&mem);
+        let mut g = GlobalSection::new();
+        let ty = GlobalType {
+            val_type: ValType::I32,
+            mutable: true,
+            shared: false,
+        };
+        g.global(ty, &wasm_encoder::ConstExpr::i32_const(65536));
+        m.section(&g);
+        let mut e = ExportSection::new();
+        e.export("f", ExportKind::Func, 0);
+        m.section(&e);
+        let mut body = Function::new([]);
+        body.instruction(&I::GlobalGet(0))
+            .instruction(&I::I32Const(4096))
+            .instruction(&I::I32Sub)
+            .instruction(&I::GlobalSet(0))
+            .instruction(&I::GlobalGet(0))
+            .instruction(&I::I32Const(7))
+            .instruction(&I::I32Store(wasm_encoder::MemArg {
+                offset: 0,
+                align: 2,
+                memory_index: 0,
+            }))
+            .instruction(&I::Call(0))
+            .instruction(&I::GlobalGet(0))
+            .instruction(&I::I32Const(4096))
+            .instruction(&I::I32Add)
+            .instruction(&I::GlobalSet(0))
+            .instruction(&I::End);
+        let mut c = CodeSection::new();
+        c.function(&body);
+        m.section(&c);
+        let mut d = DataSection::new();
+        d.active(0, &wasm_encoder::ConstExpr::i32_const(65536), *b"data");
+        m.section(&d);
+        m.finish()
+    }
+
+    #[test]
+    fn a_frame_below_the_stack_traps_before_it_is_written() {
+        let (out, _) = rewrite(&recursing(), false).unwrap();
+        wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all())
+            .validate_all(&out)
+            .unwrap();
+        let mut c = wasmtime::Config::new();
+        c.wasm_threads(true).shared_memory(true);
+        let engine = wasmtime::Engine::new(&c).unwrap();
+        let module = wasmtime::Module::new(&engine, &out).unwrap();
+        let mut store = wasmtime::Store::new(&engine, ());
+        let mem = wasmtime::SharedMemory::new(&engine, wasmtime::MemoryType::shared(2, 2)).unwrap();
+        let mut linker = wasmtime::Linker::new(&engine);
+        linker
+            .define(&store, MEMORY_MODULE, MEMORY_NAME, mem.clone())
+            .unwrap();
+        let inst = linker.instantiate(&mut store, &module).unwrap();
+        let g = |s: &mut wasmtime::Store<()>, n| {
+            inst.get_global(&mut *s, n)
+                .unwrap()
+                .get(&mut *s)
+                .unwrap_i32() as u32
+        };
+        // Stack-first: the stack is [4096, 65536), page 0 below it the guard.
+        assert_eq!(g(&mut store, STACK_LO_EXPORT), 4096);
+        assert_eq!(g(&mut store, STACK_SPAN_EXPORT), 65536 - 4096);
+        let f = inst.get_typed_func::<(), ()>(&mut store, "f").unwrap();
+        assert!(f.call(&mut store, ()).is_err());
+        // The frame that would have gone below the stack (at 0) trapped, unwritten.
+        assert_eq!(g(&mut store, STACK_OVERFLOW_EXPORT), 0);
+        assert_eq!(g(&mut store, SP_EXPORT), 4096);
+        let data = mem.data();
+        let word =
+            |a: usize| u32::from_le_bytes(std::array::from_fn(|i| unsafe { *data[a + i].get() }));
+        assert_eq!(word(0), 0, "page 0 untouched");
+        assert_eq!(word(4096), 7, "the last frame in the stack");
+        assert_eq!(&word(65536).to_le_bytes(), b"data");
     }
 
     #[test]

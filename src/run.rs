@@ -46,6 +46,7 @@ impl Spawner for Threads {
                         )?
                     };
                     drop(gate);
+                    thread_stack(&mut store, arg);
                     start.call(&mut store, (tid, arg as i32))
                 })();
                 let ended = match &r {
@@ -66,6 +67,7 @@ impl Spawner for Threads {
                 }
                 // The process ends here: every thread's robust list, as the kernel's.
                 wali_syscalls::thread::process_exiting(&p.mem);
+                overflowed(&mut store, &name);
                 match classify(r) {
                     Outcome::Exit(c) => std::process::exit(c),
                     Outcome::Trap(m) => {
@@ -97,6 +99,35 @@ fn thread_exit(store: &Store<Ctx>) {
     wali_syscalls::thread::thread_exited(store.data());
 }
 
+/// Stack check (see `rewrite::stack_check`): a new thread's instance starts with the
+/// main thread's bounds; its own stack is the run of writable pages holding its start
+/// record `arg` (musl's pthread_create puts it at the top of the stack it mapped, above
+/// a PROT_NONE guard page). A stack the runtime cannot place is left unchecked.
+fn thread_stack(store: &mut Store<Ctx>, arg: u32) {
+    let Some(g) = store.data().stack else { return };
+    let bounds = match store.data().mem.pages().writable_run(arg as usize) {
+        Some((lo, hi)) => (lo as u32, (hi - lo).min(u32::MAX as usize) as u32),
+        None => (0, u32::MAX),
+    };
+    g.set(&mut *store, bounds);
+}
+
+/// After a trap: when it was the stack check's, say so and end the process as Linux
+/// ends one whose stack ran into its guard page (SIGSEGV).
+fn overflowed(store: &mut Store<Ctx>, name: &str) {
+    let Some(g) = store.data().stack else { return };
+    let Some(sp) = g.overflowed(&mut *store) else {
+        return;
+    };
+    let (lo, span) = g.get(&mut *store);
+    let tid = store.data().tid;
+    eprintln!(
+        "wali-run: {name}: thread {tid} overflowed its stack ({span} bytes at {lo:#x}; a frame \
+         wanted the stack pointer at {sp:#x})"
+    );
+    wali_syscalls::deliver::die_of(libc::SIGSEGV);
+}
+
 /// A guest thread's instance, with what signal delivery needs: epoch checks that run
 /// pending handlers, the function table and the stack pointer.
 fn instantiate(pre: &InstancePre<Ctx>, store: &mut Store<Ctx>) -> wasmtime::Result<Instance> {
@@ -105,9 +136,21 @@ fn instantiate(pre: &InstancePre<Ctx>, store: &mut Store<Ctx>) -> wasmtime::Resu
     let inst = pre.instantiate(&mut *store)?;
     let table = inst.get_table(&mut *store, rewrite::TABLE_EXPORT);
     let sp = inst.get_global(&mut *store, rewrite::SP_EXPORT);
+    let mut g = |name| inst.get_global(&mut *store, name);
+    let stack = match (
+        g(rewrite::STACK_LO_EXPORT),
+        g(rewrite::STACK_SPAN_EXPORT),
+        g(rewrite::STACK_OVERFLOW_EXPORT),
+    ) {
+        (Some(lo), Some(span), Some(overflow)) => {
+            Some(wali_syscalls::ctx::StackGlobals { lo, span, overflow })
+        }
+        _ => None,
+    };
     let cx = store.data_mut();
     cx.table = table;
     cx.sp = sp;
+    cx.stack = stack;
     Ok(inst)
 }
 
@@ -195,6 +238,12 @@ pub fn run(
     let _ = process.spawner.set(threads);
     let outcome = (|| {
         let inst = instantiate(&pre, &mut store)?;
+        if let Some(g) = store.data().stack {
+            let (_, span) = g.get(&mut store);
+            if span != u32::MAX {
+                let _ = process.main_stack.set(span as u64);
+            }
+        }
         // The module's data is in place: page 0 faults for syscalls unless it holds some.
         process.mem.settle_null_page();
         let start = inst.get_typed_func::<(), ()>(&mut store, "_start")?;
@@ -218,8 +267,12 @@ pub fn run(
         }
     }
     limits::memory_at_exit();
+    let trapped = outcome.is_err();
     let outcome = classify(outcome);
     wali_syscalls::thread::process_exiting(&process.mem);
+    if trapped {
+        overflowed(&mut store, name);
+    }
     // The process ends right after this (the caller exits with the outcome): tearing
     // down the store, the instances and the module would only unmap and free what the
     // exit frees anyway. It was a sixth of a forked child's life.

@@ -524,6 +524,48 @@ fn sigpipe_default_and_ignored() {
     assert_eq!(status.signal(), Some(libc::SIGPIPE), "{status:?}");
 }
 
+/// Unbounded recursion in main and in a thread: native dies of SIGSEGV at its guard page;
+/// wali-run's stack check (src/rewrite.rs) the same way, naming the thread, where it
+/// used to trap out of bounds (main: 134) or overwrite another thread's stack (the
+/// canary's check: status 3).
+#[test]
+fn stack_overflow_is_sigsegv_not_corruption() {
+    use std::os::unix::process::ExitStatusExt;
+    for mode in ["main", "thread"] {
+        let t = TempDir::new("stack_overflow");
+        let src = repo().join("tests/c/stack_overflow.c");
+        let native = t.path().join("so.native");
+        let wasm = t.path().join("so.wasm");
+        build(
+            Path::new("musl-gcc"),
+            &src,
+            &native,
+            &["-static", "-lpthread"],
+        );
+        build(&wali_cc(), &src, &wasm, &[]);
+        let n = Command::new(&native).arg(mode).output().unwrap();
+        let w = Command::new("timeout")
+            .args(["-k", "5", "60"])
+            .arg(bin())
+            .arg(&wasm)
+            .arg(mode)
+            .env("WALI_CACHE_DIR", t.path().join("cache"))
+            .output()
+            .unwrap();
+        let err = stderr(&w);
+        assert_eq!(n.status.signal(), Some(libc::SIGSEGV), "native {mode}");
+        assert_eq!(n.stdout, w.stdout, "{mode}: {err}");
+        assert_eq!(w.status.signal(), Some(libc::SIGSEGV), "{mode}: {err}");
+        let first = err.lines().next().unwrap_or("");
+        assert!(
+            first.starts_with("wali-run: ")
+                && first.contains("so.wasm: thread ")
+                && first.contains(" overflowed its stack ("),
+            "{mode}: {err}"
+        );
+    }
+}
+
 #[test]
 fn sigint_from_outside_reaches_the_handler() {
     use std::io::{BufRead, BufReader};

@@ -466,3 +466,126 @@ fn first_compile_shows_progress_on_a_terminal_only() {
     assert_eq!(String::from_utf8_lossy(&o.stdout), "ran\n");
     assert!(o.stderr.is_empty(), "{}", show(&o));
 }
+
+/// Recursion depth before `SystemStackError` (tests/ruby/stack_depth.rb), against
+/// native Ruby's. Lambdas calling themselves are bounded by the VM stack: native's
+/// depth. A recursion through C calls that check the stack (a block run by
+/// `Array#each`) is bounded by the machine stack, whose frames are far larger here
+/// (spill-pointers: about 28 KiB a level against native's 2): measured 2,444 levels in
+/// the main thread (64 MiB; native 3,968 in 8 MiB) and 299 in a thread (8 MiB; native
+/// 1,252 in 1 MiB). Before the recipe's 128 KiB margin the main thread's ran past Ruby's
+/// 8 KiB margin in one step: the runtime's stack check ended the process (before that
+/// check: memory corrupted).
+#[test]
+fn system_stack_error_at_depths_near_natives() {
+    let t = TempDir::new("ruby_stack");
+    std::fs::copy(
+        repo().join("tests/ruby/stack_depth.rb"),
+        t.path().join("stack_depth.rb"),
+    )
+    .unwrap();
+    let n = native_cmd(&["stack_depth.rb"], t.path()).output().unwrap();
+    let w = wasm_cmd(&["stack_depth.rb"], t.path()).output().unwrap();
+    assert!(n.status.success(), "native: {}", show(&n));
+    assert!(w.status.success(), "wasm: {}", show(&w));
+    let depths = |o: &Output| -> Vec<(String, u64)> {
+        String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .filter_map(|l| {
+                let (k, d) = l.rsplit_once(' ')?;
+                Some((k.to_string(), d.parse().ok()?))
+            })
+            .collect()
+    };
+    let (nd, wd) = (depths(&n), depths(&w));
+    assert_eq!(nd.len(), 4, "{}", show(&n));
+    assert_eq!(
+        nd.iter().map(|d| &d.0).collect::<Vec<_>>(),
+        wd.iter().map(|d| &d.0).collect::<Vec<_>>(),
+        "{}",
+        show(&w)
+    );
+    for ((k, nv), (_, wv)) in nd.iter().zip(&wd) {
+        let ratio = match k.as_str() {
+            "calls main" | "calls thread" => 0.9,
+            "blocks main" => 0.5,
+            _ => 0.2, // blocks thread
+        };
+        let want = (*nv as f64 * ratio) as u64;
+        assert!(
+            *wv >= want,
+            "{k}: {wv} levels under wali-run, native {nv} (want >= {ratio}x: {want})"
+        );
+    }
+    let last = |o: &Output| {
+        String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .last()
+            .map(str::to_string)
+    };
+    assert_eq!(last(&w), last(&n));
+}
+
+/// Issue 15's one-liners: a lazy `require 'net/http'` in a thread (a trap, 3 of 3 runs),
+/// nested `inspect`/`Marshal` at depth 300 in a thread and 1000 in the main thread.
+#[test]
+fn deep_c_recursion_in_threads_one_liners() {
+    let t = TempDir::new("ruby_stack1");
+    for script in [
+        "Thread.new { require 'net/http' }.join",
+        "a = []; 300.times { a = [a] }; Thread.new { a.inspect; Marshal.dump(a) }.join; puts :ok",
+        "a = []; 1000.times { a = [a] }; a.inspect; Marshal.dump(a); puts :ok",
+    ] {
+        let n = native_cmd(&["-e", script], t.path()).output().unwrap();
+        let w = wasm_cmd(&["-e", script], t.path()).output().unwrap();
+        assert_eq!(
+            (String::from_utf8_lossy(&w.stdout), w.status.code()),
+            (String::from_utf8_lossy(&n.stdout), n.status.code()),
+            "{script}\nwasm: {}",
+            show(&w)
+        );
+    }
+}
+
+/// Not like native: `inspect` and `Marshal.dump` of deeply nested arrays recurse in C
+/// through `rb_funcallv`'s fast path, which never checks the stack; native Ruby raises
+/// SystemStackError from its SIGSEGV handler when the guard page is hit, and linear memory
+/// has no guard page to fault. Under wali-run the stack check ends the process as the
+/// kernel ends one without a handler: SIGSEGV, one line naming the thread, no memory
+/// touched past the stack (before: a trap out of bounds or `[BUG]`, after corruption).
+#[test]
+fn unchecked_c_recursion_ends_with_sigsegv_not_corruption() {
+    use std::os::unix::process::ExitStatusExt;
+    let t = TempDir::new("ruby_stack2");
+    let script = "a = []; 200_000.times { a = [a] }; \
+                  begin; Thread.new { a.inspect }.join; rescue SystemStackError; puts :sse; end";
+    let n = native_cmd(&["-e", script], t.path()).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&n.stdout), "sse\n", "{}", show(&n));
+    let w = wasm_cmd(&["-e", script], t.path()).output().unwrap();
+    let err = String::from_utf8_lossy(&w.stderr);
+    assert_eq!(w.status.signal(), Some(libc::SIGSEGV), "{}", show(&w));
+    assert!(
+        err.lines()
+            .next()
+            .unwrap_or("")
+            .contains(" overflowed its stack ("),
+        "{}",
+        show(&w)
+    );
+}
+
+/// A request thread that loads libraries on its first request, as Rack apps and Sinatra
+/// do (tests/ruby/lazy_require_server.rb): before, a 500 with a corrupted string and a GC
+/// `[BUG]` under wali-run.
+#[test]
+fn lazy_require_inside_a_request_thread() {
+    same_as_native_with("tests/ruby/lazy_require_server.rb", |wasm| {
+        let port = free_port().to_string();
+        let flags = if wasm {
+            vec![format!("--allow-net=127.0.0.1:{port}")]
+        } else {
+            vec![]
+        };
+        (flags, vec![port])
+    });
+}

@@ -96,6 +96,10 @@ pub struct Process {
     pub own_group: AtomicI32,
     /// The limits this process has reported reached (each once).
     pub notices: Arc<Notices>,
+    /// The main thread's stack size, when the module's layout gives it (the engine's
+    /// stack check): `RLIMIT_STACK` reads no more than it, the most the main thread
+    /// can use (its stack is fixed at link time; Linux grows one up to the limit).
+    pub main_stack: OnceLock<u64>,
 }
 
 /// Host directory offsets (ext4's are 64-bit hashes) stand-ins small enough for wasm32's
@@ -170,6 +174,7 @@ impl Process {
             policy: cfg.policy,
             own_group: AtomicI32::new(0),
             notices: Arc::default(),
+            main_stack: OnceLock::new(),
         }))
     }
 }
@@ -249,6 +254,44 @@ pub struct Ctx {
     /// This instance's function table and stack pointer (signal handlers and frames).
     pub table: Option<wasmtime::Table>,
     pub sp: Option<wasmtime::Global>,
+    /// The stack check's globals (the engine's rewrite adds them): where this thread's
+    /// stack is, and where a frame that overflowed it wanted to go.
+    pub stack: Option<StackGlobals>,
+}
+
+#[derive(Clone, Copy)]
+pub struct StackGlobals {
+    /// The running stack's low end, and its size: a frame whose stack pointer is below
+    /// `lo` (or above `lo + span`) traps.
+    pub lo: wasmtime::Global,
+    pub span: wasmtime::Global,
+    /// Set to the stack pointer a frame wanted, just before its trap (`u32::MAX`: none).
+    pub overflow: wasmtime::Global,
+}
+
+impl StackGlobals {
+    /// (low end, size) of the stack the checks guard.
+    pub fn get(&self, mut store: impl wasmtime::AsContextMut) -> (u32, u32) {
+        let v = |g: &wasmtime::Global, s: &mut wasmtime::StoreContextMut<'_, _>| {
+            g.get(&mut *s).i32().unwrap_or(0) as u32
+        };
+        let mut s = store.as_context_mut();
+        (v(&self.lo, &mut s), v(&self.span, &mut s))
+    }
+
+    pub fn set(&self, mut store: impl wasmtime::AsContextMut, (lo, span): (u32, u32)) {
+        let mut s = store.as_context_mut();
+        let _ = self.lo.set(&mut s, wasmtime::Val::I32(lo as i32));
+        let _ = self.span.set(&mut s, wasmtime::Val::I32(span as i32));
+    }
+
+    /// The stack pointer of the frame that overflowed, if one did.
+    pub fn overflowed(&self, mut store: impl wasmtime::AsContextMut) -> Option<u32> {
+        match self.overflow.get(store.as_context_mut()).i32() {
+            Some(-1) | None => None,
+            Some(v) => Some(v as u32),
+        }
+    }
 }
 
 impl Ctx {
@@ -267,6 +310,7 @@ impl Ctx {
             saved_mask: None,
             table: None,
             sp: None,
+            stack: None,
             proc,
         }
     }

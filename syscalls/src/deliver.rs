@@ -504,7 +504,9 @@ fn run_handler(
             Val::I32(frame as i32 + 128),
         ];
         let alt = enter_alt(store.data(), frame);
+        let guard = guard_alt(&mut store, alt);
         let r = func.call(&mut store, &args[..nparams], &mut results);
+        unguard_alt(&mut store, guard);
         leave_alt(alt);
         let _ = sp.set(&mut store, Val::I32(saved as i32));
         r?;
@@ -529,7 +531,9 @@ fn run_handler(
         // Without SA_SIGINFO the other two arguments are not meaningful (Linux passes
         // whatever its registers hold): zeros.
         let args = [Val::I32(sig), Val::I32(0), Val::I32(0)];
+        let guard = guard_alt(&mut store, alt);
         let r = func.call(&mut store, &args[..nparams], &mut results);
+        unguard_alt(&mut store, guard);
         leave_alt(alt);
         if let Some((sp, cur)) = saved {
             let _ = sp.set(&mut store, Val::I32(cur as i32));
@@ -553,6 +557,36 @@ fn enter_alt(cx: &Ctx, sp: u32) -> bool {
         ON_ALT.with(|n| n.set(n.get() + 1));
     }
     on
+}
+
+/// While a handler runs on the alternate signal stack, the stack check guards that
+/// stack (the engine's rewrite checks every frame against the running stack's bounds):
+/// returns the thread's own bounds, to put back after.
+fn guard_alt(
+    store: &mut wasmtime::StoreContextMut<'_, Ctx>,
+    alt: bool,
+) -> Option<(crate::ctx::StackGlobals, (u32, u32))> {
+    let g = store.data().stack.filter(|_| alt)?;
+    let (sp, _, size) = store.data().altstack;
+    let old = g.get(&mut *store);
+    g.set(&mut *store, (sp, size));
+    Some((g, old))
+}
+
+fn unguard_alt(
+    store: &mut wasmtime::StoreContextMut<'_, Ctx>,
+    guard: Option<(crate::ctx::StackGlobals, (u32, u32))>,
+) {
+    if let Some((g, old)) = guard {
+        g.set(&mut *store, old);
+    }
+}
+
+/// End the process as the kernel does for a fatal signal (`sig` at its default action:
+/// the exit status a shell shows is 128 + sig), after the runtime said why.
+pub fn die_of(sig: i32) -> ! {
+    default_action(sig);
+    std::process::exit(128 + sig)
 }
 
 fn leave_alt(entered: bool) {

@@ -128,6 +128,26 @@ impl PageMap {
         }
     }
 
+    /// The run of writable pages around byte `a`, `[start, end)` page-aligned and above
+    /// the null page: a thread's stack as its creator mapped it (musl's guard page below
+    /// is `PROT_NONE`). None when `a`'s page is not writable.
+    pub fn writable_run(&self, a: usize) -> Option<(usize, usize)> {
+        let rw = |p: usize| p < self.states.len() && self.state(p * PAGE) & ACCESS == RW;
+        let floor = self.null_end.load(Ordering::Relaxed).div_ceil(PAGE).max(1);
+        let page = a / PAGE;
+        if page < floor || !rw(page) {
+            return None;
+        }
+        let (mut lo, mut hi) = (page, page + 1);
+        while lo > floor && rw(lo - 1) {
+            lo -= 1;
+        }
+        while rw(hi) {
+            hi += 1;
+        }
+        Some((lo * PAGE, hi * PAGE))
+    }
+
     /// Whether every page of `[a, a+len)` is mapped (any access).
     pub fn mapped(&self, a: usize, len: usize) -> bool {
         a >= self.null_end.load(Ordering::Relaxed)

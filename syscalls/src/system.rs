@@ -111,7 +111,27 @@ pub fn sysinfo(cx: &mut Ctx, info: Ptr) -> SysResult {
 
 pub fn getrlimit(cx: &mut Ctx, res: Int, rlim: Ptr) -> SysResult {
     let b = cx.mem.host_w(rlim.0, RLIMIT_SIZE)?;
-    sys!(SYS_getrlimit, res.0, b)
+    let r = sys!(SYS_getrlimit, res.0, b)?;
+    stack_rlimit(cx, res.0, rlim.0);
+    Ok(r)
+}
+
+/// `RLIMIT_STACK` as read: its soft limit no more than the main thread's stack, which
+/// is fixed when the module is linked (Linux grows the stack up to the limit, so a
+/// program may size its recursion by it; the host's 8 MiB or `unlimited` would promise
+/// what the guest does not have). The hard limit stays the host's.
+fn stack_rlimit(cx: &Ctx, res: i32, at: u32) {
+    let Some(&size) = cx.proc.main_stack.get() else {
+        return;
+    };
+    if res as u32 != libc::RLIMIT_STACK || at == 0 {
+        return;
+    }
+    if let Ok(cur) = cx.mem.read::<u64>(at) {
+        if cur > size {
+            let _ = cx.mem.write(at, size);
+        }
+    }
 }
 
 pub fn setrlimit(cx: &mut Ctx, res: Int, rlim: Ptr) -> SysResult {
@@ -153,7 +173,9 @@ pub fn prlimit64(cx: &mut Ctx, pid: Target, res: Int, new: Ptr, old: Ptr) -> Sys
     };
     within_limits(cx, res.0, copy)?;
     let n = copy.as_ref().map_or(std::ptr::null(), |c| c.as_ptr());
-    sys!(SYS_prlimit64, 0, res.0, n, o)
+    let r = sys!(SYS_prlimit64, 0, res.0, n, o)?;
+    stack_rlimit(cx, res.0, old.0);
+    Ok(r)
 }
 
 pub fn getrandom(cx: &mut Ctx, buf: OutBuf, len: Len, flags: UInt) -> SysResult {

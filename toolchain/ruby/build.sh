@@ -95,6 +95,16 @@ if [ ! -f "$out/.complete" ]; then
   gen='if (global_iv_table \&\& st_lookup(global_iv_table, obj, (st_data_t \*)\&ivtbl)) {'
   grep -q "$gen" "$b/variable.c" || { echo "ruby: variable.c no longer has rb_generic_shape_id's lookup to patch" >&2; exit 1; }
   sed -i "s/$gen/if (FL_TEST_RAW(obj, FL_EXIVAR) \&\& global_iv_table \&\& st_lookup(global_iv_table, obj, (st_data_t *)\&ivtbl)) {/" "$b/variable.c"
+  # Stack overflow: Ruby raises SystemStackError when a C call finds less than
+  # STACKFRAME_FOR_CALL_CFUNC VALUEs (2048: 8 KiB here, 16 KiB on 64-bit hosts) left on
+  # the machine stack; native Ruby also catches the guard page's SIGSEGV, linear memory
+  # has none. --flatten and --spill-pointers make C frames 6-10x native's (a nested
+  # Array#inspect level takes about 6 KiB of shadow stack where native takes under 1),
+  # so a call path runs past 8 KiB between two checks and the runtime's stack check
+  # (src/rewrite.rs) stops the process instead. One line: a 128 KiB margin (32768 VALUEs).
+  mark='^#define STACKFRAME_FOR_CALL_CFUNC 2048$'
+  grep -q "$mark" "$b/gc.c" || { echo "ruby: gc.c no longer has STACKFRAME_FOR_CALL_CFUNC 2048 to patch" >&2; exit 1; }
+  sed -i "s/$mark/#define STACKFRAME_FOR_CALL_CFUNC 32768/" "$b/gc.c"
   # -U__wasm__: Ruby's own wasm port (asyncify, no threads) keys on __wasm__; without it
   # Ruby takes its generic POSIX paths, which this runtime provides.
   # No GC compaction: its read barrier is mprotect plus a SIGSEGV handler, and linear
@@ -104,8 +114,14 @@ if [ ! -f "$out/.complete" ]; then
   # continuation is left out: callcc longjmps into frames that have returned, which
   # exception-based setjmp cannot do (Ruby's own wasm port leaves it out too).
   cflags="-O2 -U__wasm__ -g0"
+  # The main thread's machine stack: 64 MiB (wali-cc's default is 8 MiB, native Ruby's
+  # the 8 MiB RLIMIT_STACK) for native's recursion depths with the larger frames. It is
+  # address space at the bottom of linear memory; only the pages a deep recursion
+  # touches take memory. Threads' stacks: RUBY_THREAD_MACHINE_STACK_SIZE in
+  # ruby.wasm.toml.
+  stack="-Wl,-z,stack-size=67108864"
   (cd "$b" && ./configure --host=wasm32-unknown-linux-musl --build=x86_64-pc-linux-gnu \
-      CC="$repo/toolchain/wali-cc" CFLAGS="$cflags" CPPFLAGS="-U__wasm__ -DGC_CAN_COMPILE_COMPACTION=0" LDFLAGS="-O2" \
+      CC="$repo/toolchain/wali-cc" CFLAGS="$cflags" CPPFLAGS="-U__wasm__ -DGC_CAN_COMPILE_COMPACTION=0" LDFLAGS="-O2 $stack" \
       AR=llvm-ar-19 RANLIB=llvm-ranlib-19 NM=llvm-nm-19 \
       --with-baseruby="$native/baseruby" \
       --prefix=/usr/local --disable-shared --with-static-linked-ext \
