@@ -177,7 +177,10 @@ pub fn build(flags: &Flags, needs: &Needs, module: &Path) -> Result<Built, Strin
     };
     let hidden = hidden_cache();
     let skeleton = skeleton(&tmp)?;
-    let vfs = Vfs::new(&mounts, &hidden, &skeleton)?;
+    let mut vfs = Vfs::new(&mounts, &hidden, &skeleton)?;
+    if exec {
+        vfs.program_dirs(program_dirs());
+    }
     if cwd_note {
         // Only once the policy stands: an error is the one line printed.
         eprintln!("wali-run: note: the current directory is not granted: a --dir grant lies inside or around it (grants may not nest)");
@@ -468,6 +471,26 @@ fn skeleton(tmp: &Option<(PathBuf, PathBuf)>) -> Result<PathBuf, String> {
         }
         None => private_dir(&skeleton_base(), "root")?,
     })
+}
+
+/// Where a guest under `--allow-exec` may look host programs up by name: the absolute
+/// directories of the runtime's own `PATH` as the operator started it (never the
+/// guest's, which it may set to anything), else the usual `/usr/local/bin:/usr/bin:/bin`.
+/// The lookup is `stat`/`access` of `DIR/NAME` for a host program there, nothing more.
+fn program_dirs() -> Vec<Vec<u8>> {
+    use std::os::unix::ffi::OsStrExt;
+    let path = std::env::var_os("PATH").unwrap_or_else(|| "/usr/local/bin:/usr/bin:/bin".into());
+    path.as_bytes()
+        .split(|&c| c == b':')
+        .filter(|d| d.first() == Some(&b'/'))
+        .map(|d| {
+            let mut d = d.to_vec();
+            while d.len() > 1 && d.ends_with(b"/") {
+                d.pop();
+            }
+            d
+        })
+        .collect()
 }
 
 /// An execve'd module runs under exactly this policy: the same file and flags, and the

@@ -18,72 +18,281 @@ struct Threads {
     engine: Engine,
     pre: InstancePre<Ctx>,
     name: String,
+    pool: Arc<Pool>,
+}
+
+/// Parked OS threads, each with the store and instance of a guest thread that ended,
+/// kept to run the next guest thread the process creates: a thread start is then a
+/// hand-off to a parked thread (a futex wake), not a host clone, a 24 MiB host stack,
+/// two signal stacks, a store and an instance (each mapped, faulted in and unmapped
+/// again, with the TLB shootdowns of the unmaps). See `worker` for what is reset.
+///
+/// What keeps this Linux's:
+/// - a parked thread is no guest thread: `Process::threads` (the thread limit, the last
+///   thread's exit ending the process) counts only running ones; parked threads block
+///   every signal (the kernel hands a process signal to a thread that runs guest code)
+///   and die with the process (`exit_group`), so they never keep it alive;
+/// - the new guest thread gets the creator's signal mask, nothing pending (the old
+///   thread's host-side pending signals and its thread-directed kernel ones are
+///   discarded, as at a thread's exit), no alternate stack, no clear-tid word, no
+///   robust list, the default thread name; its tid is the parked host thread's (Linux
+///   may reuse a dead thread's tid too);
+/// - a guest thread that changed its own host thread's kernel state (credentials,
+///   scheduling, affinity, namespaces: the table's `pins` calls) would hand that to
+///   threads that must instead inherit their creator's: from then on the process gets
+///   a fresh OS thread per guest thread, as before (`Process::fresh_threads`);
+/// - after `fork`, the child has no parked thread (only the forking thread survives):
+///   the pool belongs to the pid that filled it, and a child starts an empty one;
+/// - a host that refuses a process because parked threads fill its task limit (a pids
+///   cgroup): `fork` lets the parked threads go and tries again (`release_idle`).
+struct Pool {
+    /// (pid that owns the list, parked workers). Taken only under the fork gate, so a
+    /// fork never copies it locked.
+    idle: std::sync::Mutex<(i32, Vec<Arc<Worker>>)>,
+}
+
+/// Parked threads kept at most: more guest threads than this ending together leave
+/// their OS threads as before.
+const IDLE_MAX: usize = 16;
+
+struct Worker {
+    tid: i32,
+    job: std::sync::Mutex<Option<Job>>,
+    wake: std::sync::Condvar,
+    handle: std::sync::Mutex<Option<std::thread::JoinHandle<()>>>,
+}
+
+#[derive(Clone, Copy)]
+enum Job {
+    /// Run `__wasm_thread_start_libc(tid, arg)` with this starting guest signal mask.
+    Run { arg: u32, mask: u64 },
+    /// Leave (the process needs the host task back).
+    Quit,
+}
+
+impl Worker {
+    fn give(&self, job: Job) {
+        *self.job.lock().unwrap_or_else(|e| e.into_inner()) = Some(job);
+        self.wake.notify_one();
+    }
+
+    fn wait(&self) -> Job {
+        let mut j = self.job.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            if let Some(job) = j.take() {
+                return job;
+            }
+            j = self.wake.wait(j).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+}
+
+fn getpid() -> i32 {
+    // SAFETY: no preconditions.
+    unsafe { libc::getpid() }
+}
+
+impl Pool {
+    fn new() -> Pool {
+        Pool {
+            idle: std::sync::Mutex::new((getpid(), Vec::new())),
+        }
+    }
+
+    /// The list, emptied first in a forked child (whose parked threads do not exist:
+    /// their entries are forgotten, never touched).
+    fn with<R>(&self, f: impl FnOnce(&mut Vec<Arc<Worker>>) -> R) -> R {
+        let gate = fork_gate();
+        let mut l = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+        let me = getpid();
+        if l.0 != me {
+            std::mem::forget(std::mem::take(&mut l.1));
+            l.0 = me;
+        }
+        let r = f(&mut l.1);
+        drop(l);
+        drop(gate);
+        r
+    }
+
+    fn take(&self) -> Option<Arc<Worker>> {
+        self.with(|v| v.pop())
+    }
+
+    fn park(&self, w: &Arc<Worker>) -> bool {
+        self.with(|v| {
+            if v.len() >= IDLE_MAX {
+                return false;
+            }
+            v.push(w.clone());
+            true
+        })
+    }
+
+    /// Let every parked thread go and wait until each has left; how many there were.
+    fn release(&self) -> usize {
+        let all = self.with(std::mem::take);
+        for w in &all {
+            w.give(Job::Quit);
+        }
+        for w in &all {
+            let h = w.handle.lock().unwrap_or_else(|e| e.into_inner()).take();
+            if let Some(h) = h {
+                let _ = h.join();
+            }
+        }
+        all.len()
+    }
 }
 
 impl Spawner for Threads {
     fn spawn(&self, process: Arc<Process>, arg: u32) -> Result<i32, wali_syscalls::errno::Errno> {
-        let (tx, rx) = std::sync::mpsc::sync_channel(1);
-        let (engine, pre, name) = (self.engine.clone(), self.pre.clone(), self.name.clone());
         process.threads.fetch_add(1, Ordering::SeqCst);
+        if !process.fresh_threads.load(Ordering::SeqCst) {
+            if let Some(w) = self.pool.take() {
+                // The creator's mask, as a new thread inherits it (see `worker`).
+                let mask = wali_syscalls::deliver::current_mask();
+                w.give(Job::Run { arg, mask });
+                return Ok(w.tid);
+            }
+        }
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        let (engine, pre, name, pool) = (
+            self.engine.clone(),
+            self.pre.clone(),
+            self.name.clone(),
+            self.pool.clone(),
+        );
         let p = process.clone();
         let r = std::thread::Builder::new()
             .name("wali-thread".into())
             .stack_size(THREAD_STACK)
-            .spawn(move || {
-                let cx = Ctx::new(p.clone(), wali_syscalls::deliver::current_mask());
-                let tid = cx.tid;
-                let _ = tx.send(tid);
-                // Store, instance and the start function's type take wasmtime's global
-                // locks: not while the guest forks (see `process::fork`).
-                let gate = fork_gate();
-                let mut store = Store::new(&engine, cx);
-                let r = (|| {
-                    let start = {
-                        let inst = instantiate(&pre, &mut store)?;
-                        inst.get_typed_func::<(i32, i32), ()>(
-                            &mut store,
-                            "__wasm_thread_start_libc",
-                        )?
-                    };
-                    drop(gate);
-                    thread_stack(&mut store, arg);
-                    start.call(&mut store, (tid, arg as i32))
-                })();
-                let ended = match &r {
-                    Ok(()) => true,
-                    Err(e) => matches!(e.downcast_ref::<Exit>(), Some(Exit::Thread(_))),
-                };
-                if ended {
-                    thread_exit(&store);
-                    let gate = fork_gate();
-                    drop(store);
-                    drop(gate);
-                    // The last thread to leave ends the process (the main thread may have
-                    // left with SYS_exit while this one ran).
-                    if p.threads.fetch_sub(1, Ordering::SeqCst) == 1 {
-                        std::process::exit(0);
-                    }
-                    return;
-                }
-                // The process ends here: every thread's robust list, as the kernel's.
-                wali_syscalls::thread::process_exiting(&p.mem);
-                overflowed(&mut store, &name);
-                match classify(r) {
-                    Outcome::Exit(c) => std::process::exit(c),
-                    Outcome::Trap(m) => {
-                        eprintln!("wali-run: {name}: thread {tid}: {m}");
-                        std::process::exit(134);
-                    }
-                }
-            });
+            .spawn(move || worker(engine, pre, name, pool, p, arg, tx));
         match r {
-            Ok(_) => rx.recv().map_err(|_| wali_syscalls::errno::EAGAIN),
+            Ok(h) => match rx.recv() {
+                Ok(w) => {
+                    *w.handle.lock().unwrap_or_else(|e| e.into_inner()) = Some(h);
+                    Ok(w.tid)
+                }
+                Err(_) => Err(wali_syscalls::errno::EAGAIN),
+            },
             Err(_) => {
                 process.threads.fetch_sub(1, Ordering::SeqCst);
                 Err(wali_syscalls::errno::EAGAIN)
             }
         }
     }
+
+    fn release_idle(&self) -> usize {
+        self.pool.release()
+    }
+}
+
+/// An OS thread that runs guest threads: the first one it was made for, then, parked
+/// in the pool between them, the ones handed to it (`Pool`).
+fn worker(
+    engine: Engine,
+    pre: InstancePre<Ctx>,
+    name: String,
+    pool: Arc<Pool>,
+    p: Arc<Process>,
+    mut arg: u32,
+    tx: std::sync::mpsc::SyncSender<Arc<Worker>>,
+) {
+    // A new OS thread inherits its creator's host mask, the mirror of its guest mask.
+    let cx = Ctx::new(p.clone(), wali_syscalls::deliver::current_mask());
+    let tid = cx.tid;
+    let me = Arc::new(Worker {
+        tid,
+        job: std::sync::Mutex::new(None),
+        wake: std::sync::Condvar::new(),
+        handle: std::sync::Mutex::new(None),
+    });
+    let _ = tx.send(me.clone());
+    drop(tx);
+    // Store, instance and the start function's type take wasmtime's global locks: not
+    // while the guest forks (see `process::fork`).
+    let gate = fork_gate();
+    let mut store = Store::new(&engine, cx);
+    let start = (|| {
+        let inst = instantiate(&pre, &mut store)?;
+        inst.get_typed_func::<(i32, i32), ()>(&mut store, "__wasm_thread_start_libc")
+    })();
+    drop(gate);
+    let mut r = start
+        .as_ref()
+        .map(|_| ())
+        .map_err(|e| wasmtime::Error::msg(one_line(e)));
+    loop {
+        if let (Ok(start), Ok(())) = (&start, &r) {
+            thread_starting(&mut store, arg);
+            r = start.call(&mut store, (tid, arg as i32));
+        }
+        let ended = match &r {
+            Ok(()) => true,
+            Err(e) => matches!(e.downcast_ref::<Exit>(), Some(Exit::Thread(_))),
+        };
+        if !ended {
+            // The process ends here: every thread's robust list, as the kernel's.
+            wali_syscalls::thread::process_exiting(&p.mem);
+            overflowed(&mut store, &name);
+            match classify(r) {
+                Outcome::Exit(c) => std::process::exit(c),
+                Outcome::Trap(m) => {
+                    eprintln!("wali-run: {name}: thread {tid}: {m}");
+                    std::process::exit(134);
+                }
+            }
+        }
+        thread_exit(&store);
+        let reuse = !p.fresh_threads.load(Ordering::SeqCst);
+        if reuse {
+            // Parked, this thread takes no signal and keeps none of the old guest
+            // thread's: the next one starts as a new thread would.
+            wali_syscalls::deliver::retire_thread();
+            let cx = store.data_mut();
+            cx.clear_child_tid = 0;
+            cx.altstack = (0, libc::SS_DISABLE, 0);
+            cx.saved_mask = None;
+        }
+        // The last thread to leave ends the process (the main thread may have left with
+        // SYS_exit while this one ran).
+        if p.threads.fetch_sub(1, Ordering::SeqCst) == 1 {
+            std::process::exit(0);
+        }
+        let job = if reuse && pool.park(&me) {
+            me.wait()
+        } else {
+            Job::Quit
+        };
+        match job {
+            Job::Run { arg: a, mask } => {
+                arg = a;
+                store.data_mut().sigmask = mask;
+                wali_syscalls::deliver::mirror_mask(mask);
+                // The name the thread had when made (the guest may have renamed it).
+                // SAFETY: a NUL-terminated name for this thread.
+                unsafe { libc::prctl(libc::PR_SET_NAME, c"wali-thread".as_ptr()) };
+                r = Ok(());
+            }
+            Job::Quit => {
+                let gate = fork_gate();
+                drop(store);
+                drop(gate);
+                return;
+            }
+        }
+    }
+}
+
+/// Every start of a guest thread on its store, the first and each reuse: signal checks
+/// at the next epoch (a handler that ended the last thread may have left the deadline
+/// far away). Per-thread settings of the instance belong here (its globals: the stack
+/// pointer and TLS base are the start routine's own, `thread_start.s`), and the stack
+/// check's bounds, as each guest thread has a stack of its own.
+fn thread_starting(store: &mut Store<Ctx>, arg: u32) {
+    store.set_epoch_deadline(1);
+    thread_stack(store, arg);
 }
 
 /// See `wali_syscalls::process::FORK_GATE`.
@@ -234,6 +443,7 @@ pub fn run(
         engine: engine.clone(),
         pre: pre.clone(),
         name: name.to_string(),
+        pool: Arc::new(Pool::new()),
     });
     let _ = process.spawner.set(threads);
     let outcome = (|| {

@@ -616,3 +616,76 @@ int main(int argc, char **argv) {
     );
     drop(t);
 }
+
+const EXECVP: &str = r#"
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+int main(void) {
+    /* A PATH search as a shell or a language runtime does it: look, then exec. */
+    struct stat st;
+    printf("stat /bin/sh: %s\n", stat("/bin/sh", &st) == 0 ? "found" : strerror(errno));
+    printf("access echo: %s\n", access("/usr/bin/echo", X_OK) == 0 ? "ok" : strerror(errno));
+    printf("access echo W_OK: %s\n", access("/usr/bin/echo", W_OK) == 0 ? "ok" : strerror(errno));
+    printf("stat /usr/bin/: %s\n", stat("/usr/bin", &st) == 0 ? "found" : strerror(errno));
+    printf("stat /etc/passwd: %s\n", stat("/etc/passwd", &st) == 0 ? "found" : strerror(errno));
+    fflush(stdout);
+    char *av[] = {"echo", "from execvp", 0};
+    execvp("echo", av);
+    printf("execvp: %s\n", strerror(errno));
+    return 1;
+}
+"#;
+
+/// `--allow-exec` finds host programs by name on the runtime's PATH (stat and access of
+/// DIR/NAME for a host program, read-only; then execve), without granting /usr/bin; the
+/// directory itself and other host files stay outside. Without it, nothing is found.
+#[test]
+fn allow_exec_finds_host_programs_on_path() {
+    let t = TempDir::new("policy-execvp");
+    let wasm = build_c(t.path(), "execvp", EXECVP);
+    let w = wasm.to_str().unwrap();
+    let work = t.path().join("work");
+    let tmp = t.path().join("tmp");
+    std::fs::create_dir_all(&work).unwrap();
+    std::fs::create_dir_all(&tmp).unwrap();
+    let path = "/usr/local/bin:/usr/bin:/bin";
+    let o = Command::new(bin())
+        .args(["--allow-exec", w])
+        .current_dir(&work)
+        .env("TMPDIR", &tmp)
+        .env("WALI_CACHE_DIR", tmp.join("cache"))
+        .env("PATH", path)
+        .output()
+        .unwrap();
+    let out = text(&o.stdout);
+    assert!(o.status.success(), "{out}{}", text(&o.stderr));
+    assert_eq!(
+        out,
+        "stat /bin/sh: found\naccess echo: ok\naccess echo W_OK: Read-only file system\n\
+         stat /usr/bin/: No such file or directory\nstat /etc/passwd: No such file or directory\n\
+         from execvp\n"
+    );
+    let o = Command::new(bin())
+        .arg(w)
+        .current_dir(&work)
+        .env("TMPDIR", &tmp)
+        .env("WALI_CACHE_DIR", tmp.join("cache"))
+        .env("PATH", path)
+        .output()
+        .unwrap();
+    let out = text(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{out}{}", text(&o.stderr));
+    assert!(
+        out.starts_with(
+            "stat /bin/sh: No such file or directory\naccess echo: No such file or directory\n"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.ends_with("execvp: No such file or directory\n"),
+        "{out}"
+    );
+}

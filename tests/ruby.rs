@@ -248,6 +248,55 @@ fn command_line_stdin_argv_env_exit_status_and_require_relative() {
     assert!(String::from_utf8_lossy(&bad.stderr).contains("boom (RuntimeError)"));
 }
 
+/// `system`, `spawn`, `Open3` and backticks find host programs by name under
+/// `--allow-exec` alone (no --dir for /usr/bin), as natively; without it, ENOENT.
+#[test]
+fn allow_exec_runs_host_programs_by_name() {
+    let t = TempDir::new("ruby-exec");
+    let script = "p system(\"echo hi\")\n\
+                  require 'open3'\n\
+                  p((Open3.capture2('echo', 'x') rescue $!.class))\n\
+                  pid = (spawn('echo', 'sp') rescue p($!.class))\n\
+                  Process.wait(pid) if pid.is_a?(Integer)\n\
+                  p((`echo bt` rescue $!.class))\n";
+    std::fs::write(t.path().join("x.rb"), script).unwrap();
+    let path = "/usr/local/bin:/usr/bin:/bin";
+    let w = wasm_cmd_with(&["--allow-exec"], &["x.rb"], t.path())
+        .env("PATH", path)
+        .output()
+        .unwrap();
+    let n = native_cmd(&["x.rb"], t.path())
+        .env("PATH", path)
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&w.stdout).into_owned();
+    assert!(w.status.success(), "{}", show(&w));
+    // Open3's status line names a pid: compare without it.
+    let strip = |s: &str| {
+        s.lines()
+            .map(|l| l.split("#<Process::Status").next().unwrap().to_string())
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(
+        strip(&out),
+        strip(&String::from_utf8_lossy(&n.stdout)),
+        "{}",
+        show(&w)
+    );
+    assert!(out.starts_with("hi\ntrue\n[\"x\\n\", "), "{out}");
+    let d = wasm_cmd(&["x.rb"], t.path())
+        .env("PATH", path)
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&d.stdout),
+        "nil\nErrno::ENOENT\nErrno::ENOENT\nErrno::ENOENT\n",
+        "{}",
+        show(&d)
+    );
+}
+
 #[test]
 fn sigint_raises_interrupt() {
     let t = TempDir::new("ruby-int");

@@ -223,7 +223,36 @@ static void timers(void) {
     signal(SIGALRM, SIG_DFL);
 }
 
+/* Threads that ended before a fork (the runtime may keep their OS threads for reuse):
+ * the child has none of them, and makes and joins its own, as does the parent after. */
+static void *plus_one(void *a) { return (void *)((long)a + 1); }
+static void threads_before_fork(void) {
+    pthread_t t;
+    void *r;
+    for (int i = 0; i < 3; i++) {
+        pthread_create(&t, 0, plus_one, (void *)(long)i);
+        pthread_join(t, &r);
+    }
+    pid_t p = fork();
+    if (p == 0) {
+        long s = 0;
+        for (int i = 0; i < 3; i++) {
+            if (pthread_create(&t, 0, plus_one, (void *)(long)i)) _exit(2);
+            pthread_join(t, &r);
+            s += (long)r;
+        }
+        _exit(s == 6 ? 0 : 1);
+    }
+    int st = -1;
+    waitpid(p, &st, 0);
+    CHECK("fork.child_threads_after_ended_ones", WIFEXITED(st) ? WEXITSTATUS(st) : 100 + WTERMSIG(st));
+    pthread_create(&t, 0, plus_one, (void *)41);
+    pthread_join(t, &r);
+    CHECK("fork.parent_thread_after_fork", (long)r);
+}
+
 int main(void) {
+    threads_before_fork();
     queued_signals();
     unblocked();
     lock_held();

@@ -3,6 +3,9 @@
 #include <limits.h>
 #include <pthread.h>
 #include <semaphore.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -87,6 +90,49 @@ static void *cancel_thread(void *arg) {
 }
 static _Atomic int detached_ran;
 static void *detached(void *arg) { (void)arg; detached_ran = 1; return 0; }
+
+/* A thread that leaves state behind (a blocked signal pending for it alone, an
+ * alternate stack, a name, a robust list, a handler's side effect), then one that reports
+ * what it starts with: a new thread's, whatever the runtime reuses underneath. */
+static _Atomic int usr1_ran;
+static void on_usr1(int s) { (void)s; usr1_ran++; }
+static char altbuf[1 << 16];
+static void *dirty_thread(void *arg) {
+    (void)arg;
+    sigset_t s;
+    sigemptyset(&s);
+    sigaddset(&s, SIGUSR1);
+    pthread_sigmask(SIG_BLOCK, &s, 0);
+    syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), SIGUSR1);
+    stack_t ss = {.ss_sp = altbuf, .ss_size = sizeof altbuf, .ss_flags = 0};
+    sigaltstack(&ss, 0);
+    prctl(PR_SET_NAME, "dirty-thread");
+    static struct { void *next; long off; void *pending; } head;
+    head.next = &head;
+    syscall(SYS_set_robust_list, &head, sizeof head);
+    return 0;
+}
+static void *clean_thread(void *arg) {
+    (void)arg;
+    sigset_t m, p;
+    pthread_sigmask(SIG_BLOCK, 0, &m);
+    sigpending(&p);
+    stack_t ss;
+    sigaltstack(0, &ss);
+    char name[17] = {0};
+    prctl(PR_GET_NAME, name);
+    void *head = (void *)1;
+    size_t len = 0;
+    syscall(SYS_get_robust_list, 0, &head, &len);
+    long r = sigismember(&p, SIGUSR1)             /* 1: the old thread's signal */
+        | sigismember(&m, SIGUSR1) << 1           /* 2: the old thread's mask */
+        | !sigismember(&m, SIGUSR2) << 2          /* 4: not the creator's mask */
+        | !(ss.ss_flags & SS_DISABLE) << 3        /* 8: the old alternate stack */
+        | !strcmp(name, "dirty-thread") << 4      /* 16: the old name */
+        | (head != 0) << 5                        /* 32: the old robust list */
+        | (usr1_ran != 0) << 6;                   /* 64: the old signal ran here */
+    return (void *)r;
+}
 
 int main(void) {
     struct timespec ts = {0, 10000000};
@@ -201,6 +247,23 @@ int main(void) {
     CHECK("rwlock.writer_busy", -pthread_rwlock_trywrlock(&rw));
     pthread_rwlock_unlock(&rw); pthread_rwlock_unlock(&rw);
     CHECK("rwlock.writer_free", -pthread_rwlock_trywrlock(&rw));
+
+    signal(SIGUSR1, on_usr1);
+    sigset_t usr2, old;
+    sigemptyset(&usr2);
+    sigaddset(&usr2, SIGUSR2);
+    pthread_sigmask(SIG_BLOCK, &usr2, &old);
+    long leaks = 0;
+    for (int i = 0; i < 4; i++) {
+        pthread_create(&t[0], 0, dirty_thread, 0);
+        pthread_join(t[0], 0);
+        pthread_create(&t[0], 0, clean_thread, 0);
+        pthread_join(t[0], &ret);
+        leaks |= (intptr_t)ret;
+    }
+    pthread_sigmask(SIG_SETMASK, &old, 0);
+    signal(SIGUSR1, SIG_DFL);
+    CHECK("threads.new_state_after_exited_ones", leaks);
 
     int tidword;
     CHECK("set_tid_address.returns_tid", syscall(SYS_set_tid_address, &tidword) == syscall(SYS_gettid));

@@ -8,7 +8,7 @@ use crate::tracer::Tracer;
 use std::ffi::CString;
 use std::io::Write;
 use std::os::fd::{AsRawFd, FromRawFd};
-use std::sync::atomic::{AtomicI32, AtomicUsize};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicUsize};
 use std::sync::{Arc, Mutex, OnceLock};
 
 // The result types every layer shares live at the bottom, in errno.rs.
@@ -18,6 +18,10 @@ pub use crate::errno::{Exit, Stop, SysResult};
 pub trait Spawner: Send + Sync {
     /// Run `__wasm_thread_start_libc(tid, arg)` in a new instance on a new OS thread.
     fn spawn(&self, process: Arc<Process>, arg: u32) -> Result<i32, Errno>;
+    /// Let the OS threads kept for reuse go (the host refused a task): how many.
+    fn release_idle(&self) -> usize {
+        0
+    }
 }
 
 /// What the engine layer hands the process at start.
@@ -82,6 +86,11 @@ pub struct Process {
     pub tracer: Option<Arc<Tracer>>,
     /// Live guest threads; the last `exit` ends the process.
     pub threads: AtomicUsize,
+    /// Set once a guest thread changed its own host thread's kernel state (the table's
+    /// `pins` calls: credentials, scheduling, affinity, namespaces), which a new thread
+    /// inherits from its creator: from then on no OS thread is reused for another guest
+    /// thread (the engine layer's pool), each gets a fresh one.
+    pub fresh_threads: AtomicBool,
     pub initial_mask: u64,
     pub exec_runtime: Vec<CString>,
     /// Set once by the engine layer, after the module is linked.
@@ -167,6 +176,7 @@ impl Process {
             signals: SignalState::new(cfg.ignored_signals),
             tracer: cfg.tracer,
             threads: AtomicUsize::new(1),
+            fresh_threads: AtomicBool::new(false),
             initial_mask: cfg.initial_mask,
             exec_runtime: cfg.exec_runtime,
             spawner: OnceLock::new(),

@@ -254,6 +254,64 @@ pub fn forget_pending() {
     });
 }
 
+/// A guest thread ended and its OS thread is kept for another (the engine layer's
+/// pool): block every signal (a parked thread runs no guest code, so the kernel hands
+/// process signals to the others), and discard what was pending for the old thread, as
+/// its exit would: the host handler's records, the handler nesting, and the signals
+/// the kernel holds for this thread alone (a process-wide one stays for the others).
+pub fn retire_thread() {
+    block_all();
+    forget_pending();
+    DEPTH.with(|d| d.set(0));
+    ON_ALT.with(|d| d.set(0));
+    let mut set: u64 = 0;
+    // SAFETY: an 8-byte kernel sigset out-parameter.
+    unsafe { libc::syscall(libc::SYS_rt_sigpending, &mut set as *mut u64, 8) };
+    if set & !RESERVED == 0 {
+        return;
+    }
+    // Pending here: this thread's or the process's. Only the thread's (SigPnd) go, one
+    // at a time (the kernel dequeues a thread's own before the process's).
+    for _ in 0..4096 {
+        let own = thread_pending() & !RESERVED & !UNBLOCKABLE;
+        if own == 0 {
+            break;
+        }
+        let zero = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        let mut info = std::mem::MaybeUninit::<libc::siginfo_t>::uninit();
+        // SAFETY: a kernel sigset, a siginfo out-buffer and a zero timeout.
+        let r = unsafe {
+            libc::syscall(
+                libc::SYS_rt_sigtimedwait,
+                &own as *const u64,
+                info.as_mut_ptr(),
+                &zero as *const libc::timespec,
+                8,
+            )
+        };
+        if r <= 0 {
+            break;
+        }
+    }
+    forget_pending();
+}
+
+/// The signals the kernel holds for the calling thread alone (`SigPnd` of
+/// /proc/thread-self/status).
+fn thread_pending() -> u64 {
+    std::fs::read_to_string("/proc/thread-self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("SigPnd:"))
+                .and_then(|h| u64::from_str_radix(h.trim(), 16).ok())
+        })
+        .unwrap_or(0)
+}
+
 /// Take `sig` off this thread's pending set, if it is there; returns its siginfo words.
 pub fn take(sig: i32) -> Option<[u64; 4]> {
     let was = PENDING.with(|p| p.fetch_and(!bit(sig), Ordering::SeqCst));

@@ -66,6 +66,18 @@ pub static FORK_GATE: std::sync::RwLock<()> = std::sync::RwLock::new(());
 /// instruction), and the `--limit cpu` watchdog thread, which the child does not have
 /// (the kernel's RLIMIT_CPU, inherited, still stops it).
 pub fn fork(cx: &mut Ctx) -> SysResult {
+    match fork_once(cx) {
+        // A host task limit (a pids cgroup, RLIMIT_NPROC) that the OS threads kept for
+        // reuse fill: they go, and the fork is tried again, as it would have found them
+        // gone without the pool.
+        Err(Stop::Errno(EAGAIN)) if cx.proc.spawner.get().is_some_and(|s| s.release_idle() > 0) => {
+            fork_once(cx)
+        }
+        r => r,
+    }
+}
+
+fn fork_once(cx: &mut Ctx) -> SysResult {
     let pol = &cx.proc.policy;
     if !pol.fork {
         return Err(crate::policy::denied("fork needs process.fork").into());

@@ -196,14 +196,19 @@ pub fn prctl(cx: &mut Ctx, option: Int, a2: U64, _a3: U64, _a4: U64, _a5: U64) -
             sys!(SYS_prctl, option.0, p, 0, 0, 0)
         }
         // Flags of this process alone, with no pointer arguments.
+        // Settings of the calling thread that a new thread inherits from its creator:
+        // no OS thread is reused from now on (see `Process::fresh_threads`).
+        libc::PR_SET_NO_NEW_PRIVS | libc::PR_SET_TIMERSLACK | libc::PR_SET_PDEATHSIG => {
+            cx.proc
+                .fresh_threads
+                .store(true, std::sync::atomic::Ordering::SeqCst);
+            sys!(SYS_prctl, option.0, a2.0, 0, 0, 0)
+        }
         libc::PR_GET_DUMPABLE
         | libc::PR_SET_DUMPABLE
         | libc::PR_GET_NO_NEW_PRIVS
-        | libc::PR_SET_NO_NEW_PRIVS
         | libc::PR_GET_TIMERSLACK
-        | libc::PR_SET_TIMERSLACK
-        | libc::PR_GET_KEEPCAPS
-        | libc::PR_SET_PDEATHSIG => sys!(SYS_prctl, option.0, a2.0, 0, 0, 0),
+        | libc::PR_GET_KEEPCAPS => sys!(SYS_prctl, option.0, a2.0, 0, 0, 0),
         libc::PR_GET_PDEATHSIG => {
             let p = cx.mem.host(a2.0 as u32, 4)?;
             sys!(SYS_prctl, option.0, p, 0, 0, 0)

@@ -67,7 +67,7 @@ pub struct Param {
     pub ty: WasmTy,
 }
 
-/// Per-syscall facts beyond the signature: the table's flags column (`[restart, hex]`).
+/// Per-syscall facts beyond the signature: the table's flags column (`[restart, hex, pins]`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Flags {
     /// Linux restarts the call after a handler installed with `SA_RESTART` (signal(7),
@@ -76,12 +76,17 @@ pub struct Flags {
     pub restart: bool,
     /// The result is an address: `--strace` prints it in hex, as strace does.
     pub hex: bool,
+    /// The call changes the calling host thread's own kernel state, which Linux hands a
+    /// new thread from its creator (credentials, scheduling, affinity, namespaces): the
+    /// process stops reusing OS threads for new guest threads (`Process::fresh_threads`).
+    pub pins: bool,
 }
 
 impl Flags {
     pub const NONE: Flags = Flags {
         restart: false,
         hex: false,
+        pins: false,
     };
     pub const fn restart(self) -> Flags {
         Flags {
@@ -92,6 +97,9 @@ impl Flags {
     pub const fn hex(self) -> Flags {
         Flags { hex: true, ..self }
     }
+    pub const fn pins(self) -> Flags {
+        Flags { pins: true, ..self }
+    }
 
     /// The flags as the table writes them, comma-separated (`restart`, `hex`).
     pub fn names(self) -> String {
@@ -101,6 +109,9 @@ impl Flags {
         }
         if self.hex {
             v.push("hex");
+        }
+        if self.pins {
+            v.push("pins");
         }
         v.join(",")
     }
@@ -343,6 +354,10 @@ macro_rules! syscall_table {
                         let raw = [$($crate::table::Raw::raw($an)),*];
                         let again = move |cx: &mut $crate::ctx::Ctx| $crate::table::watched(cx, idx, &raw, h);
                         let cx = caller.data_mut();
+                        if ($crate::table::Flags::NONE $(.$flag())*).pins {
+                            std::hint::cold_path();
+                            cx.proc.fresh_threads.store(true, std::sync::atomic::Ordering::SeqCst);
+                        }
                         let v = if $crate::table::plain(cx, idx) {
                             let r = h(cx);
                             $crate::table::finish(cx, r)?

@@ -11,7 +11,7 @@ use crate::args::*;
 use crate::ctx::{Ctx, Exit, Stop, SysResult};
 use crate::errno::*;
 use crate::mem::GuestMem;
-use std::sync::atomic::{AtomicI32, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicU32, AtomicUsize, Ordering};
 
 /// `struct futex_waitv`: `{u64 val; u64 uaddr; u32 flags; u32 reserved}`, the same
 /// on both sides except that `uaddr` is a guest address.
@@ -159,6 +159,15 @@ static ROBUST: [Slot; SLOTS] = [const {
     }
 }; SLOTS];
 
+/// One past the highest slot ever taken in this process (or a parent it forked from):
+/// the slots above are free, so the common thread, which registers no list (musl does
+/// only for robust mutexes), is looked up at its exit without reading all 4096.
+static HIGH: AtomicUsize = AtomicUsize::new(0);
+
+fn used() -> &'static [Slot] {
+    &ROBUST[..HIGH.load(Ordering::Acquire).min(SLOTS)]
+}
+
 fn pid() -> i32 {
     // SAFETY: no preconditions.
     unsafe { libc::getpid() }
@@ -167,7 +176,7 @@ fn pid() -> i32 {
 /// The slot of (this process, `tid`), if registered.
 fn slot(tid: i32) -> Option<&'static Slot> {
     let me = pid();
-    ROBUST
+    used()
         .iter()
         .find(|s| s.tid.load(Ordering::Acquire) == tid && s.pid.load(Ordering::Acquire) == me)
 }
@@ -184,7 +193,7 @@ pub fn set_robust_list(cx: &mut Ctx, head: Ptr, len: Len) -> SysResult {
         return Ok(0);
     }
     let me = pid();
-    for s in ROBUST.iter() {
+    for (i, s) in ROBUST.iter().enumerate() {
         // A free slot, or one a parent left us through fork.
         let t = s.tid.load(Ordering::Acquire);
         let stale = t != 0 && s.pid.load(Ordering::Acquire) != me;
@@ -193,6 +202,7 @@ pub fn set_robust_list(cx: &mut Ctx, head: Ptr, len: Len) -> SysResult {
                 .compare_exchange(t, cx.tid, Ordering::AcqRel, Ordering::Acquire)
                 .is_ok()
         {
+            HIGH.fetch_max(i + 1, Ordering::AcqRel);
             s.pid.store(me, Ordering::Release);
             s.head.store(head.0, Ordering::Release);
             return Ok(0);
@@ -311,7 +321,7 @@ pub fn thread_exited(cx: &Ctx) {
 /// next process that locks it.
 pub fn process_exiting(mem: &GuestMem) {
     let me = pid();
-    for s in ROBUST.iter() {
+    for s in used() {
         let tid = s.tid.load(Ordering::Acquire);
         if tid != 0 && s.pid.load(Ordering::Acquire) == me {
             let head = s.head.load(Ordering::Acquire);

@@ -77,6 +77,9 @@ pub struct Vfs {
     dirs: Mutex<DirCache>,
     /// `dirs` holds an entry: closing descriptors must look.
     dirs_used: AtomicBool,
+    /// Host directories where the guest may look up host programs by name (the
+    /// runtime's `PATH` under `--allow-exec`, see `program_dirs`): empty otherwise.
+    programs: Vec<Vec<u8>>,
 }
 
 /// The guest's working directory: its guest path as last known, and (inside a mount) a
@@ -434,6 +437,7 @@ impl Vfs {
             hidden,
             dirs: Mutex::default(),
             dirs_used: AtomicBool::new(false),
+            programs: Vec::new(),
         };
         // The guest starts where the host is, if that is granted; else at the root.
         if let Ok(cwd) = std::env::current_dir() {
@@ -1560,6 +1564,34 @@ fn make_skeleton(dir: &Path, mounts: &[Mount]) -> Result<(OwnedFd, Vec<u8>), Str
 
 // --- the file-system interface ---------------------------------------------------------
 
+impl Vfs {
+    /// Under `--allow-exec`: let the guest find host programs in these host
+    /// directories (absolute, as on the runtime's `PATH`) by `stat`, `lstat`, `statx`
+    /// and `access`, as a `PATH` search does before it `execve`s one.
+    pub fn program_dirs(&mut self, dirs: Vec<Vec<u8>>) {
+        self.programs = dirs;
+    }
+
+    /// The host path of a host program the guest may look up (see `program_dirs`):
+    /// `DIR/NAME` exactly, with DIR one of the directories and NAME one component, naming
+    /// a regular file with an execute bit that is not a WebAssembly module.
+    fn program<'a>(&self, path: &'a CStr) -> Option<&'a CStr> {
+        let b = path.to_bytes();
+        let cut = b.iter().rposition(|&c| c == b'/')?;
+        let (dir, name) = (&b[..cut], &b[cut + 1..]);
+        if name.is_empty()
+            || name == b"."
+            || name == b".."
+            || !self.programs.iter().any(|d| d == dir)
+        {
+            return None;
+        }
+        let fd = super::open_host(path).ok()?;
+        let st = fstat_fd(fd.as_raw_fd()).ok()?;
+        (st.st_mode & 0o111 != 0 && !is_wasm(fd.as_raw_fd())).then_some(path)
+    }
+}
+
 impl FileSystem for Vfs {
     fn open(&self, dir: i32, path: &GuestPath, flags: i32, mode: u32) -> SysResult {
         Ok(Vfs::open(self, dir, path.c(), flags, mode)?)
@@ -1567,11 +1599,24 @@ impl FileSystem for Vfs {
 
     fn stat(&self, dir: i32, path: &GuestPath, flags: i32, st: &mut libc::stat) -> SysResult {
         let out: *mut libc::stat = st;
-        Ok(self.stat_with(dir, path.c(), flags, |d, n, f| {
+        let r = self.stat_with(dir, path.c(), flags, |d, n, f| {
             ck(sys!(SYS_newfstatat, d, n.as_ptr(), out, f))?;
             // SAFETY: `out` is the caller's `stat`, just filled.
             Ok(unsafe { (*out).st_mode })
-        })?)
+        });
+        match r {
+            Err(e) if e == ENOENT => match self.program(path.c()) {
+                Some(h) => sys!(
+                    SYS_newfstatat,
+                    libc::AT_FDCWD,
+                    h.as_ptr(),
+                    out,
+                    flags & libc::AT_SYMLINK_NOFOLLOW
+                ),
+                None => Err(e.into()),
+            },
+            r => Ok(r?),
+        }
     }
 
     fn statx(
@@ -1582,7 +1627,7 @@ impl FileSystem for Vfs {
         mask: u32,
         buf: &mut [u8; 256],
     ) -> SysResult {
-        Ok(self.stat_with(dir, path.c(), flags, |d, n, f| {
+        let r = self.stat_with(dir, path.c(), flags, |d, n, f| {
             sys!(
                 SYS_statx,
                 d,
@@ -1594,7 +1639,21 @@ impl FileSystem for Vfs {
             .map_err(errno_of)?;
             // stx_mode: u16 at offset 28.
             Ok(u16::from_le_bytes([buf[28], buf[29]]) as u32)
-        })?)
+        });
+        match r {
+            Err(e) if e == ENOENT => match self.program(path.c()) {
+                Some(h) => sys!(
+                    SYS_statx,
+                    libc::AT_FDCWD,
+                    h.as_ptr(),
+                    flags & libc::AT_SYMLINK_NOFOLLOW,
+                    mask,
+                    buf.as_mut_ptr()
+                ),
+                None => Err(e.into()),
+            },
+            r => Ok(r?),
+        }
     }
 
     fn statfs(&self, path: &GuestPath, buf: &mut [u8; 120]) -> SysResult {
@@ -1604,7 +1663,21 @@ impl FileSystem for Vfs {
     }
 
     fn access(&self, dir: i32, path: &GuestPath, mode: i32, flags: i32) -> SysResult {
-        Ok(Vfs::access(self, dir, path.c(), mode, flags)?)
+        match Vfs::access(self, dir, path.c(), mode, flags) {
+            Err(e) if e == ENOENT => match self.program(path.c()) {
+                // Looked up, never changed: the grant is read-only.
+                Some(_) if mode & libc::W_OK != 0 => Err(ro_refused().into()),
+                Some(h) => sys!(
+                    SYS_faccessat2,
+                    libc::AT_FDCWD,
+                    h.as_ptr(),
+                    mode,
+                    flags & (libc::AT_EACCESS | libc::AT_SYMLINK_NOFOLLOW)
+                ),
+                None => Err(e.into()),
+            },
+            r => Ok(r?),
+        }
     }
 
     fn readlink(&self, dir: i32, path: &GuestPath, buf: &mut [u8]) -> SysResult {
