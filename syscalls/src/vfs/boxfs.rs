@@ -251,7 +251,11 @@ impl BoxFs {
         let mut links = 0u32;
         // The path as given can go below unchanged while nothing was rewritten.
         let mut rewritten = base_box;
-        let mut entry: Option<u32> = None;
+        let mut entry: Option<u32> = if cur.is_empty() {
+            None
+        } else {
+            self.image.lookup(&join(&cur))
+        };
         while let Some(c) = todo.pop_front() {
             if c == b"." {
                 continue;
@@ -533,6 +537,22 @@ impl BoxFs {
         Ok((at, p))
     }
 
+    /// `path`'s last name is missing from the box: EROFS when its directory is there
+    /// (what a write on a read-only mount answers), else ENOENT as the lookup's.
+    fn missing(&self, dir: i32, path: &GuestPath) -> Stop {
+        let b = path.c().to_bytes();
+        let t = b.strip_suffix(b"/").unwrap_or(b);
+        let parent: &[u8] = match t.iter().rposition(|&c| c == b'/') {
+            Some(0) => b"/",
+            Some(i) => &t[..i],
+            None => b".",
+        };
+        match self.hit(dir, parent, true) {
+            Hit::In(i) if self.image.entries[i as usize].kind == DIR => EROFS.into(),
+            _ => ENOENT.into(),
+        }
+    }
+
     fn set_cwd(&self, c: Cwd) {
         *self.cwd.write().unwrap_or_else(|e| e.into_inner()) = c;
     }
@@ -586,8 +606,8 @@ impl FileSystem for BoxFs {
         match self.hit(dir, path.c().to_bytes(), follow) {
             Hit::In(i) => BoxFs::open(self, i, flags),
             Hit::Err(e) if e == ENOENT && flags & libc::O_CREAT != 0 => {
-                // A new name in the box's tree (its directory exists or not): read-only.
-                Err(EROFS.into())
+                // A new name in the box's tree: read-only.
+                Err(self.missing(dir, path))
             }
             Hit::Err(e) => Err(e.into()),
             Hit::Below(np) => {
@@ -801,7 +821,7 @@ impl FileSystem for BoxFs {
     fn mkdir(&self, dir: i32, path: &GuestPath, mode: u32) -> SysResult {
         match self.hit(dir, path.c().to_bytes(), false) {
             Hit::In(_) => Err(EEXIST.into()),
-            Hit::Err(e) if e == ENOENT => Err(EROFS.into()),
+            Hit::Err(e) if e == ENOENT => Err(self.missing(dir, path)),
             Hit::Err(e) => Err(e.into()),
             Hit::Below(np) => {
                 let d = if np.is_some() { libc::AT_FDCWD } else { dir };
@@ -813,7 +833,7 @@ impl FileSystem for BoxFs {
     fn mknod(&self, dir: i32, path: &GuestPath, mode: u32, dev: u32) -> SysResult {
         match self.hit(dir, path.c().to_bytes(), false) {
             Hit::In(_) => Err(EEXIST.into()),
-            Hit::Err(e) if e == ENOENT => Err(EROFS.into()),
+            Hit::Err(e) if e == ENOENT => Err(self.missing(dir, path)),
             Hit::Err(e) => Err(e.into()),
             Hit::Below(np) => {
                 let d = if np.is_some() { libc::AT_FDCWD } else { dir };
@@ -825,7 +845,7 @@ impl FileSystem for BoxFs {
     fn symlink(&self, target: &GuestPath, dir: i32, link: &GuestPath) -> SysResult {
         match self.hit(dir, link.c().to_bytes(), false) {
             Hit::In(_) => Err(EEXIST.into()),
-            Hit::Err(e) if e == ENOENT => Err(EROFS.into()),
+            Hit::Err(e) if e == ENOENT => Err(self.missing(dir, link)),
             Hit::Err(e) => Err(e.into()),
             Hit::Below(np) => {
                 let d = if np.is_some() { libc::AT_FDCWD } else { dir };
@@ -835,6 +855,14 @@ impl FileSystem for BoxFs {
     }
 
     fn unlink(&self, dir: i32, path: &GuestPath, flags: i32) -> SysResult {
+        if let Hit::Err(e) = self.hit(dir, path.c().to_bytes(), false) {
+            // Linux asks the mount for write access before looking the name up.
+            return Err(if e == ENOENT {
+                self.missing(dir, path)
+            } else {
+                e.into()
+            });
+        }
         hit_or_below!(
             self,
             dir,
