@@ -470,8 +470,9 @@ fn main() {
         let file = img
             .file
             .try_clone()
+            .map(|f| std::fs::File::from(wali_syscalls::sandbox::keep_high(f.into())))
             .unwrap_or_else(|e| fail(126, format!("{name}: {e}")));
-        let check = !boxes::stamp_ok(&img);
+        let check = (!boxes::stamp_ok(&img)).then(|| boxes::stamp(&img));
         let module_at = (meta.module.offset, meta.module.length);
         let b = wali_syscalls::vfs::boxfs::BoxFs::new(
             below,
@@ -532,12 +533,10 @@ fn main() {
             };
             let _ = &meta;
             let mut cache: Option<Vec<u8>> = None;
-            if check {
+            if let Some(stamp) = check {
                 // Once per box file (then the stamp): the module's bytes against the index.
                 cache = Some(img_module().unwrap_or_else(|e| fail(e.status, e.message)));
-                if let Ok((img, _)) = boxes::format::open(&module_path) {
-                    boxes::write_stamp(&img);
-                }
+                boxes::write_stamp(stamp);
             }
             let mut get = || match cache.take() {
                 Some(b) => Ok(std::borrow::Cow::Owned(b)),

@@ -150,6 +150,8 @@ pub fn write(
 /// Open a box and read its settings: a one-line error otherwise.
 pub fn open(path: &Path) -> Result<(BoxImage, Meta), String> {
     let f = std::fs::File::open(path).map_err(|e| crate::engine::io_msg(&e))?;
+    // The runtime's own descriptor: high, and closed to the guest (runtime_fds.rs).
+    let f = std::fs::File::from(wali_syscalls::sandbox::keep_high(f.into()));
     let img = BoxImage::open(f)?;
     let meta = Meta::parse(&img.meta)?;
     let end = meta.module.offset.checked_add(meta.module.length);

@@ -51,8 +51,13 @@ pub fn stamp_ok(img: &format::BoxImage) -> bool {
     }
 }
 
-pub fn write_stamp(img: &format::BoxImage) {
-    if let (Some(p), Some(s)) = (stamp_path(img), stamp_of(img)) {
+/// The stamp to write once the module is checked: (where, what).
+pub fn stamp(img: &format::BoxImage) -> Option<(std::path::PathBuf, String)> {
+    Some((stamp_path(img)?, stamp_of(img)?))
+}
+
+pub fn write_stamp(stamp: Option<(std::path::PathBuf, String)>) {
+    if let Some((p, s)) = stamp {
         if let Some(d) = p.parent() {
             let _ = std::fs::create_dir_all(d);
         }

@@ -130,6 +130,7 @@ int main(int argc, char **argv) {
     const char *root = argv[1];
     int fd = open(root, O_RDONLY | O_DIRECTORY);
     if (fd < 0) { printf("open %s: %s\n", root, en(errno)); return 1; }
+    printf("root fd %d\n", fd);
     walk(fd, root, 0);
     // The working directory inside the tree, by chdir and by fchdir.
     char cwd[512];
