@@ -430,3 +430,74 @@ fn a_ruby_app_box_prints_what_the_plain_run_prints() {
         "/app\n/opt/ruby/lib/ruby/3.3.0:/opt/ruby/lib/ruby/3.3.0/wasm32-linux-musl\n"
     );
 }
+
+#[test]
+fn no_damage_makes_the_runtime_panic() {
+    // Every byte of a small box's header and index, and 60 of its data, flipped in
+    // turn: inspect answers 0 (the byte is in data that inspect does not check) or 126
+    // with one line, never a panic.
+    let d = TempDir::new("box-flips");
+    let cache = d.path().join("cache");
+    walk_wasm(d.path());
+    std::fs::create_dir_all(d.path().join("t")).unwrap();
+    std::fs::write(d.path().join("t/f"), "contents").unwrap();
+    std::os::unix::fs::symlink("f", d.path().join("t/l")).unwrap();
+    ok(&pack(
+        d.path(),
+        "FROM walk.wasm\nCOPY t /t\nCMD [\"walk\", \"/t\"]\n",
+        "Dockerfile",
+        "s.box",
+        &cache,
+    ));
+    let good = std::fs::read(d.path().join("s.box")).unwrap();
+    let p = d.path().join("flip.box");
+    let (mut zero, mut damaged_n) = (0, 0);
+    let index_off = u64::from_le_bytes(good[16..24].try_into().unwrap()) as usize;
+    let spots: Vec<usize> = (0..64)
+        .chain((64..index_off).step_by((index_off / 60).max(1)))
+        .chain(index_off..good.len())
+        .collect();
+    for at in spots {
+        let mut b = good.clone();
+        b[at] ^= 0x41;
+        std::fs::write(&p, &b).unwrap();
+        let o = wr(Command::new(bin()).arg("inspect").arg(&p), &cache);
+        let err = String::from_utf8_lossy(&o.stderr);
+        match o.status.code() {
+            Some(0) => zero += 1,
+            Some(126) => {
+                assert_eq!(err.lines().count(), 1, "byte {at}: {err}");
+                damaged_n += 1;
+            }
+            other => panic!("byte {at}: status {other:?}: {err}"),
+        }
+    }
+    assert!(damaged_n > 0 && zero > 0, "{damaged_n} {zero}");
+    // A box consistent with its hash but malformed (an entry whose parent is missing).
+    use sha2::Digest;
+    let mut index = Vec::new();
+    let meta = b"argv = [\"x\"]\nentrypoint = 1\ncwd = \"/\"\npolicy = \"\"\n[module]\nname = \"x\"\nsha256 = \"0000000000000000000000000000000000000000000000000000000000000000\"\noffset = 64\nlength = 0\n[env]\n";
+    index.extend_from_slice(&(meta.len() as u32).to_le_bytes());
+    index.extend_from_slice(meta);
+    index.extend_from_slice(&1u32.to_le_bytes());
+    let path = b"/a/b";
+    index.extend_from_slice(&(path.len() as u16).to_le_bytes());
+    index.extend_from_slice(path);
+    index.push(1);
+    index.extend_from_slice(&[0u8; 60]);
+    let mut head = vec![0u8; 64];
+    head[..8].copy_from_slice(b"WALIBOX\0");
+    head[8..12].copy_from_slice(&1u32.to_le_bytes());
+    head[16..24].copy_from_slice(&64u64.to_le_bytes());
+    head[24..32].copy_from_slice(&(index.len() as u64).to_le_bytes());
+    let mut h = sha2::Sha256::new();
+    h.update(&head[..32]);
+    h.update(&index);
+    let seal: [u8; 32] = h.finalize().into();
+    head[32..].copy_from_slice(&seal);
+    head.extend_from_slice(&index);
+    std::fs::write(&p, &head).unwrap();
+    let o = wr(Command::new(bin()).arg(&p), &cache);
+    damaged(&o, "malformed");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("malformed index"));
+}
