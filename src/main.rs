@@ -448,6 +448,24 @@ fn main() {
     let mut pol = built.policy;
     let mut box_module = None;
     if let Some((img, meta)) = boxed {
+        // The box's mount points are its own: a grant at or above or below one would
+        // nest mounts, which the sandbox refuses between grants too.
+        for (guest, origin) in &built.grants {
+            let first = guest.components().nth(1);
+            for &t in &img.tops {
+                let top = std::ffi::OsStr::from_bytes(&img.entries[t as usize].path[1..]);
+                if first.is_none() || first.is_some_and(|c| c.as_os_str() == top) {
+                    fail(
+                        2,
+                        format!(
+                            "{origin}: the grant at {} overlaps the box's /{} (mounts may not nest)",
+                            guest.display(),
+                            top.to_string_lossy()
+                        ),
+                    );
+                }
+            }
+        }
         if let Some(sk) = &built.skeleton {
             // The box's mount points, listed in the stand-in directories.
             for &t in &img.tops {

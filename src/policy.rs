@@ -151,6 +151,8 @@ pub struct Built {
     pub tmp: Option<(PathBuf, PathBuf)>,
     /// Where the sandbox's stand-in directories are (a box's mount points go there too).
     pub skeleton: Option<PathBuf>,
+    /// Each grant's guest path and origin (a box's mount points may not overlap them).
+    pub grants: Vec<(PathBuf, String)>,
 }
 
 /// The policy for a run, topic by topic: each step below is one function, in the order
@@ -210,6 +212,10 @@ pub fn build(flags: &Flags, needs: &Needs, module: &Path) -> Result<Built, Strin
         exec_flags: exec_flags(flags, text_fd, &mounts),
         tmp,
         skeleton: skeleton_dir,
+        grants: mounts
+            .iter()
+            .map(|m| (m.guest.clone(), m.origin.clone()))
+            .collect(),
     })
 }
 
@@ -224,6 +230,7 @@ fn allow_all(flags: &Flags) -> Result<Built, String> {
         exec_flags,
         tmp: None,
         skeleton: None,
+        grants: Vec::new(),
     })
 }
 

@@ -501,3 +501,41 @@ fn no_damage_makes_the_runtime_panic() {
     damaged(&o, "malformed");
     assert!(String::from_utf8_lossy(&o.stderr).contains("malformed index"));
 }
+
+#[test]
+fn grants_may_not_overlap_the_boxs_mounts() {
+    let d = TempDir::new("box-overlap");
+    let cache = d.path().join("cache");
+    walk_wasm(d.path());
+    make_tree(d.path());
+    ok(&pack(d.path(), WALK, "Dockerfile", "walk.box", &cache));
+    let g = format!("{}:/data/x", d.path().join("tree").display());
+    let o = wr(
+        Command::new(bin())
+            .args(["--dir", &g])
+            .arg(d.path().join("walk.box")),
+        &cache,
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("overlaps the box's /data"), "{err}");
+    // Beside them, a grant works and is written to.
+    let g = format!("{}:/out", d.path().join("tree/sub").display());
+    let o = wr(
+        Command::new(bin())
+            .args(["--dir", &g])
+            .arg(d.path().join("walk.box"))
+            .args(["walk", "/out/deep"]),
+        &cache,
+    );
+    assert!(ok(&o).contains("/out/deep: 3 entries"));
+    let o = pack(
+        d.path(),
+        "FROM walk.wasm\nWORKDIR /tmp\n",
+        "Dockerfile",
+        "t.box",
+        &cache,
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("/tmp cannot be in a box"));
+}

@@ -511,6 +511,14 @@ pub fn pack(
     if !from_seen {
         return Err("the spec has no FROM".into());
     }
+    // The box's top-level directories are mounts beside the sandbox's own.
+    for top in ["/tmp", "/dev", "/etc", "/proc"] {
+        if b.tree.contains_key(top.as_bytes()) {
+            return Err(format!(
+                "{top} cannot be in a box: the sandbox provides it (put the files elsewhere, e.g. /app{top})"
+            ));
+        }
+    }
     // argv: ENTRYPOINT then CMD (inherited ones kept unless replaced).
     let old_entry = b.meta.argv[..b.meta.entrypoint].to_vec();
     let old_cmd = b.meta.argv[b.meta.entrypoint..].to_vec();
