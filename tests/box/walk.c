@@ -142,6 +142,9 @@ int main(int argc, char **argv) {
     printf("fchdir %s\n", fchdir(fd) ? en(errno) : "ok");
     printf("getcwd %s\n", getcwd(cwd, sizeof cwd) ? cwd : en(errno));
     printf("relative a.txt %s\n", access("a.txt", R_OK) ? en(errno) : "ok");
+    struct stat e1, e2;
+    int r1 = fstatat(AT_FDCWD, "", &e1, AT_EMPTY_PATH), r2 = stat(".", &e2);
+    printf("fstatat(AT_FDCWD, \"\") is . %d\n", !r1 && !r2 && e1.st_ino == e2.st_ino && e1.st_dev == e2.st_dev);
     // Writes into the tree.
     errno = 0; printf("mkdir new %s\n", mkdir("new", 0755) ? en(errno) : "ok");
     errno = 0; printf("mkdir sub %s\n", mkdir("sub", 0755) ? en(errno) : "ok");

@@ -618,6 +618,15 @@ impl FileSystem for BoxFs {
     }
 
     fn stat(&self, dir: i32, path: &GuestPath, flags: i32, st: &mut libc::stat) -> SysResult {
+        // `fstatat(AT_FDCWD, "", AT_EMPTY_PATH)`: the working directory, which may be the box's.
+        let dot;
+        let path =
+            if path.c().is_empty() && flags & libc::AT_EMPTY_PATH != 0 && dir == libc::AT_FDCWD {
+                dot = GuestPath::from_bytes(b".")?;
+                &dot
+            } else {
+                path
+            };
         if path.c().is_empty() && flags & libc::AT_EMPTY_PATH != 0 && dir != libc::AT_FDCWD {
             if let Some(i) = self.box_fd(dir) {
                 *st = self.stat_of(i);
@@ -647,6 +656,15 @@ impl FileSystem for BoxFs {
         mask: u32,
         buf: &mut [u8; 256],
     ) -> SysResult {
+        // `fstatat(AT_FDCWD, "", AT_EMPTY_PATH)`: the working directory, which may be the box's.
+        let dot;
+        let path =
+            if path.c().is_empty() && flags & libc::AT_EMPTY_PATH != 0 && dir == libc::AT_FDCWD {
+                dot = GuestPath::from_bytes(b".")?;
+                &dot
+            } else {
+                path
+            };
         if path.c().is_empty() && flags & libc::AT_EMPTY_PATH != 0 && dir != libc::AT_FDCWD {
             if let Some(i) = self.box_fd(dir) {
                 self.statx_of(i, buf);
