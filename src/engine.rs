@@ -142,11 +142,13 @@ pub fn cache_dir() -> Option<PathBuf> {
     Some(base.join("wali-run"))
 }
 
-fn cache_path(engine: &Engine, wasm: &[u8]) -> Option<PathBuf> {
+/// The cache file for a module whose bytes have SHA-256 `digest` (a box names its
+/// module's digest, so its run finds the compilation without reading the module).
+fn cache_path(engine: &Engine, digest: &[u8; 32]) -> Option<PathBuf> {
     let mut h = std::collections::hash_map::DefaultHasher::new();
     engine.precompile_compatibility_hash().hash(&mut h);
     let mut d = Sha256::new();
-    d.update(wasm);
+    d.update(digest);
     d.update(rewrite::VERSION.to_le_bytes());
     d.update(env!("CARGO_PKG_VERSION").as_bytes());
     d.update(h.finish().to_le_bytes());
@@ -225,17 +227,47 @@ fn load_wasm(
     path: &Path,
     use_cache: bool,
 ) -> Result<Loaded, LoadError> {
+    let digest: [u8; 32] = Sha256::digest(wasm).into();
+    load_keyed(
+        engine,
+        &digest,
+        &mut || Ok(std::borrow::Cow::Borrowed(wasm)),
+        path,
+        use_cache,
+    )
+}
+
+/// A module known by the SHA-256 of its bytes, `get` giving the bytes when they are
+/// needed (not on a cache hit): a box's module.
+pub fn load_keyed<'w>(
+    engine: &Engine,
+    digest: &[u8; 32],
+    get: &mut dyn FnMut() -> Result<std::borrow::Cow<'w, [u8]>, LoadError>,
+    path: &Path,
+    use_cache: bool,
+) -> Result<Loaded, LoadError> {
     let shown = path.display();
-    if wasm.len() < 8 || &wasm[0..4] != b"\0asm" {
-        return Err(bad(format!(
-            "{shown}: not a WebAssembly module (no \\0asm header)"
-        )));
-    }
     let cached = if use_cache {
-        cache_path(engine, wasm)
+        cache_path(engine, digest)
     } else {
         None
     };
+    let mut bytes: Option<std::borrow::Cow<'w, [u8]>> = None;
+    let mut wasm_of = |bytes: &mut Option<std::borrow::Cow<'w, [u8]>>| -> Result<(), LoadError> {
+        if bytes.is_none() {
+            let w = get()?;
+            if w.len() < 8 || &w[0..4] != b"\0asm" {
+                return Err(bad(format!(
+                    "{shown}: not a WebAssembly module (no \\0asm header)"
+                )));
+            }
+            *bytes = Some(w);
+        }
+        Ok(())
+    };
+    if cached.is_none() {
+        wasm_of(&mut bytes)?;
+    }
     if let Some(cp) = &cached {
         if cp.exists() {
             // SAFETY: the file was written by `Module::serialize` of this same engine
@@ -246,6 +278,8 @@ fn load_wasm(
                     Some(i) => i,
                     None => {
                         // Written before the module; gone since: made again (the same bytes).
+                        wasm_of(&mut bytes)?;
+                        let wasm = bytes.as_deref().unwrap_or_default();
                         let img =
                             rewrite::image_of(wasm).map_err(|e| bad(format!("{shown}: {e}")))?;
                         write_image(&ip, img.as_ref());
@@ -258,6 +292,8 @@ fn load_wasm(
             }
         }
     }
+    wasm_of(&mut bytes)?;
+    let wasm = bytes.as_deref().unwrap_or_default();
     let mut features = wasmparser::WasmFeatures::default();
     features.remove(wasmparser::WasmFeatures::LEGACY_EXCEPTIONS);
     let mut v = wasmparser::Validator::new_with_features(features);

@@ -1,5 +1,7 @@
 //! wali-run: run Linux programs compiled to WebAssembly against the WALI syscall interface.
 
+#[path = "box/mod.rs"]
+mod boxes;
 mod engine;
 mod manifest;
 mod policy;
@@ -27,7 +29,7 @@ enum ListFormat {
     name = "wali-run",
     version,
     override_usage = "wali-run [OPTIONS] MODULE [ARGS]...",
-    after_help = "Examples:\n  wali-run hello.wasm world            run with argv = [hello.wasm, world]\n  wali-run --env-clear --env LANG=C prog.wasm\n  wali-run --strace prog.wasm          trace every syscall to stderr\n  wali-run -c prog.wasm                count calls, errors and time per syscall (strace -c)\n  wali-run --strace -T prog.wasm       each call with the time it took\n  wali-run --dir /srv/data:/data:ro prog.wasm   grant a host directory at /data, read-only\n  wali-run --allow-net=127.0.0.1:8080 server.wasm   the network, only this address\n  wali-run --policy app.toml prog.wasm  a policy file ([fs] [net] [process] [limits] [syscalls])\n  wali-run --list-syscalls             show the syscall table and support levels\n  wali-run compile prog.wasm -o prog.cwasm   compile ahead of time; run prog.cwasm directly\n\nLogs: WALI_LOG=debug. Compiled modules (and their initial-data images) are cached in\n$WALI_CACHE_DIR or ~/.cache/wali-run. A trap prints the wasm backtrace with function names;\nWASMTIME_BACKTRACE_DETAILS=1 adds file:line for modules built with -g."
+    after_help = "Examples:\n  wali-run hello.wasm world            run with argv = [hello.wasm, world]\n  wali-run --env-clear --env LANG=C prog.wasm\n  wali-run --strace prog.wasm          trace every syscall to stderr\n  wali-run -c prog.wasm                count calls, errors and time per syscall (strace -c)\n  wali-run --strace -T prog.wasm       each call with the time it took\n  wali-run --dir /srv/data:/data:ro prog.wasm   grant a host directory at /data, read-only\n  wali-run --allow-net=127.0.0.1:8080 server.wasm   the network, only this address\n  wali-run --policy app.toml prog.wasm  a policy file ([fs] [net] [process] [limits] [syscalls])\n  wali-run --list-syscalls             show the syscall table and support levels\n  wali-run compile prog.wasm -o prog.cwasm   compile ahead of time; run prog.cwasm directly\n  wali-run pack -f Dockerfile -o app.box .   a box: module, files, argv, env, policy in one file\n  wali-run app.box [ARGS]              run a box (docs/box.md); wali-run inspect app.box shows it\n\nLogs: WALI_LOG=debug. Compiled modules (and their initial-data images) are cached in\n$WALI_CACHE_DIR or ~/.cache/wali-run. A trap prints the wasm backtrace with function names;\nWASMTIME_BACKTRACE_DETAILS=1 adds file:line for modules built with -g."
 )]
 struct Cli {
     /// Add KEY=VALUE to the guest's environment (repeatable), e.g. --env LANG=C.
@@ -248,6 +250,12 @@ fn main() {
     if std::env::args_os().nth(1).is_some_and(|a| a == "compile") {
         compile_command();
     }
+    if std::env::args_os().nth(1).is_some_and(|a| a == "pack") {
+        pack_command();
+    }
+    if std::env::args_os().nth(1).is_some_and(|a| a == "inspect") {
+        inspect_command();
+    }
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -269,11 +277,44 @@ fn main() {
     };
     let module_path = PathBuf::from(module);
     let name = module_path.display().to_string();
+    // A box (docs/box.md): its module, tree, argv, env, working directory and policy.
+    let boxed = (cli.module_fd.is_none() && boxes::is_box(&module_path)).then(|| {
+        let t = std::time::Instant::now();
+        let b =
+            boxes::format::open(&module_path).unwrap_or_else(|e| fail(126, format!("{name}: {e}")));
+        tracing::debug!(
+            ms = t.elapsed().as_secs_f64() * 1e3,
+            "box opened and checked"
+        );
+        b
+    });
 
     let mut argv = vec![cstring(cli.argv0.as_ref().unwrap_or(module), "argv[0]")];
     argv.extend(args.iter().map(|a| cstring(a, "an argument")));
+    if let Some((_, meta)) = &boxed {
+        let ep = meta.entrypoint;
+        let mut words: Vec<OsString> = meta.argv[..ep].iter().map(OsString::from).collect();
+        if args.is_empty() {
+            words.extend(meta.argv[ep..].iter().map(OsString::from));
+        } else {
+            words.extend(args.iter().cloned());
+        }
+        if let Some(a0) = &cli.argv0 {
+            if words.is_empty() {
+                words.push(a0.clone());
+            } else {
+                words[0] = a0.clone();
+            }
+        }
+        argv = words.iter().map(|a| cstring(a, "an argument")).collect();
+    }
     let mut env: Vec<CString> = Vec::new();
-    if !cli.env_clear {
+    if let Some((_, meta)) = &boxed {
+        // A box's environment is its own (ENV), not the host's; --env adds to it.
+        for (k, v) in &meta.env {
+            set_env(&mut env, k, &format!("{k}={v}"), "the box");
+        }
+    } else if !cli.env_clear {
         for (k, v) in std::env::vars_os() {
             let mut kv = k.as_bytes().to_vec();
             kv.push(b'=');
@@ -298,6 +339,7 @@ fn main() {
             manifest::load_handed(handed_file(fd), &module_path, dir).unwrap_or_else(|e| fail(2, e))
         }
         (Some(_), None) => manifest::Manifest::default(),
+        (None, _) if boxed.is_some() => manifest::Manifest::default(),
         (None, _) => manifest::load(&module_path).unwrap_or_else(|e| fail(2, e)),
     };
     for (k, v) in &manifest.env {
@@ -319,6 +361,10 @@ fn main() {
         limits: cli.limits.clone(),
         exact: cli.policy_exact,
         policy_fd: cli.policy_fd,
+        policy_text: boxed
+            .as_ref()
+            .map(|(_, m)| (format!("{name} (its policy)"), m.policy.clone())),
+        boxed: boxed.is_some(),
     };
     let built = policy::build(&flags, &manifest.needs, &module_path).unwrap_or_else(|e| fail(2, e));
     if let Some((_, guest)) = &built.tmp {
@@ -399,7 +445,63 @@ fn main() {
     for f in &built.exec_flags {
         exec_runtime.push(cstring(std::ffi::OsStr::new(f), "a policy flag"));
     }
-    let pol = built.policy;
+    let mut pol = built.policy;
+    let mut box_module = None;
+    if let Some((img, meta)) = boxed {
+        // The box's mount points are its own: a grant at or above or below one would
+        // nest mounts, which the sandbox refuses between grants too.
+        for (guest, origin) in &built.grants {
+            let first = guest.components().nth(1);
+            for &t in &img.tops {
+                let top = std::ffi::OsStr::from_bytes(&img.entries[t as usize].path[1..]);
+                if first.is_none() || first.is_some_and(|c| c.as_os_str() == top) {
+                    fail(
+                        2,
+                        format!(
+                            "{origin}: the grant at {} overlaps the box's /{} (mounts may not nest)",
+                            guest.display(),
+                            top.to_string_lossy()
+                        ),
+                    );
+                }
+            }
+        }
+        if let Some(sk) = &built.skeleton {
+            // The box's mount points, listed in the stand-in directories.
+            for &t in &img.tops {
+                let e = &img.entries[t as usize];
+                let p = sk.join(std::ffi::OsStr::from_bytes(&e.path[1..]));
+                let _ = if e.kind == boxes::format::DIR {
+                    std::fs::create_dir(&p)
+                } else {
+                    std::fs::File::create(&p).map(drop)
+                };
+            }
+        }
+        let below = pol
+            .vfs
+            .take()
+            .unwrap_or_else(|| Box::new(wali_syscalls::vfs::PassThrough));
+        let digest = meta
+            .digest()
+            .unwrap_or_else(|e| fail(126, format!("{name}: {e}")));
+        let file = img
+            .file
+            .try_clone()
+            .map(|f| std::fs::File::from(wali_syscalls::sandbox::keep_high(f.into())))
+            .unwrap_or_else(|e| fail(126, format!("{name}: {e}")));
+        let check = (!boxes::stamp_ok(&img)).then(|| boxes::stamp(&img));
+        let module_at = (meta.module.offset, meta.module.length);
+        let b = wali_syscalls::vfs::boxfs::BoxFs::new(
+            below,
+            img,
+            built.skeleton.as_deref(),
+            meta.cwd.as_bytes(),
+        )
+        .unwrap_or_else(|e| fail(126, format!("{name}: {e}")));
+        pol.vfs = Some(Box::new(b));
+        box_module = Some((digest, file, check, module_at, meta));
+    }
     match wali_syscalls::limits::apply(&pol.limits, cli.tree_fd) {
         Ok(Some(fd)) => exec_runtime.push(cstring(
             std::ffi::OsStr::new(&format!("--tree-fd={fd}")),
@@ -424,9 +526,43 @@ fn main() {
             format!("cannot start the engine: {}", engine::one_line(&e)),
         )
     });
-    let loaded = match handed {
-        Some((file, _)) => engine::load_handed(&engine, file, &module_path, !cli.no_cache),
-        None => engine::load(&engine, &module_path, !cli.no_cache),
+    let loaded = match (handed, box_module) {
+        (Some((file, _)), _) => engine::load_handed(&engine, file, &module_path, !cli.no_cache),
+        (None, Some((digest, file, check, (off, len), meta))) => {
+            let bname = name.clone();
+            let img_module = move || -> Result<Vec<u8>, engine::LoadError> {
+                let name = &bname;
+                use std::os::unix::fs::FileExt;
+                let mut b = vec![0u8; len as usize];
+                file.read_exact_at(&mut b, off)
+                    .map_err(|_| engine::LoadError {
+                        status: 126,
+                        message: format!("{name}: truncated box"),
+                    })?;
+                if <sha2::Sha256 as sha2::Digest>::digest(&b).as_slice() != digest {
+                    return Err(engine::LoadError {
+                        status: 126,
+                        message: format!(
+                            "{name}: damaged box (the module does not match its hash)"
+                        ),
+                    });
+                }
+                Ok(b)
+            };
+            let _ = &meta;
+            let mut cache: Option<Vec<u8>> = None;
+            if let Some(stamp) = check {
+                // Once per box file (then the stamp): the module's bytes against the index.
+                cache = Some(img_module().unwrap_or_else(|e| fail(e.status, e.message)));
+                boxes::write_stamp(stamp);
+            }
+            let mut get = || match cache.take() {
+                Some(b) => Ok(std::borrow::Cow::Owned(b)),
+                None => img_module().map(std::borrow::Cow::Owned),
+            };
+            engine::load_keyed(&engine, &digest, &mut get, &module_path, !cli.no_cache)
+        }
+        (None, None) => engine::load(&engine, &module_path, !cli.no_cache),
     }
     .unwrap_or_else(|e| fail(e.status, e.message));
     tracing::debug!(
@@ -575,5 +711,98 @@ fn compile_command() -> ! {
             std::process::exit(0)
         }
         Err(e) => fail(e.status, e.message),
+    }
+}
+
+/// Build a box.
+#[derive(Parser)]
+#[command(
+    name = "wali-run pack",
+    after_help = "Examples:\n  wali-run pack -f Dockerfile -o app.box .\n  wali-run pack -f box.toml -o app.box .\n  wali-run app.box [ARGS]\n\nDockerfile subset: FROM (a module such as build/ruby/ruby.wasm, or a box), COPY, WORKDIR,\nENV, EXPOSE (-> the network grant), CMD and ENTRYPOINT (exec form). See docs/box.md."
+)]
+struct PackCli {
+    /// The spec: a Dockerfile (subset) or a TOML spec (a name ending in .toml).
+    #[arg(
+        short = 'f',
+        long = "file",
+        value_name = "SPEC",
+        default_value = "Dockerfile"
+    )]
+    file: PathBuf,
+    /// The box to write.
+    #[arg(short = 'o', value_name = "OUT")]
+    out: PathBuf,
+    /// A policy file to put in the box (its [fs] [net] [process] [limits] [syscalls]).
+    #[arg(long, value_name = "FILE")]
+    policy: Option<PathBuf>,
+    /// The context: COPY sources and FROM are relative to it (default: the spec's directory).
+    #[arg(value_name = "CONTEXT")]
+    context: Option<PathBuf>,
+}
+
+fn pack_command() -> ! {
+    let c = PackCli::parse_from(std::env::args_os().skip(1));
+    let text = std::fs::read_to_string(&c.file)
+        .unwrap_or_else(|e| fail(2, format!("{}: {}", c.file.display(), engine::io_msg(&e))));
+    let shown = c.file.display().to_string();
+    let (steps, mut table) = if c.file.extension().is_some_and(|e| e == "toml") {
+        boxes::pack::parse_toml(&text, &c.file).unwrap_or_else(|e| fail(2, e))
+    } else {
+        (
+            boxes::pack::parse_dockerfile(&text, &shown).unwrap_or_else(|e| fail(2, e)),
+            None,
+        )
+    };
+    if let Some(p) = &c.policy {
+        let t = std::fs::read_to_string(p).unwrap_or_else(|e| {
+            fail(
+                2,
+                format!("--policy {}: {}", p.display(), engine::io_msg(&e)),
+            )
+        });
+        policy::check_text(&t, p).unwrap_or_else(|e| fail(2, e));
+        let parsed: toml::Table =
+            toml::from_str(&t).unwrap_or_else(|e| fail(2, format!("{}: {e}", p.display())));
+        match &mut table {
+            Some(tb) => tb.extend(parsed),
+            None => table = Some(parsed),
+        }
+    }
+    let context = c.context.clone().unwrap_or_else(|| {
+        c.file
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("."))
+    });
+    let t = std::time::Instant::now();
+    match boxes::pack::pack(steps, table, &context, &c.out) {
+        Ok(n) => {
+            eprintln!(
+                "wali-run: packed {} ({:.1} MB) in {:.2} s",
+                c.out.display(),
+                n as f64 / 1e6,
+                t.elapsed().as_secs_f64()
+            );
+            std::process::exit(0)
+        }
+        Err(e) => fail(2, e),
+    }
+}
+
+/// Show what a box holds.
+#[derive(Parser)]
+#[command(name = "wali-run inspect")]
+struct InspectCli {
+    /// The box.
+    #[arg(value_name = "BOX")]
+    file: PathBuf,
+}
+
+fn inspect_command() -> ! {
+    let c = InspectCli::parse_from(std::env::args_os().skip(1));
+    match boxes::inspect::inspect(&c.file) {
+        Ok(()) => std::process::exit(0),
+        Err(e) => fail(126, format!("{}: {e}", c.file.display())),
     }
 }

@@ -29,6 +29,15 @@ pub struct Flags {
     /// Set with `exact`: the policy file's text, handed over by the exec'ing runtime in
     /// a sealed memfd (never re-read from a path the guest may have changed).
     pub policy_fd: Option<i32>,
+    /// A policy file's text given by the runtime itself (a box's policy): (name, text).
+    pub policy_text: Option<(String, String)>,
+    /// A box's run: `module` is the box file, which the guest is not shown.
+    pub boxed: bool,
+}
+
+/// Check a policy file's text (`wali-run pack` checks the policy it puts in a box).
+pub fn check_text(text: &str, name: &Path) -> Result<(), String> {
+    crate::manifest::parse_toml::<File>(text, name).map(drop)
 }
 
 #[derive(Deserialize, Default)]
@@ -140,6 +149,10 @@ pub struct Built {
     pub exec_flags: Vec<String>,
     /// The run's private temporary directory: (host path, guest path).
     pub tmp: Option<(PathBuf, PathBuf)>,
+    /// Where the sandbox's stand-in directories are (a box's mount points go there too).
+    pub skeleton: Option<PathBuf>,
+    /// Each grant's guest path and origin (a box's mount points may not overlap them).
+    pub grants: Vec<(PathBuf, String)>,
 }
 
 /// The policy for a run, topic by topic: each step below is one function, in the order
@@ -181,6 +194,7 @@ pub fn build(flags: &Flags, needs: &Needs, module: &Path) -> Result<Built, Strin
     if exec {
         vfs.program_dirs(program_dirs());
     }
+    let skeleton_dir = Some(skeleton.clone());
     if cwd_note {
         // Only once the policy stands: an error is the one line printed.
         eprintln!("wali-run: note: the current directory is not granted: a --dir grant lies inside or around it (grants may not nest)");
@@ -200,6 +214,11 @@ pub fn build(flags: &Flags, needs: &Needs, module: &Path) -> Result<Built, Strin
         },
         exec_flags: exec_flags(flags, text_fd, &mounts),
         tmp,
+        skeleton: skeleton_dir,
+        grants: mounts
+            .iter()
+            .map(|m| (m.guest.clone(), m.origin.clone()))
+            .collect(),
     })
 }
 
@@ -213,6 +232,8 @@ fn allow_all(flags: &Flags) -> Result<Built, String> {
         policy: p,
         exec_flags,
         tmp: None,
+        skeleton: None,
+        grants: Vec::new(),
     })
 }
 
@@ -235,7 +256,14 @@ fn policy_file(flags: &Flags) -> Result<(File, String, PathBuf, Option<i32>), St
             let fd = sealed_text(&text)?;
             (f, p.display().to_string(), dir, Some(fd))
         }
-        (None, None) => (File::default(), String::new(), PathBuf::new(), None),
+        (None, None) => match &flags.policy_text {
+            Some((name, text)) => {
+                let f: File = crate::manifest::parse_toml(text, Path::new(name))?;
+                let fd = sealed_text(text)?;
+                (f, name.clone(), PathBuf::new(), Some(fd))
+            }
+            None => (File::default(), String::new(), PathBuf::new(), None),
+        },
     })
 }
 
@@ -350,7 +378,7 @@ fn module_needs(
     exec: bool,
 ) -> Result<(), String> {
     let mname = crate::manifest::path_for(module).display().to_string();
-    if let Some(m) = (!flags.exact)
+    if let Some(m) = (!flags.exact && !flags.boxed)
         .then(|| std::fs::canonicalize(module).ok())
         .flatten()
     {

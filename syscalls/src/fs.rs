@@ -300,8 +300,15 @@ pub fn lstat(cx: &mut Ctx, path: Path, buf: Ptr) -> SysResult {
 }
 
 pub fn fstat(cx: &mut Ctx, fd: Fd, buf: Ptr) -> SysResult {
-    let b = cx.mem.host_w(buf.0, STAT_SIZE)?;
-    sys!(SYS_fstat, fd.0, b)
+    cx.mem.host_w(buf.0, STAT_SIZE)?;
+    // SAFETY: plain data; the kernel (or the file system) fills it.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    let r = cx.proc.fs().fstat(fd.0, &mut st)?;
+    // SAFETY: stat is plain data of STAT_SIZE bytes.
+    let bytes =
+        unsafe { std::slice::from_raw_parts((&st as *const libc::stat).cast::<u8>(), STAT_SIZE) };
+    cx.mem.write_bytes(buf.0, bytes)?;
+    Ok(r)
 }
 
 pub fn newfstatat(cx: &mut Ctx, dir: DirFd, path: Path, buf: Ptr, flags: AtFlags) -> SysResult {
@@ -973,6 +980,13 @@ pub fn umask(_cx: &mut Ctx, mask: Mode) -> SysResult {
 
 pub fn getdents64(cx: &mut Ctx, fd: Fd, dirp: Ptr, count: Len) -> SysResult {
     let b = cx.mem.host_w(dirp.0, count.0 as usize)?;
+    // A directory the file system serves itself (a box's): its records as they are
+    // (their d_off are plain positions, valid lseek offsets on that descriptor).
+    if let Some(r) = cx.proc.fs().getdents(fd.0, count.0 as usize) {
+        let own = r?;
+        cx.mem.write_bytes(dirp.0, &own)?;
+        return Ok(own.len() as i64);
+    }
     let n = sys!(SYS_getdents64, fd.0, b, count.0)? as u32;
     // Rewrite each record's d_off to a cookie (see DirCookies), in place. The records
     // are in guest memory another thread may change: every access is checked and the

@@ -6,12 +6,16 @@
 //! - [`PassThrough`] (`pass.rs`, `--allow-all`): guest paths are host paths, each call is
 //!   the kernel's own;
 //! - [`sandbox::Vfs`] (`sandbox.rs`): the policy's grants, every path resolved by the
-//!   runtime, component by component where the kernel cannot be trusted to stay inside.
+//!   runtime, component by component where the kernel cannot be trusted to stay inside;
+//! - [`boxfs::BoxFs`] (`boxfs.rs`): a box's read-only tree, served from the box file,
+//!   as a layer over one of the two above (`boxfile.rs` reads and checks the file).
 //!
 //! The interface is path-based and narrow (one method per kind of call the handlers
 //! make), so that a file system served some other way (a read-only tree from a file) is
 //! one more implementation.
 
+pub mod boxfile;
+pub mod boxfs;
 mod pass;
 pub mod sandbox;
 
@@ -166,6 +170,16 @@ pub trait FileSystem: Send + Sync {
     fn fd_writable(&self, fd: i32) -> Result<(), Errno>;
     /// Every lock the file system takes, held across the host `fork` (see `process::fork`).
     fn hold(&self) -> Box<dyn Held + '_>;
+    /// `fstat` of a guest descriptor into `st` (the kernel's, unless the file system
+    /// serves the descriptor's file itself: a box's).
+    fn fstat(&self, fd: i32, st: &mut libc::stat) -> SysResult {
+        sys!(SYS_fstat, fd, st as *mut libc::stat)
+    }
+    /// `getdents64` on a directory the file system serves itself (a box's): the records,
+    /// at most `max` bytes; `None`: the kernel's.
+    fn getdents(&self, _fd: i32, _max: usize) -> Option<Result<Vec<u8>, crate::errno::Stop>> {
+        None
+    }
 }
 
 /// Does the opened file start with the wasm magic? (pread: no offset is moved.)

@@ -1,0 +1,119 @@
+//! `wali-run inspect app.box`: what a box holds.
+
+use super::format::{self, DIR, FILE, SYMLINK};
+use std::io::Write;
+use std::path::Path;
+
+fn mode_str(kind: u8, mode: u32) -> String {
+    let mut s = String::from(match kind {
+        DIR => 'd',
+        SYMLINK => 'l',
+        _ => '-',
+    });
+    for (i, c) in "rwxrwxrwx".chars().enumerate() {
+        s.push(if mode & (1 << (8 - i)) != 0 { c } else { '-' });
+    }
+    s
+}
+
+fn mb(n: u64) -> String {
+    format!("{:.1} MB", n as f64 / 1e6)
+}
+
+pub fn inspect(path: &Path) -> Result<(), String> {
+    let (img, meta) = format::open(path)?;
+    let mut o = std::io::stdout().lock();
+    let w = |o: &mut std::io::StdoutLock, s: String| {
+        let _ = writeln!(o, "{s}");
+    };
+    w(
+        &mut o,
+        format!(
+            "box: {} ({}, format {})",
+            path.display(),
+            mb(img.size),
+            format::boxfile::VERSION
+        ),
+    );
+    w(
+        &mut o,
+        format!("index sha256: {}", format::hex(&img.index_sha256)),
+    );
+    w(
+        &mut o,
+        format!(
+            "module: {} ({}, sha256 {})",
+            meta.module.name,
+            mb(meta.module.length),
+            meta.module.sha256
+        ),
+    );
+    let q = |v: &[String]| format!("{v:?}");
+    w(
+        &mut o,
+        format!(
+            "argv: {} (entrypoint {}, cmd {}: run arguments replace the cmd)",
+            q(&meta.argv),
+            q(&meta.argv[..meta.entrypoint]),
+            q(&meta.argv[meta.entrypoint..])
+        ),
+    );
+    w(&mut o, format!("cwd: {}", meta.cwd));
+    w(&mut o, "env:".into());
+    for (k, v) in &meta.env {
+        w(&mut o, format!("  {k}={v}"));
+    }
+    w(&mut o, "policy:".into());
+    for l in meta.policy.lines() {
+        w(&mut o, format!("  {l}"));
+    }
+    let tops: Vec<String> = img
+        .tops
+        .iter()
+        .map(|&t| String::from_utf8_lossy(&img.entries[t as usize].path).into_owned())
+        .collect();
+    w(&mut o, format!("mounts (read-only): {}", tops.join(" ")));
+    w(&mut o, "contents:".into());
+    let (mut files, mut dirs, mut links, mut bytes) = (0u64, 0u64, 0u64, 0u64);
+    for e in &img.entries {
+        let p = String::from_utf8_lossy(&e.path);
+        match e.kind {
+            FILE => {
+                files += 1;
+                bytes += e.len;
+                w(
+                    &mut o,
+                    format!("  {} {:>10}  {p}", mode_str(e.kind, e.mode), e.len),
+                );
+            }
+            SYMLINK => {
+                links += 1;
+                let t = img
+                    .read_raw(e.off, e.len)
+                    .map(|t| String::from_utf8_lossy(&t).into_owned())
+                    .unwrap_or_default();
+                w(
+                    &mut o,
+                    format!("  {} {:>10}  {p} -> {t}", mode_str(e.kind, e.mode), e.len),
+                );
+            }
+            _ => {
+                dirs += 1;
+                w(
+                    &mut o,
+                    format!("  {} {:>10}  {p}/", mode_str(e.kind, e.mode), ""),
+                );
+            }
+        }
+    }
+    w(
+        &mut o,
+        format!(
+            "totals: {files} files ({}), {dirs} directories, {links} symlinks; module {}; box {}",
+            mb(bytes),
+            mb(meta.module.length),
+            mb(img.size)
+        ),
+    );
+    Ok(())
+}

@@ -1,0 +1,250 @@
+//! The box file (docs/box-format.md), read side: the header and index checked at open
+//! (magic, version, sizes, the SHA-256 of header and index), each file's contents
+//! checked against its own SHA-256 when read. Shared by the runtime (the box's file
+//! system, `boxfs.rs`) and by `wali-run pack`/`inspect` (src/box/).
+
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::os::unix::fs::FileExt;
+
+pub const MAGIC: &[u8; 8] = b"WALIBOX\0";
+pub const VERSION: u32 = 1;
+pub const HEADER: usize = 64;
+/// An index larger than this is refused (a hostile size would make the runtime allocate it).
+pub const MAX_INDEX: u64 = 256 << 20;
+
+/// Entry kinds, as stored.
+pub const DIR: u8 = 1;
+pub const FILE: u8 = 2;
+pub const SYMLINK: u8 = 3;
+
+/// One entry of the tree.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    /// Absolute, normalized (`/app/lib/x.rb`; no trailing `/`, no `.`/`..`).
+    pub path: Vec<u8>,
+    pub kind: u8,
+    /// Permission bits (`0o755`...).
+    pub mode: u32,
+    pub mtime: i64,
+    pub off: u64,
+    pub len: u64,
+    pub sha256: [u8; 32],
+}
+
+/// An opened, checked box.
+pub struct BoxImage {
+    pub file: std::fs::File,
+    pub size: u64,
+    pub index_off: u64,
+    /// The SHA-256 of header and index, as stored (checked): the box's identity.
+    pub index_sha256: [u8; 32],
+    /// The box's settings (TOML text: module, argv, env, cwd, policy).
+    pub meta: Vec<u8>,
+    pub entries: Vec<Entry>,
+    by_path: HashMap<Vec<u8>, u32>,
+    /// Children of each directory entry (indices into `entries`, in path order).
+    pub children: Vec<Vec<u32>>,
+    /// Top-level entries: the box's mount points.
+    pub tops: Vec<u32>,
+}
+
+fn u16_at(b: &[u8], at: usize) -> u16 {
+    u16::from_le_bytes(b[at..at + 2].try_into().unwrap_or_default())
+}
+fn u32_at(b: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes(b[at..at + 4].try_into().unwrap_or_default())
+}
+fn u64_at(b: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes(b[at..at + 8].try_into().unwrap_or_default())
+}
+
+/// The header for an index of `index_len` bytes at `index_off` (hash filled by `seal`).
+pub fn header(index_off: u64, index_len: u64) -> [u8; HEADER] {
+    let mut h = [0u8; HEADER];
+    h[..8].copy_from_slice(MAGIC);
+    h[8..12].copy_from_slice(&VERSION.to_le_bytes());
+    h[16..24].copy_from_slice(&index_off.to_le_bytes());
+    h[24..32].copy_from_slice(&index_len.to_le_bytes());
+    h
+}
+
+/// The SHA-256 that goes in the header: of its first 32 bytes, then the index.
+pub fn seal(head: &[u8], index: &[u8]) -> [u8; 32] {
+    let mut d = Sha256::new();
+    d.update(&head[..32]);
+    d.update(index);
+    d.finalize().into()
+}
+
+/// Is this a box (by its first bytes)?
+pub fn is_box(first: &[u8]) -> bool {
+    first.starts_with(MAGIC)
+}
+
+/// The parent path of an absolute normalized path (`/a/b` -> `/a`, `/a` -> `/`).
+pub fn parent(p: &[u8]) -> &[u8] {
+    match p.iter().rposition(|&c| c == b'/') {
+        Some(0) | None => b"/",
+        Some(i) => &p[..i],
+    }
+}
+
+/// The last component of an absolute normalized path.
+pub fn base(p: &[u8]) -> &[u8] {
+    match p.iter().rposition(|&c| c == b'/') {
+        Some(i) => &p[i + 1..],
+        None => p,
+    }
+}
+
+impl BoxImage {
+    /// Open and check: every failure is one line (the caller adds the file's name).
+    pub fn open(file: std::fs::File) -> Result<BoxImage, String> {
+        let size = file
+            .metadata()
+            .map_err(|e| format!("cannot read: {e}"))?
+            .len();
+        let mut head = [0u8; HEADER];
+        if size < HEADER as u64 || file.read_exact_at(&mut head, 0).is_err() {
+            return Err("truncated box (no header)".into());
+        }
+        if &head[..8] != MAGIC {
+            return Err("not a box (bad magic)".into());
+        }
+        let version = u32_at(&head, 8);
+        if version != VERSION {
+            return Err(format!(
+                "box format version {version}, this wali-run reads version {VERSION}"
+            ));
+        }
+        let index_off = u64_at(&head, 16);
+        let index_len = u64_at(&head, 24);
+        if index_len > MAX_INDEX || index_off < HEADER as u64 {
+            return Err("damaged box (bad index location)".into());
+        }
+        match index_off.checked_add(index_len) {
+            Some(end) if end == size => {}
+            Some(end) if end > size => return Err("truncated box".into()),
+            _ => return Err("damaged box (bad index location or trailing bytes)".into()),
+        }
+        let mut index = vec![0u8; index_len as usize];
+        file.read_exact_at(&mut index, index_off)
+            .map_err(|_| "truncated box".to_string())?;
+        let want: [u8; 32] = head[32..64].try_into().unwrap_or_default();
+        if seal(&head, &index) != want {
+            return Err("damaged box (the header and index do not match their hash)".into());
+        }
+        let bad = || "damaged box (malformed index)".to_string();
+        if index.len() < 4 {
+            return Err(bad());
+        }
+        let meta_len = u32_at(&index, 0) as usize;
+        let mut at = 4usize;
+        let meta = index.get(at..at + meta_len).ok_or_else(bad)?.to_vec();
+        at += meta_len;
+        if at + 4 > index.len() {
+            return Err(bad());
+        }
+        let n = u32_at(&index, at) as usize;
+        at += 4;
+        let mut entries = Vec::with_capacity(n.min(1 << 20));
+        for _ in 0..n {
+            if at + 2 > index.len() {
+                return Err(bad());
+            }
+            let plen = u16_at(&index, at) as usize;
+            at += 2;
+            let path = index.get(at..at + plen).ok_or_else(bad)?.to_vec();
+            at += plen;
+            let rest = index.get(at..at + 61).ok_or_else(bad)?;
+            at += 61;
+            let e = Entry {
+                path,
+                kind: rest[0],
+                mode: u32_at(rest, 1),
+                mtime: u64_at(rest, 5) as i64,
+                off: u64_at(rest, 13),
+                len: u64_at(rest, 21),
+                sha256: rest[29..61].try_into().unwrap_or_default(),
+            };
+            let in_data = e
+                .off
+                .checked_add(e.len)
+                .is_some_and(|end| e.off >= HEADER as u64 && end <= index_off);
+            if !matches!(e.kind, DIR | FILE | SYMLINK)
+                || (e.kind != DIR && !in_data)
+                || !e.path.starts_with(b"/")
+                || e.path.len() < 2
+                || e.path.ends_with(b"/")
+                || e.path.contains(&0)
+                || e.path
+                    .split(|&c| c == b'/')
+                    .skip(1)
+                    .any(|c| c.is_empty() || c == b"." || c == b"..")
+            {
+                return Err(bad());
+            }
+            entries.push(e);
+        }
+        if at != index.len() {
+            return Err(bad());
+        }
+        let mut by_path = HashMap::with_capacity(entries.len());
+        for (i, e) in entries.iter().enumerate() {
+            if by_path.insert(e.path.clone(), i as u32).is_some() {
+                return Err(bad());
+            }
+        }
+        let mut children = vec![Vec::new(); entries.len()];
+        let mut tops = Vec::new();
+        for (i, e) in entries.iter().enumerate() {
+            let p = parent(&e.path);
+            if p == b"/" {
+                tops.push(i as u32);
+                continue;
+            }
+            match by_path.get(p) {
+                Some(&d) if entries[d as usize].kind == DIR => children[d as usize].push(i as u32),
+                _ => return Err(bad()),
+            }
+        }
+        Ok(BoxImage {
+            file,
+            size,
+            index_off,
+            index_sha256: want,
+            meta,
+            entries,
+            by_path,
+            children,
+            tops,
+        })
+    }
+
+    pub fn lookup(&self, path: &[u8]) -> Option<u32> {
+        self.by_path.get(path).copied()
+    }
+
+    /// Bytes `off..off+len` of the box, unchecked (the caller checks a hash).
+    pub fn read_raw(&self, off: u64, len: u64) -> Result<Vec<u8>, String> {
+        let mut buf = vec![0u8; len as usize];
+        self.file
+            .read_exact_at(&mut buf, off)
+            .map_err(|e| format!("cannot read: {e}"))?;
+        Ok(buf)
+    }
+
+    /// The contents of entry `i` (a file or a symlink's target), checked against its hash.
+    pub fn read(&self, i: u32) -> Result<Vec<u8>, String> {
+        let e = &self.entries[i as usize];
+        let buf = self.read_raw(e.off, e.len)?;
+        if Sha256::digest(&buf).as_slice() != e.sha256 {
+            return Err(format!(
+                "damaged box ({} does not match its hash)",
+                String::from_utf8_lossy(&e.path)
+            ));
+        }
+        Ok(buf)
+    }
+}
