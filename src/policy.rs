@@ -125,8 +125,13 @@ const NET_FILES: &[&str] = &[
 ];
 /// The host's CA certificates, also granted read-only with the network when present: a
 /// TLS client's trust store is public data, read where OpenSSL looks by default
-/// (/etc/ssl/certs, whose hashed names link into /usr/share/ca-certificates on Debian).
-const CA_DIRS: &[&str] = &["/etc/ssl/certs", "/usr/share/ca-certificates"];
+/// (/etc/ssl/certs, whose hashed names link into /usr/share/ca-certificates on Debian,
+/// and into /usr/local/share/ca-certificates for the CAs a site added).
+const CA_DIRS: &[&str] = &[
+    "/etc/ssl/certs",
+    "/usr/share/ca-certificates",
+    "/usr/local/share/ca-certificates",
+];
 /// Granted to every module unless a policy says `exact`.
 const DEFAULT_FILES: &[(&str, bool)] = &[
     ("/dev/null", false),
