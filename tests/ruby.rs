@@ -567,3 +567,49 @@ puts "#{dir}: #{hashed.size} hashed, #{ok} read, writable #{writable}""##;
         show(&without)
     );
 }
+
+/// Ruby's own test/psych and test/openssl, each run whole with the tarball's runner under
+/// native 3.3.8 (the host's libyaml and OpenSSL 3.0) and under ruby.wasm: the same counts,
+/// no failures (test/openssl: 523 tests, 3 skipped on both sides; 245 s under wali-run on
+/// a loaded 2-core machine, hence the longer limit).
+#[test]
+fn ruby_psych_and_openssl_test_suites_as_natively() {
+    let tree = repo().join("build/ruby/build");
+    let wd = TempDir::new("ssl-suite-wrapper");
+    let wrapper = ruby_wasm_unsandboxed(wd.path());
+    let run = |ruby: &PathBuf, dir: &str| {
+        let o = Command::new("timeout")
+            .args(["-k", "5", "1200"])
+            .arg(ruby)
+            .args([
+                "--disable-gems",
+                "tool/test/runner.rb",
+                "--base-directory=test",
+                "-q",
+            ])
+            .arg(dir)
+            .env("RUBY", ruby)
+            .env("RUBY_TEST_TIMEOUT_SCALE", "10")
+            .current_dir(&tree)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&o.stdout).to_string() + &String::from_utf8_lossy(&o.stderr)
+    };
+    for dir in ["test/psych", "test/openssl"] {
+        let n = run(&ruby_native(), dir);
+        let w = run(&wrapper, dir);
+        let (nc, wc) = (counts(&n), counts(&w));
+        eprintln!("{dir}: native {nc:?} wasm {wc:?}");
+        assert!(
+            matches!(nc, Some((t, 0, 0)) if t > 0),
+            "{dir} natively:\n{n}"
+        );
+        assert_eq!(
+            wc,
+            nc,
+            "{dir} under wali-run (tests, failures, errors):\n{}",
+            &w[w.len().saturating_sub(6000)..]
+        );
+    }
+    let _ = std::fs::remove_dir_all(wrapper.parent().unwrap());
+}

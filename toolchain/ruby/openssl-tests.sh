@@ -104,3 +104,8 @@ join -t $'\t' -a1 -a2 -e '-' -o 0,1.2,2.2 <(verdicts "$nlog" | sort) <(verdicts 
 summary() { grep -E "^Files=" "$1" | tail -1; }
 echo "native: $(summary "$nlog")"
 echo "wasm:   $(summary "$wlog") (${secs} s)"
+# Fails when a recipe's verdict under wali-run differs from native's.
+if ! cmp -s <(verdicts "$nlog" | sort) <(verdicts "$wlog" | sort); then
+  echo "openssl-tests: wasm32 verdicts differ from native (logs: $nlog, $wlog)" >&2
+  exit 1
+fi
