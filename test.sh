@@ -31,3 +31,5 @@ echo "== cargo test (in a pids cgroup: a fork or thread bomb stops at 4096 tasks
 # signal handling must not take the machine down with it. Bounded in time as well.
 "$here/tests/in-pids-cgroup" 4096 timeout -k 30 4500 \
   cargo test --release --locked --workspace
+echo "== OpenSSL's own test suite, the fixed subset, under wali-run and natively"
+"$here/toolchain/ruby/openssl-tests.sh" | tail -2

@@ -132,6 +132,15 @@ const NET_FILES: &[&str] = &[
     "/etc/protocols",
     "/etc/gai.conf",
 ];
+/// The host's CA certificates, also granted read-only with the network when present: a
+/// TLS client's trust store is public data, read where OpenSSL looks by default
+/// (/etc/ssl/certs, whose hashed names link into /usr/share/ca-certificates on Debian,
+/// and into /usr/local/share/ca-certificates for the CAs a site added).
+const CA_DIRS: &[&str] = &[
+    "/etc/ssl/certs",
+    "/usr/share/ca-certificates",
+    "/usr/local/share/ca-certificates",
+];
 /// Granted to every module unless a policy says `exact`.
 const DEFAULT_FILES: &[(&str, bool)] = &[
     ("/dev/null", false),
@@ -443,7 +452,7 @@ fn defaults(net_granted: bool, implicit: &mut Vec<MountSpec>) {
         }
     }
     if net_granted {
-        for f in NET_FILES {
+        for f in NET_FILES.iter().chain(CA_DIRS) {
             if Path::new(f).exists() {
                 implicit.push(MountSpec {
                     host: f.into(),

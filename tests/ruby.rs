@@ -628,13 +628,152 @@ fn unchecked_c_recursion_ends_with_sigsegv_not_corruption() {
 /// `[BUG]` under wali-run.
 #[test]
 fn lazy_require_inside_a_request_thread() {
-    same_as_native_with("tests/ruby/lazy_require_server.rb", |wasm| {
-        let port = free_port().to_string();
-        let flags = if wasm {
-            vec![format!("--allow-net=127.0.0.1:{port}")]
-        } else {
-            vec![]
-        };
-        (flags, vec![port])
-    });
+    same_as_native_with("tests/ruby/lazy_require_server.rb", one_port);
+}
+
+/// psych, with libyaml 0.2.5 built for the sysroot (toolchain/ruby/libs.sh): dumps of
+/// every core type, round trips, safe_load's refusals, aliases, streams, the event
+/// parser, syntax errors with their position: the same text as native Ruby's.
+#[test]
+fn yaml_round_trips_as_natively() {
+    let out = same_as_native("tests/ruby/yaml.rb");
+    assert!(out.contains("libyaml 0.2.5"), "{out}");
+    assert!(out.contains("round trip: true"), "{out}");
+    assert!(out.contains("round trip true"), "{out}");
+}
+
+/// The server's and the client's ports for a script that takes its port as ARGV[0]: the
+/// policy grants exactly that address.
+fn one_port(wasm: bool) -> (Vec<String>, Vec<String>) {
+    let port = free_port().to_string();
+    let flags = if wasm {
+        vec![format!("--allow-net=127.0.0.1:{port}")]
+    } else {
+        vec![]
+    };
+    (flags, vec![port])
+}
+
+/// openssl, with OpenSSL 3.0 built for the sysroot: known-answer digests, HMAC, AES-GCM,
+/// PBKDF2 and bignums; entropy from getrandom (SecureRandom, OpenSSL::Random,
+/// Random.urandom); RSA and EC keys and self-signed X.509 certificates made at run time;
+/// a TLS server and six clients on threads in one process (TLS 1.2 with an EC and an RSA
+/// certificate, TLS 1.3), and a client that does not trust the certificate refused.
+#[test]
+fn tls_server_and_clients_in_one_script() {
+    let out = same_as_native_with("tests/ruby/tls.rb", one_port);
+    assert!(
+        out.contains("random: [32, 32, 32] distinct 3 nonzero true"),
+        "{out}"
+    );
+    assert!(out.contains("client 5: [\"TLSv1.3\""), "{out}");
+    assert!(
+        out.contains("untrusted: certificate verify failed"),
+        "{out}"
+    );
+}
+
+/// net/http over HTTPS (GET, a 100 kB POST, a 41 kB reply, keep-alive) to a TLS server in
+/// the same script, its certificate trusted through ca_file and then through
+/// SSL_CERT_FILE (OpenSSL's default lookup).
+#[test]
+fn net_http_over_https_to_a_local_tls_server() {
+    let out = same_as_native_with("tests/ruby/https.rb", one_port);
+    assert!(
+        out.contains("POST /echo: 200 POST /echo 100000 bytes"),
+        "{out}"
+    );
+    assert!(out.contains("SSL_CERT_FILE: 200"), "{out}");
+    assert!(out.contains("requests served: 4"), "{out}");
+}
+
+/// With the network granted, the host's CA certificates are there, read-only, where
+/// OpenSSL looks by default (/etc/ssl/certs); without it they are not.
+#[test]
+fn host_ca_certificates_with_the_network_only() {
+    if !std::path::Path::new("/etc/ssl/certs").is_dir() {
+        eprintln!("skipped: the host has no /etc/ssl/certs");
+        return;
+    }
+    let t = TempDir::new("ruby-ca");
+    let script = r##"require "openssl"
+dir = OpenSSL::X509::DEFAULT_CERT_DIR
+names = Dir.exist?(dir) ? Dir.children(dir) : []
+hashed = names.grep(/\A\h{8}\.\d\z/)
+ok = hashed.count { |n| OpenSSL::X509::Certificate.new(File.read(File.join(dir, n))) rescue false }
+writable = begin; File.write(File.join(dir, "x"), ""); true; rescue SystemCallError; false; end
+puts "#{dir}: #{hashed.size} hashed, #{ok} read, writable #{writable}""##;
+    let with = wasm_cmd_with(&["--allow-net=127.0.0.1:1"], &["-e", script], t.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&with.stdout).to_string();
+    let n = std::fs::read_dir("/etc/ssl/certs")
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            let s = e.file_name().to_string_lossy().to_string();
+            s.len() == 10
+                && s.as_bytes()[8] == b'.'
+                && s[..8].chars().all(|c| c.is_ascii_hexdigit())
+        })
+        .count();
+    assert_eq!(
+        text.trim(),
+        format!("/etc/ssl/certs: {n} hashed, {n} read, writable false"),
+        "{}",
+        show(&with)
+    );
+    let without = wasm_cmd(&["-e", script], t.path()).output().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&without.stdout).trim(),
+        "/etc/ssl/certs: 0 hashed, 0 read, writable false",
+        "{}",
+        show(&without)
+    );
+}
+
+/// Ruby's own test/psych and test/openssl, each run whole with the tarball's runner under
+/// native 3.3.8 (the host's libyaml and OpenSSL 3.0) and under ruby.wasm: the same counts,
+/// no failures (test/openssl: 523 tests, 3 skipped on both sides; 245 s under wali-run on
+/// a loaded 2-core machine, hence the longer limit).
+#[test]
+fn ruby_psych_and_openssl_test_suites_as_natively() {
+    let tree = repo().join("build/ruby/build");
+    let wd = TempDir::new("ssl-suite-wrapper");
+    let wrapper = ruby_wasm_unsandboxed(wd.path());
+    let run = |ruby: &PathBuf, dir: &str| {
+        let o = Command::new("timeout")
+            .args(["-k", "5", "1200"])
+            .arg(ruby)
+            .args([
+                "--disable-gems",
+                "tool/test/runner.rb",
+                "--base-directory=test",
+                "-q",
+            ])
+            .arg(dir)
+            .env("RUBY", ruby)
+            .env("RUBY_TEST_TIMEOUT_SCALE", "10")
+            .current_dir(&tree)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&o.stdout).to_string() + &String::from_utf8_lossy(&o.stderr)
+    };
+    for dir in ["test/psych", "test/openssl"] {
+        let n = run(&ruby_native(), dir);
+        let w = run(&wrapper, dir);
+        let (nc, wc) = (counts(&n), counts(&w));
+        eprintln!("{dir}: native {nc:?} wasm {wc:?}");
+        assert!(
+            matches!(nc, Some((t, 0, 0)) if t > 0),
+            "{dir} natively:\n{n}"
+        );
+        assert_eq!(
+            wc,
+            nc,
+            "{dir} under wali-run (tests, failures, errors):\n{}",
+            &w[w.len().saturating_sub(6000)..]
+        );
+    }
+    let _ = std::fs::remove_dir_all(wrapper.parent().unwrap());
 }

@@ -60,8 +60,12 @@ chmod +x "$native/baseruby"
 stage "native ruby ready: $native/baseruby"
 
 # --- wasm32 ruby -----------------------------------------------------------------------
+# libyaml and OpenSSL (psych, openssl): built and cached by libs.sh; their directories
+# (named by their own keys) are part of this build's key.
+libs=$(JOBS=$jobs "$here/libs.sh") || { echo "ruby: libs.sh failed" >&2; exit 1; }
+yaml_dir=$(sed -n 's/^yaml=//p' <<<"$libs"); ssl_dir=$(sed -n 's/^openssl=//p' <<<"$libs")
 sysroot=$(readlink -f "$repo/build/sysroot")
-key=$( { cat "$here/build.sh" "$repo/toolchain/wali-cc" "$repo"/toolchain/fnptr/src/*.rs; echo "$sysroot"; } | sha256sum | cut -c1-12)
+key=$( { cat "$here/build.sh" "$repo/toolchain/wali-cc" "$repo"/toolchain/fnptr/src/*.rs; echo "$sysroot $libs"; } | sha256sum | cut -c1-12)
 out=$cache/ruby-$key
 if [ ! -f "$out/.complete" ]; then
   stage "configuring ruby $ver for wasm32 (log: $out/build.log)"
@@ -127,7 +131,7 @@ if [ ! -f "$out/.complete" ]; then
       --prefix=/usr/local --disable-shared --with-static-linked-ext \
       --with-thread=pthread --with-setjmp-type=setjmp --with-coroutine=pthread \
       --disable-jit-support --disable-install-doc --disable-rubygems \
-      --without-gmp --with-zlib-dir="$z" --with-out-ext='-test-/*,continuation,fiddle,pty,syslog,readline,win32,win32ole' \
+      --without-gmp --with-zlib-dir="$z" --with-libyaml-dir="$yaml_dir" --with-openssl-dir="$ssl_dir" --with-out-ext='-test-/*,continuation,fiddle,pty,syslog,readline,win32,win32ole' \
       rb_cv_binary_elf=yes ac_cv_header_elf_h=no ac_cv_header_elf_abi_h=no \
       rb_cv_stack_grow_dir_wasm32=-1 ac_cv_func_qsort_r=no >"$out/build.log" 2>&1) \
     || { tail -30 "$out/build.log" >&2; echo "ruby: wasm configure failed" >&2; exit 1; }
