@@ -375,21 +375,10 @@ fn puma_cluster_mode_forks_two_workers() {
 }
 
 /// examples/ruby/sinatra (Sinatra 3.0.5, rack-protection, mustermann, tilt) under Puma
-/// -t 8:8: every route as its code says and as under the native Ruby. Sinatra needs
-/// Ruby's openssl extension (rack-protection requires it at load), which the base
-/// ruby.wasm has only once OpenSSL is built for the sysroot: until then this test says
-/// so and checks nothing.
+/// -t 8:8: every route as its code says and as under the native Ruby (rack-protection
+/// requires Ruby's openssl extension at load).
 #[test]
 fn puma_serves_sinatra_app_as_natively() {
-    let probe = Command::new(bin())
-        .arg(app().join("ruby.wasm"))
-        .args(["-e", "require 'openssl'"])
-        .output()
-        .unwrap();
-    if !probe.status.success() {
-        eprintln!("SKIPPED: the base ruby.wasm has no openssl extension, which Sinatra needs");
-        return;
-    }
     let post: Vec<u8> = (0..3000u32).map(|i| b' ' + (i % 90) as u8).collect();
     let mut reversed = post.clone();
     reversed.reverse();

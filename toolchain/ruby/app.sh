@@ -120,7 +120,7 @@ for i in "${!names[@]}"; do
 done
 # The module's key: the base Ruby (its key covers build.sh, wali-cc and the sysroot), the
 # recipe below (bump `recipe` when its steps change) and every extension's files.
-recipe=1
+recipe=3
 key=$( { basename "$base"; echo "recipe $recipe"; for i in "${exts[@]}"; do echo "${names[$i]} $(ext_hash "${dirs[$i]}")"; done; } | sha256sum | cut -c1-12)
 if [ ${#exts[@]} -eq 0 ]; then
   mod=$base/ruby.wasm; work=
@@ -151,6 +151,13 @@ if [ -n "$work" ] && [ ! -f "$work/.complete" ]; then
   stage "building the extensions of: $(for i in "${exts[@]}"; do printf '%s ' "${names[$i]}"; done)(log: $work/build.log)"
   # No host pkg-config: its answers (an x86_64 openssl.pc) are not the sysroot's.
   rc=0
+  # The extensions' libraries (-lssl -lcrypto ...) go first on the link line, not last:
+  # wasm-ld 19 lets a *static* function in an earlier archive member stand as a lazy
+  # definition of a global of the same name (fixed upstream by llvm PR 104876, in LLVM
+  # 20), so bcrypt's static BF_set_key hid OpenSSL's and its callers called function 0.
+  # In the Makefile, not on make's command line: that would reach every sub-make and
+  # extconf.rb's shell too.
+  sed -i 's/^XLDFLAGS = .*/& $(EXTLIBS)/' "$b/Makefile"
   (cd "$b" && PKG_CONFIG_LIBDIR=$work/no-pkgconfig PKG_CONFIG_PATH= WALI_LEGACY_EH=1 \
      make -j"$jobs" main >"$work/build.log" 2>&1) || rc=$?
   # Every extconf.rb of every gem must have given its library; the first compiler error
