@@ -368,6 +368,15 @@ fn threads_counter() {
     assert!(out.contains("main's thread-local = 1000"), "{out}");
 }
 
+/// Detached threads in sequence and in waves: each starts as a new thread does (its
+/// thread-locals, thread-specific data, stack size and guard), as natively, though the
+/// libc reuses exited detached threads' stacks.
+#[test]
+fn threads_detached_start_fresh() {
+    let out = differential("threads_detached");
+    assert_eq!(out, "created 600 done 600 bad 0\n");
+}
+
 #[test]
 fn threads_sync() {
     let out = differential("threads_sync");
