@@ -201,6 +201,23 @@ fn build_gem(side: Side, app: &Path, name: &str) -> PathBuf {
     app.join("src").join(name).join(file)
 }
 
+/// NAMES built once with the native `gem build` (gem_build_install_and_require_match_native
+/// shows both Rubies build the same bytes) into `app/vendor/cache` of each app.
+fn vendor_cache(names: &[&str], apps: &[&Path]) {
+    let src = TempDir::new("gems-src");
+    let gems: Vec<PathBuf> = names
+        .iter()
+        .map(|g| build_gem(Side::Native, src.path(), g))
+        .collect();
+    for app in apps {
+        let cache = app.join("vendor/cache");
+        std::fs::create_dir_all(&cache).unwrap();
+        for f in &gems {
+            std::fs::copy(f, cache.join(f.file_name().unwrap())).unwrap();
+        }
+    }
+}
+
 fn sha256(p: &Path) -> String {
     let o = Command::new("sha256sum").arg(p).output().unwrap();
     String::from_utf8_lossy(&o.stdout)
@@ -304,15 +321,12 @@ fn gem_build_install_and_require_match_native() {
 #[test]
 fn bundle_install_local_and_exec_match_native() {
     let (w, n) = (TempDir::new("gems-bundle-w"), TempDir::new("gems-bundle-n"));
+    vendor_cache(
+        &["rack", "tilt", "mustermann", "ruby2_keywords"],
+        &[w.path(), n.path()],
+    );
     let mut outs = Vec::new();
     for (side, app) in [(Side::Wasm, w.path()), (Side::Native, n.path())] {
-        let cache = app.join("vendor/cache");
-        std::fs::create_dir_all(&cache).unwrap();
-        for g in ["rack", "tilt", "mustermann", "ruby2_keywords"] {
-            let f = build_gem(side, app, g);
-            std::fs::copy(&f, cache.join(f.file_name().unwrap())).unwrap();
-        }
-        std::fs::remove_dir_all(app.join("src")).unwrap();
         // A source the sandbox cannot reach (no network is granted): --local only.
         std::fs::write(
             app.join("Gemfile"),
@@ -355,4 +369,56 @@ fn bundle_install_local_and_exec_match_native() {
     assert!(outs[0]
         .1
         .contains("mustermann (3.0.0)\n      ruby2_keywords (~> 0.0.1)"));
+}
+
+/// Sinatra 3.0.5 and what it pulls (rack-protection, mustermann, ruby2_keywords, rack,
+/// tilt), resolved by Bundler from vendor/cache alone; the app answers a request
+/// through Rack::MockRequest (no server, no network).
+#[test]
+fn bundle_exec_sinatra_matches_native() {
+    let (w, n) = (
+        TempDir::new("gems-sinatra-w"),
+        TempDir::new("gems-sinatra-n"),
+    );
+    vendor_cache(
+        &[
+            "sinatra",
+            "rack-protection",
+            "mustermann",
+            "ruby2_keywords",
+            "rack",
+            "tilt",
+        ],
+        &[w.path(), n.path()],
+    );
+    let mut outs = Vec::new();
+    for (side, app) in [(Side::Wasm, w.path()), (Side::Native, n.path())] {
+        std::fs::write(
+            app.join("Gemfile"),
+            "source \"https://rubygems.org\"\ngem \"sinatra\", \"3.0.5\"\n",
+        )
+        .unwrap();
+        std::fs::write(
+            app.join("app.rb"),
+            "require \"sinatra/base\"\n\
+             class App < Sinatra::Base\n  get(\"/hello/:name\") { \"hello #{params[:name]}\" }\nend\n\
+             res = Rack::MockRequest.new(App).get(\"/hello/wasm\")\n\
+             puts res.status, res.body, res.headers[\"x-frame-options\"] || res.headers[\"X-Frame-Options\"]\n\
+             puts %w[sinatra rack-protection mustermann ruby2_keywords rack tilt].map { |g| \"#{g} #{Gem.loaded_specs[g]&.version}\" }\n",
+        )
+        .unwrap();
+        let install = ok(side, app, Some("bundle"), &["install", "--local"]);
+        assert!(
+            install.contains("Bundle complete! 1 Gemfile dependency, 7 gems now installed."),
+            "{side:?}: {install}"
+        );
+        let exec = ok(side, app, Some("bundle"), &["exec", "ruby", "app.rb"]);
+        outs.push((install, exec));
+    }
+    assert_eq!(outs[0], outs[1]);
+    assert_eq!(
+        outs[0].1,
+        "200\nhello wasm\nSAMEORIGIN\nsinatra 3.0.5\nrack-protection 3.0.5\nmustermann 3.0.0\n\
+         ruby2_keywords 0.0.5\nrack 2.2.22\ntilt 2.0.11\n"
+    );
 }
