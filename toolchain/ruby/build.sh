@@ -57,6 +57,22 @@ b=$native/build
 exec "\$b/ruby" -I"\$b/lib" -I"\$b" -I"\$b/.ext/common" -I"\$b/.ext/x86_64-linux" "\$@"
 SH
 chmod +x "$native/baseruby"
+# The native Ruby is run from its build tree, never installed: its default gems'
+# specifications and command scripts go where an installed one has them (its prefix,
+# which RubyGems' default directory names), and prefix/bin/ruby runs baseruby, so that
+# `gem list`, `bundle exec ruby app.rb` and the like run natively as under wali-run (the
+# tests' baseline, tests/ruby_gems.rs). Done once (its own mark).
+if [ ! -f "$native/.gems-complete" ]; then
+  rm -rf "$native/prefix"
+  # The fake rbconfig (CROSS_COMPILING) keeps rbinstall.rb from replacing the load path
+  # with lib/ alone (an uninstalled Ruby finds its extensions in .ext/).
+  (cd "$native/build" && make x86_64-linux-fake.rb && "$native/baseruby" --disable=gems -r./x86_64-linux-fake ./tool/rbinstall.rb \
+      --make=make --extout=.ext --ext-build-dir=./ext --gnumake \
+      --data-mode=0644 --prog-mode=0755 --install=default-gems --install=bin-comm) >>"$native/build.log" 2>&1 \
+    || { tail -20 "$native/build.log" >&2; echo "ruby: native rbinstall.rb (default gems) failed" >&2; exit 1; }
+  cp "$native/baseruby" "$native/prefix/bin/ruby"
+  touch "$native/.gems-complete"
+fi
 stage "native ruby ready: $native/baseruby"
 
 # --- wasm32 ruby -----------------------------------------------------------------------
@@ -162,9 +178,34 @@ if [ ! -f "$out/.complete" ]; then
   cp -a "$b/.ext/$arch/." "$b/rbconfig.rb" "$lib/$arch/"
   touch "$out/.complete"
 fi
+# RubyGems and Bundler laid out as an installed Ruby has them (`make install` itself
+# would install into the prefix): the default gems' specifications
+# (lib/ruby/gems/3.3.0/specifications/default: `gem list`, and Bundler's own spec that
+# `bundle exec` and bundler/setup look up) and the command scripts (bin/gem,
+# bin/bundle, bin/bundler, bin/irb, ...), by Ruby's own tool/rbinstall.rb run with the
+# native baseruby into a staging directory. Done once per build (its own mark).
+if [ ! -f "$out/.gems-complete" ]; then
+  stage "default gems' specifications and bin/ (rbinstall.rb)"
+  inst=$out/install
+  rm -rf "$inst" "$out/lib/ruby/gems" "$out/bin"
+  (cd "$out/build" && "$native/baseruby" --disable=gems -I. -r"./$arch-fake" -I./lib ./tool/rbinstall.rb \
+      --make=make --dest-dir="$inst" --extout=.ext --ext-build-dir=./ext --gnumake \
+      --data-mode=0644 --prog-mode=0755 --install=default-gems --install=bin-comm) >>"$out/build.log" 2>&1 \
+    || { tail -20 "$out/build.log" >&2; echo "ruby: rbinstall.rb (default gems) failed" >&2; exit 1; }
+  mv "$inst/usr/local/lib/ruby/gems" "$out/lib/ruby/gems"
+  mkdir -p "$out/bin" && cp -a "$inst/usr/local/bin/." "$out/bin/" && rm -rf "$inst"
+  # `ruby` by name (`bundle exec ruby app.rb`, `system("ruby ...")`): bin/ruby is
+  # ruby.wasm itself, a hard link (an execve'd module must be executable; a symlink out
+  # of bin/ is not followed to the module by the sandbox), with its own manifest below.
+  chmod 755 "$out/ruby.wasm"
+  ln -f "$out/ruby.wasm" "$out/bin/ruby" 2>/dev/null || cp "$out/ruby.wasm" "$out/bin/ruby"
+  touch "$out/.gems-complete"
+fi
 # The module's manifest (its environment and its own policy table) is not part of the
-# build: copied each time, so editing it does not rebuild Ruby.
+# build: copied each time, so editing it does not rebuild Ruby. bin/ruby's is the same
+# with {dir} (bin/) one level down.
 cp "$here/ruby.wasm.toml" "$out/ruby.wasm.toml"
+sed 's|{dir}/|{dir}/../|g' "$here/ruby.wasm.toml" > "$out/bin/ruby.toml"
 mkdir -p "$repo/build/bin"
 ln -sfn "$out" "$repo/build/ruby"
 cat > "$repo/build/bin/ruby-wasm" <<SH
