@@ -59,7 +59,7 @@ programs() { # programs <tree>
   echo apps/openssl util/wrap.pl
   for t in $tests; do
     for w in $(grep -ohE '"[a-z0-9_]+"' "$1"/test/recipes/[0-9][0-9]-$t.t | tr -d '"' | sort -u); do
-      grep -qx "test/$w" <<<"$all" && echo "test/$w"
+      if grep -qx "test/$w" <<<"$all"; then echo "test/$w"; fi
     done
   done | sort -u
 }
