@@ -544,3 +544,34 @@ fn gem_extensions_are_built_in_and_answer_as_natively() {
         assert!(w.lines().any(|l| l == want), "missing {want:?} in:\n{w}");
     }
 }
+
+/// `ruby` by name inside the app Ruby (`bundle exec ruby`, `system("ruby", ...)`) is the
+/// app's own ruby.wasm (build/app-ruby/bin/ruby, on the guest's PATH by its manifest),
+/// so the child has the built-in extensions too; expected values: the extensions' own
+/// names and OpenBSD's bcrypt test vector for "U*U".
+#[test]
+fn ruby_by_name_in_the_app_ruby_has_its_extensions() {
+    let app = app();
+    let child = "require %q(puma/puma_http11); require %q(bcrypt); \
+                 p $LOADED_FEATURES.grep(/puma_http11|bcrypt_ext/).map { File.basename(_1) }.sort; \
+                 puts BCrypt::Engine.hash_secret(%q(U*U), %q($2a$05$CCCCCCCCCCCCCCCCCCCCC.))";
+    let out = Command::new(bin())
+        .arg(app.join("ruby.wasm"))
+        .args([
+            "-e",
+            &format!("system(\"ruby\", \"-e\", {child:?}) or abort($?.inspect)"),
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        text,
+        "[\"bcrypt_ext.so\", \"puma_http11.so\"]\n\
+         $2a$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW\n"
+    );
+}

@@ -20,8 +20,8 @@
 # and environment: the differential tests' baseline.
 #
 # OUT gets ruby.wasm, ruby.wasm.toml (RUBYLIB: the standard library, then each gem's
-# lib), lib/ (the standard library), gems/NAME/ (each gem's lib/ and bin/) and MANIFEST
-# (what is inside). A gem whose extension does not build: one line naming the gem and the
+# lib), lib/ (the standard library), gems/NAME/ (each gem's lib/ and bin/), bin/ (the
+# base Ruby's gem, bundle..., and ruby: this ruby.wasm) and MANIFEST (what is inside). A gem whose extension does not build: one line naming the gem and the
 # first compiler error (or what its extconf.rb said), exit 1.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -223,16 +223,24 @@ done
   echo "# Gem.win_platform? (Puma, nio4r): the Gem module is loaded (0.2 s), the gems still"
   echo "# come from RUBYLIB."
   echo "RUBYOPT = \"-rrubygems\""
-  echo "# Workaround: with the default machine stack of a Ruby thread, Puma's second request"
-  echo "# in a request thread died in [BUG] Stack consistency error (a thread's C stack"
-  echo "# overflowing, fixed at the root on another branch); 4 MiB each serves them all."
-  echo "RUBY_THREAD_MACHINE_STACK_SIZE = \"4194304\""
+  echo "# Threads' machine stacks and PATH ({dir}/bin: ruby, gem, bundle) as the base"
+  echo "# ruby.wasm.toml's (see there why 8 MiB)."
+  echo "RUBY_THREAD_MACHINE_STACK_SIZE = \"8388608\""
+  echo "PATH = \"{dir}/bin:/usr/local/bin:/usr/bin:/bin\""
   for e in ${envs[@]+"${envs[@]}"}; do echo "${e%%=*} = \"${e#*=}\""; done
   echo
-  echo "# Read the standard library and the gems (inside the module's own directory)."
+  echo "# Read the standard library, the gems and bin/ (inside the module's own directory)."
   echo "[needs]"
-  echo "dirs = [{ host = \"{dir}/lib\", ro = true }, { host = \"{dir}/gems\", ro = true }]"
+  echo "dirs = [{ host = \"{dir}/lib\", ro = true }, { host = \"{dir}/gems\", ro = true }, { host = \"{dir}/bin\", ro = true }]"
 } >"$out/ruby.wasm.toml"
+# bin/ as the base Ruby's (gem, bundle, ...), with bin/ruby this app's ruby.wasm (a hard
+# link, as in build.sh) and its manifest one level down.
+rm -rf "$out/bin" && mkdir -p "$out/bin"
+[ ! -d "$base/bin" ] || cp -a "$base/bin/." "$out/bin/"
+rm -f "$out/bin/ruby" "$out/bin/ruby.toml"
+chmod 755 "$out/ruby.wasm"
+ln -f "$out/ruby.wasm" "$out/bin/ruby" 2>/dev/null || cp "$out/ruby.wasm" "$out/bin/ruby"
+sed 's|{dir}/|{dir}/../|g' "$out/ruby.wasm.toml" > "$out/bin/ruby.toml"
 {
   echo "ruby.wasm: Ruby 3.3.8, base $(basename "$base"), app build $( [ -n "$work" ] && basename "$work" || echo "none (no C extensions)")"
   echo "sha256 $(sha256sum "$out/ruby.wasm" | cut -d' ' -f1)"
