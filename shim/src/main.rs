@@ -114,7 +114,48 @@ impl Sandbox for WaliSandbox {
         let found = policy::Found::here();
         let argv = policy::wali_argv(module, ctx.args(), ctx.envs(), &found)?;
         log::info!("wali-run {argv:?}");
-        wali_run::cli_main(argv)
+        init(argv)
+    }
+}
+
+/// This process is the container's pid 1, which the kernel never kills with a signal
+/// it does not handle: a guest that leaves SIGTERM at its default would live on, and
+/// one that ends by a signal could not say so. So pid 1 stays a small init (as tini)
+/// and the runtime runs in its child; containerd's kill reaches that child directly
+/// (runwasi signals every process of the container), and pid 1 exits with the child's
+/// status, 128 + the signal when one killed it: what containerd reports for any
+/// container.
+fn init(argv: Vec<OsString>) -> ! {
+    // SAFETY: this process's signal mask, fork, then in the parent only waitpid and
+    // _exit; the child restores the mask and becomes the runtime.
+    unsafe {
+        let mut all: libc::sigset_t = std::mem::zeroed();
+        let mut old: libc::sigset_t = std::mem::zeroed();
+        libc::sigfillset(&mut all);
+        libc::pthread_sigmask(libc::SIG_SETMASK, &all, &mut old);
+        let child = libc::fork();
+        if child < 0 {
+            eprintln!("containerd-shim-wali: fork: {}", std::io::Error::last_os_error());
+            libc::_exit(126);
+        }
+        if child == 0 {
+            libc::pthread_sigmask(libc::SIG_SETMASK, &old, std::ptr::null_mut());
+            wali_run::cli_main(argv)
+        }
+        // Signals stay blocked here: pid 1 only reaps (orphans come to it too).
+        loop {
+            let mut status = 0;
+            let pid = libc::waitpid(-1, &mut status, 0);
+            if pid == child {
+                if libc::WIFSIGNALED(status) {
+                    libc::_exit(128 + libc::WTERMSIG(status));
+                }
+                libc::_exit(libc::WEXITSTATUS(status));
+            }
+            if pid < 0 && std::io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
+                libc::_exit(137);
+            }
+        }
     }
 }
 
