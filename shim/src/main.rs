@@ -100,7 +100,10 @@ impl Sandbox for WaliSandbox {
         };
         if let Some(Some(fd)) = CACHE.get() {
             // The runtime's own environment (the guest's is --env-clear and --env).
-            std::env::set_var("WALI_CACHE_DIR", format!("/proc/self/fd/{}", fd.as_raw_fd()));
+            std::env::set_var(
+                "WALI_CACHE_DIR",
+                format!("/proc/self/fd/{}", fd.as_raw_fd()),
+            );
         }
         // The run's private /tmp is made under the runtime's TMPDIR, and this process
         // has the shim's environment (host paths): the container's /tmp, made if the
@@ -135,7 +138,10 @@ fn init(argv: Vec<OsString>) -> ! {
         libc::pthread_sigmask(libc::SIG_SETMASK, &all, &mut old);
         let child = libc::fork();
         if child < 0 {
-            eprintln!("containerd-shim-wali: fork: {}", std::io::Error::last_os_error());
+            eprintln!(
+                "containerd-shim-wali: fork: {}",
+                std::io::Error::last_os_error()
+            );
             libc::_exit(126);
         }
         if child == 0 {

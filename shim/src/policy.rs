@@ -35,10 +35,7 @@ impl Found {
         let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
         Found {
             mounts: volumes(&mountinfo),
-            memory: cgroup_limit(&[
-                ("", "memory.max"),
-                ("memory", "memory.limit_in_bytes"),
-            ]),
+            memory: cgroup_limit(&[("", "memory.max"), ("memory", "memory.limit_in_bytes")]),
             pids: cgroup_limit(&[("", "pids.max"), ("pids", "pids.max")]),
             nofile: rlimit(libc::RLIMIT_NOFILE),
             cpu: rlimit(libc::RLIMIT_CPU),
@@ -61,7 +58,10 @@ fn unescape(s: &str) -> String {
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
-        if b[i] == b'\\' && i + 3 < b.len() && b[i + 1..i + 4].iter().all(|c| (b'0'..=b'7').contains(c)) {
+        if b[i] == b'\\'
+            && i + 3 < b.len()
+            && b[i + 1..i + 4].iter().all(|c| (b'0'..=b'7').contains(c))
+        {
             out.push((b[i + 1] - b'0') * 64 + (b[i + 2] - b'0') * 8 + (b[i + 3] - b'0'));
             i += 4;
         } else {
@@ -265,7 +265,13 @@ mod tests {
                 "/proc/self/fd/9"
             ]
         );
-        let argv = wali_argv("/a".into(), &["/a".into()], &["WALI_ALLOW_NET=none".into()], &f).unwrap();
+        let argv = wali_argv(
+            "/a".into(),
+            &["/a".into()],
+            &["WALI_ALLOW_NET=none".into()],
+            &f,
+        )
+        .unwrap();
         assert_eq!(strs(&argv), ["wali-run", "--env-clear", "/a"]);
         assert!(wali_argv("/a".into(), &[], &["WALI_ALLOW_NET=".into()], &f).is_err());
     }

@@ -12,7 +12,10 @@ const SHIM: &str = env!("CARGO_BIN_EXE_containerd-shim-wali-v1");
 const RUNTIME: &str = "io.containerd.wali.v1";
 
 fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 fn which(prog: &str) -> Option<PathBuf> {
@@ -98,7 +101,10 @@ impl Containerd {
                 return Err(format!("containerd exited ({s}): {}", c.log_tail()));
             }
             if t.elapsed() > Duration::from_secs(30) {
-                return Err(format!("containerd did not answer in 30 s: {}", c.log_tail()));
+                return Err(format!(
+                    "containerd did not answer in 30 s: {}",
+                    c.log_tail()
+                ));
             }
             std::thread::sleep(Duration::from_millis(50));
         }
@@ -133,7 +139,11 @@ impl Containerd {
         });
         let mut stdout = Vec::new();
         let _ = out.read_to_end(&mut stdout);
-        let status = wait_bounded(&mut child, Duration::from_secs(300), &format!("ctr {args:?}"));
+        let status = wait_bounded(
+            &mut child,
+            Duration::from_secs(300),
+            &format!("ctr {args:?}"),
+        );
         Output {
             status,
             stdout,
@@ -143,7 +153,11 @@ impl Containerd {
 
     fn import(&self, tar: &Path) {
         let o = self.ctr(&["images", "import", tar.to_str().unwrap()]);
-        assert!(o.status.success(), "ctr images import: {}", String::from_utf8_lossy(&o.stderr));
+        assert!(
+            o.status.success(),
+            "ctr images import: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
     }
 }
 
@@ -192,6 +206,7 @@ impl Drop for Containerd {
         let _ = std::fs::remove_dir_all(&self.dir);
         // libcontainer's state for the shim's containers (runwasi's default root).
         let _ = std::fs::remove_dir_all(format!("/run/containerd/wali/{}", self.ns));
+        let _ = std::fs::remove_dir("/run/containerd/wali"); // only when empty
     }
 }
 
@@ -260,7 +275,10 @@ impl Running {
                 Ok(l) => self.seen.push(l),
                 Err(_) => {
                     let _ = self.child.kill();
-                    panic!("no {want:?} line in {limit:?}; stdout so far: {:?}", self.seen);
+                    panic!(
+                        "no {want:?} line in {limit:?}; stdout so far: {:?}",
+                        self.seen
+                    );
                 }
             }
         }
@@ -283,7 +301,9 @@ fn wali_modules_and_boxes_run_as_containers_under_containerd() {
     }
     for p in ["containerd", "ctr"] {
         if which(p).is_none() {
-            return skip(&format!("{p} is not installed (apt-get install containerd)"));
+            return skip(&format!(
+                "{p} is not installed (apt-get install containerd)"
+            ));
         }
     }
     let wali_cc = repo().join("build/bin/wali-cc");
@@ -317,19 +337,45 @@ fn wali_modules_and_boxes_run_as_containers_under_containerd() {
     std::fs::create_dir(&data).unwrap();
     std::fs::write(data.join("note.txt"), "from the host\n").unwrap();
     let o = Command::new(&image)
-        .args(["-o", t.join("hello.tar").to_str().unwrap(), "-n", "wali-test/hello:1"])
+        .args([
+            "-o",
+            t.join("hello.tar").to_str().unwrap(),
+            "-n",
+            "wali-test/hello:1",
+        ])
         .arg(&hello)
         .output()
         .unwrap();
     assert!(o.status.success(), "oci-image.sh: {}", text(&o.stderr));
     c.import(&t.join("hello.tar"));
-    let mount = format!("type=bind,src={},dst=/data,options=rbind:ro", data.display());
+    let mount = format!(
+        "type=bind,src={},dst=/data,options=rbind:ro",
+        data.display()
+    );
     let pod = c.ctr(&[
-        "run", "--rm", "--runtime", RUNTIME, "--env", "GREETING=hi", "--mount", &mount,
-        "wali-test/hello:1", "hello1", "/hello.wasm", "a", "b c",
+        "run",
+        "--rm",
+        "--runtime",
+        RUNTIME,
+        "--env",
+        "GREETING=hi",
+        "--mount",
+        &mount,
+        "wali-test/hello:1",
+        "hello1",
+        "/hello.wasm",
+        "a",
+        "b c",
     ]);
     let direct = Command::new(&wali_run)
-        .args(["--env-clear", "--env", "GREETING=hi", "--argv0", "/hello.wasm", "--dir"])
+        .args([
+            "--env-clear",
+            "--env",
+            "GREETING=hi",
+            "--argv0",
+            "/hello.wasm",
+            "--dir",
+        ])
         .arg(format!("{}:/data:ro", data.display()))
         .arg(&hello)
         .args(["a", "b c"])
@@ -338,8 +384,17 @@ fn wali_modules_and_boxes_run_as_containers_under_containerd() {
         .unwrap();
     let want = "hello from a pod: [/hello.wasm] [a] [b c] GREETING=hi\nnote: from the host\nwrite to /data: refused\n";
     assert_eq!(text(&direct.stdout), want, "wali-run itself");
-    assert_eq!(text(&pod.stdout), want, "the pod; stderr: {}", text(&pod.stderr));
-    assert_eq!(pod.status.code(), Some(7), "the pod's exit status is the module's");
+    assert_eq!(
+        text(&pod.stdout),
+        want,
+        "the pod; stderr: {}",
+        text(&pod.stderr)
+    );
+    assert_eq!(
+        pod.status.code(),
+        Some(7),
+        "the pod's exit status is the module's"
+    );
     assert!(!data.join("new.txt").exists());
 
     // Ruby in a box: the image's default command, then a program that traps SIGTERM.
@@ -364,13 +419,25 @@ fn wali_modules_and_boxes_run_as_containers_under_containerd() {
         .unwrap();
     assert!(o.status.success(), "wali-run pack: {}", text(&o.stderr));
     let o = Command::new(&image)
-        .args(["-o", t.join("ruby.tar").to_str().unwrap(), "-n", "wali-test/ruby:1"])
+        .args([
+            "-o",
+            t.join("ruby.tar").to_str().unwrap(),
+            "-n",
+            "wali-test/ruby:1",
+        ])
         .arg(&rbox)
         .output()
         .unwrap();
     assert!(o.status.success(), "oci-image.sh: {}", text(&o.stderr));
     c.import(&t.join("ruby.tar"));
-    let o = c.ctr(&["run", "--rm", "--runtime", RUNTIME, "wali-test/ruby:1", "ruby1"]);
+    let o = c.ctr(&[
+        "run",
+        "--rm",
+        "--runtime",
+        RUNTIME,
+        "wali-test/ruby:1",
+        "ruby1",
+    ]);
     assert_eq!(text(&o.stdout), "3.3.8\n", "stderr: {}", text(&o.stderr));
     assert_eq!(o.status.code(), Some(0));
 
@@ -378,7 +445,17 @@ fn wali_modules_and_boxes_run_as_containers_under_containerd() {
     let trap = "trap('TERM') { puts 'got TERM'; exit 3 }; puts 'ready'; $stdout.flush; sleep 60";
     let mut r = Running::start(
         &c,
-        &["run", "--rm", "--runtime", RUNTIME, "wali-test/ruby:1", "ruby2", "/ruby.box", "-e", trap],
+        &[
+            "run",
+            "--rm",
+            "--runtime",
+            RUNTIME,
+            "wali-test/ruby:1",
+            "ruby2",
+            "/ruby.box",
+            "-e",
+            trap,
+        ],
     );
     r.wait_line("ready", Duration::from_secs(120));
     let k = c.ctr(&["task", "kill", "--signal", "SIGTERM", "ruby2"]);
@@ -390,7 +467,17 @@ fn wali_modules_and_boxes_run_as_containers_under_containerd() {
     let plain = "puts 'ready'; $stdout.flush; sleep 60";
     let mut r = Running::start(
         &c,
-        &["run", "--rm", "--runtime", RUNTIME, "wali-test/ruby:1", "ruby3", "/ruby.box", "-e", plain],
+        &[
+            "run",
+            "--rm",
+            "--runtime",
+            RUNTIME,
+            "wali-test/ruby:1",
+            "ruby3",
+            "/ruby.box",
+            "-e",
+            plain,
+        ],
     );
     r.wait_line("ready", Duration::from_secs(120));
     let k = c.ctr(&["task", "kill", "--signal", "SIGTERM", "ruby3"]);
@@ -412,8 +499,18 @@ fn wali_modules_and_boxes_run_as_containers_under_containerd() {
     let mut r = Running::start(
         &c,
         &[
-            "run", "--rm", "--net-host", "--env", &allow, "--runtime", RUNTIME,
-            "wali-test/ruby:1", "ruby4", "/ruby.box", "-e", &server,
+            "run",
+            "--rm",
+            "--net-host",
+            "--env",
+            &allow,
+            "--runtime",
+            RUNTIME,
+            "wali-test/ruby:1",
+            "ruby4",
+            "/ruby.box",
+            "-e",
+            &server,
         ],
     );
     r.wait_line("listening", Duration::from_secs(120));
