@@ -14,7 +14,7 @@ use containerd_shim_wasm::sandbox::context::{RuntimeContext, Source};
 use containerd_shim_wasm::sandbox::Sandbox;
 use containerd_shim_wasm::shim::{Cli, Config, Shim, Version};
 use std::ffi::OsString;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{FromRawFd, IntoRawFd, OwnedFd};
 use std::sync::OnceLock;
 
 struct WaliShim;
@@ -86,24 +86,30 @@ impl Sandbox for WaliSandbox {
     }
 
     async fn run_wasi(&self, ctx: &impl RuntimeContext) -> Result<i32> {
+        // Descriptors the runtime keeps go high and into its registry, out of the
+        // guest's reach (every guest call on one is EBADF).
         let module: OsString = match ctx.entrypoint().source {
             Source::File(path) => path.into_os_string(),
             Source::Oci(_) => {
                 // A wasm layer (or the .cwasm runwasi's precompile stored): the bytes go
                 // to a memfd, which the runtime opens by path like a file.
                 let bytes = ctx.entrypoint().source.as_bytes()?;
-                let fd = memfd(&bytes)?;
-                let path = format!("/proc/self/fd/{}", fd.as_raw_fd());
-                std::mem::forget(fd);
-                path.into()
+                let fd = keep_high(memfd(&bytes)?).into_raw_fd();
+                format!("/proc/self/fd/{fd}").into()
             }
         };
+        let mut keep = Vec::new();
+        if let Some(p) = module
+            .to_str()
+            .and_then(|p| p.strip_prefix("/proc/self/fd/"))
+        {
+            keep.extend(p.parse::<i32>().ok());
+        }
         if let Some(Some(fd)) = CACHE.get() {
+            let fd = keep_high(fd.try_clone()?).into_raw_fd();
+            keep.push(fd);
             // The runtime's own environment (the guest's is --env-clear and --env).
-            std::env::set_var(
-                "WALI_CACHE_DIR",
-                format!("/proc/self/fd/{}", fd.as_raw_fd()),
-            );
+            std::env::set_var("WALI_CACHE_DIR", format!("/proc/self/fd/{fd}"));
         }
         // The run's private /tmp is made under the runtime's TMPDIR, and this process
         // has the shim's environment (host paths): the container's /tmp, made if the
@@ -117,7 +123,29 @@ impl Sandbox for WaliSandbox {
         let found = policy::Found::here();
         let argv = policy::wali_argv(module, ctx.args(), ctx.envs(), &found)?;
         log::info!("wali-run {argv:?}");
-        init(argv)
+        init(argv, &keep)
+    }
+}
+
+fn keep_high(fd: OwnedFd) -> OwnedFd {
+    wali_syscalls::sandbox::keep_high(fd)
+}
+
+/// Close every descriptor above stderr but `keep`.
+fn close_all_but(keep: &[i32]) {
+    let open: Vec<i32> = std::fs::read_dir("/proc/self/fd")
+        .map(|d| {
+            d.flatten()
+                .filter_map(|e| e.file_name().to_str()?.parse().ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    for fd in open {
+        if fd > 2 && !keep.contains(&fd) {
+            // SAFETY: closing a descriptor nothing in this process uses again (the
+            // directory listing's own is already closed and fails harmlessly).
+            unsafe { libc::close(fd) };
+        }
     }
 }
 
@@ -128,9 +156,10 @@ impl Sandbox for WaliSandbox {
 /// (runwasi signals every process of the container), and pid 1 exits with the child's
 /// status, 128 + the signal when one killed it: what containerd reports for any
 /// container.
-fn init(argv: Vec<OsString>) -> ! {
+fn init(argv: Vec<OsString>, keep: &[i32]) -> ! {
     // SAFETY: this process's signal mask, fork, then in the parent only waitpid and
-    // _exit; the child restores the mask and becomes the runtime.
+    // _exit; the child (single-threaded) closes the shim's descriptors, restores the
+    // mask and becomes the runtime.
     unsafe {
         let mut all: libc::sigset_t = std::mem::zeroed();
         let mut old: libc::sigset_t = std::mem::zeroed();
@@ -145,6 +174,11 @@ fn init(argv: Vec<OsString>) -> ! {
             libc::_exit(126);
         }
         if child == 0 {
+            // This process was cloned from the shim, whose descriptors it still holds
+            // (containerd's connection, the shim's socket, its log, the tokio runtime's
+            // epoll): a guest must not inherit them. Closed here, in the child, where
+            // none of the shim's threads is left to use them.
+            close_all_but(keep);
             libc::pthread_sigmask(libc::SIG_SETMASK, &old, std::ptr::null_mut());
             wali_run::cli_main(argv)
         }

@@ -220,9 +220,12 @@ fn text(b: &[u8]) -> String {
 }
 
 const HELLO_C: &str = r#"
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 int main(int argc, char **argv) {
+    int fds = 0;
+    for (int fd = 3; fd < 1024; fd++) fds += fcntl(fd, F_GETFD) >= 0;
     printf("hello from a pod:");
     for (int i = 0; i < argc; i++) printf(" [%s]", argv[i]);
     const char *g = getenv("GREETING");
@@ -233,6 +236,7 @@ int main(int argc, char **argv) {
     printf("note: %s", buf);
     FILE *w = fopen("/data/new.txt", "w");
     printf("write to /data: %s\n", w ? "allowed" : "refused");
+    fprintf(stderr, "descriptors above stderr: %d\n", fds);
     return 7;
 }
 "#;
