@@ -12,9 +12,12 @@ cd "$here"
 # extensions linked in) and for the native Ruby; cached, so only the first run builds.
 toolchain/ruby/app.sh --native -o build/app-ruby puma nio4r rack bcrypt sinatra \
   rack-protection mustermann ruby2_keywords tilt webrick >/dev/null
-# tests/toolchain.rs cross-builds autotools and CMake projects with wali-cc.
+# tests/toolchain.rs cross-builds autotools and CMake projects with wali-cc; the shim
+# (shim/) links libseccomp (libcontainer's seccomp) and needs protoc (containerd's gRPC API
+# compiled by containerd-client's build script), and shim/tests/containerd.rs runs
+# Debian's containerd (runc: the comparison in bench/shim.sh).
 need_pkgs=()
-for p in autoconf automake libtool cmake make gcc; do
+for p in autoconf automake libtool cmake make gcc libseccomp-dev protobuf-compiler containerd runc; do
   dpkg -s "$p" >/dev/null 2>&1 || need_pkgs+=("$p")
 done
 if [ ${#need_pkgs[@]} -gt 0 ]; then

@@ -1,12 +1,6 @@
-//! wali-run: run Linux programs compiled to WebAssembly against the WALI syscall interface.
+//! wali-run's command line: what the `wali-run` binary (and the containerd shim) runs.
 
-#[path = "box/mod.rs"]
-mod boxes;
-mod engine;
-mod manifest;
-mod policy;
-mod rewrite;
-mod run;
+use crate::{boxes, engine, manifest, policy, run};
 
 use clap::{Parser, ValueEnum};
 use std::ffi::{CString, OsString};
@@ -244,19 +238,21 @@ fn list(format: ListFormat) {
     };
 }
 
-fn main() {
+/// The `wali-run` command with argv `args` (argv[0] first); never returns: the process
+/// exits with the guest's status.
+pub fn cli_main(args: Vec<OsString>) -> ! {
     // First, before any thread exists: helper threads must inherit "all blocked".
     let (initial_mask, ignored_signals) = wali_syscalls::deliver::init_host();
-    if std::env::args_os().nth(1).is_some_and(|a| a == "compile") {
+    if args.get(1).is_some_and(|a| a == "compile") {
         compile_command();
     }
-    if std::env::args_os().nth(1).is_some_and(|a| a == "pack") {
+    if args.get(1).is_some_and(|a| a == "pack") {
         pack_command();
     }
-    if std::env::args_os().nth(1).is_some_and(|a| a == "inspect") {
+    if args.get(1).is_some_and(|a| a == "inspect") {
         inspect_command();
     }
-    let cli = Cli::parse();
+    let cli = Cli::parse_from(&args);
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("WALI_LOG")
@@ -267,7 +263,7 @@ fn main() {
 
     if cli.list_syscalls {
         list(cli.format);
-        return;
+        std::process::exit(0);
     }
     let Some((module, args)) = cli.command.split_first() else {
         fail(

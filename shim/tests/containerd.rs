@@ -1,0 +1,530 @@
+//! The shim under a real containerd (Debian's package), started here with its own root,
+//! state and socket under a temporary directory: images made by shim/oci-image.sh are
+//! imported with `ctr` and run with `--runtime io.containerd.wali.v1`. Skips, saying
+//! why, where containerd cannot run (not root, not installed, no Ruby build).
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const SHIM: &str = env!("CARGO_BIN_EXE_containerd-shim-wali-v1");
+const RUNTIME: &str = "io.containerd.wali.v1";
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+fn which(prog: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|p| {
+        std::env::split_paths(&p)
+            .map(|d| d.join(prog))
+            .find(|f| f.is_file())
+    })
+}
+
+/// Wait for `child` at most `limit`; killed (by its pid) when it takes longer.
+fn wait_bounded(child: &mut Child, limit: Duration, what: &str) -> std::process::ExitStatus {
+    let t = Instant::now();
+    loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            return s;
+        }
+        if t.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{what}: still running after {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A containerd of our own. Dropped (also when a check fails): the shims it started
+/// and containerd itself are killed by pid, leftover mounts under its root undone and
+/// its directory removed.
+struct Containerd {
+    child: Child,
+    dir: PathBuf,
+    sock: PathBuf,
+    ns: String,
+}
+
+impl Containerd {
+    fn start() -> Result<Containerd, String> {
+        let dir = std::env::temp_dir().join(format!("wali-shim-test-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("bin")).unwrap();
+        // containerd finds a runtime's shim as containerd-shim-NAME-v1 on its PATH.
+        std::os::unix::fs::symlink(SHIM, dir.join("bin/containerd-shim-wali-v1")).unwrap();
+        let sock = dir.join("containerd.sock");
+        let d = dir.display();
+        std::fs::write(
+            dir.join("config.toml"),
+            format!(
+                "version = 2\nroot = \"{d}/root\"\nstate = \"{d}/state\"\n\
+                 disabled_plugins = [\"io.containerd.grpc.v1.cri\"]\n\
+                 [grpc]\n  address = \"{}\"\n\
+                 [plugins.\"io.containerd.internal.v1.opt\"]\n  path = \"{d}/opt\"\n",
+                sock.display()
+            ),
+        )
+        .unwrap();
+        let path = format!(
+            "{d}/bin:{}",
+            std::env::var("PATH").unwrap_or_else(|_| "/usr/bin:/bin".into())
+        );
+        let log = std::fs::File::create(dir.join("containerd.log")).unwrap();
+        let child = Command::new("containerd")
+            .arg("--config")
+            .arg(dir.join("config.toml"))
+            .env("PATH", path)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .map_err(|e| format!("cannot start containerd: {e}"))?;
+        let mut c = Containerd {
+            child,
+            dir,
+            sock,
+            ns: format!("wali-test-{}", std::process::id()),
+        };
+        let t = Instant::now();
+        loop {
+            if c.sock.exists() && c.ctr(&["version"]).status.success() {
+                return Ok(c);
+            }
+            if let Some(s) = c.child.try_wait().unwrap() {
+                return Err(format!("containerd exited ({s}): {}", c.log_tail()));
+            }
+            if t.elapsed() > Duration::from_secs(30) {
+                return Err(format!(
+                    "containerd did not answer in 30 s: {}",
+                    c.log_tail()
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn log_tail(&self) -> String {
+        let log = std::fs::read_to_string(self.dir.join("containerd.log")).unwrap_or_default();
+        let lines: Vec<&str> = log.lines().collect();
+        lines[lines.len().saturating_sub(15)..].join("\n")
+    }
+
+    fn ctr_cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new("ctr");
+        c.arg("--address").arg(&self.sock).args(["-n", &self.ns]);
+        c.args(args);
+        c
+    }
+
+    fn ctr(&self, args: &[&str]) -> Output {
+        let mut c = self.ctr_cmd(args);
+        let mut child = c
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("ctr");
+        let (mut out, mut err) = (child.stdout.take().unwrap(), child.stderr.take().unwrap());
+        let eh = std::thread::spawn(move || {
+            let mut v = Vec::new();
+            let _ = err.read_to_end(&mut v);
+            v
+        });
+        let mut stdout = Vec::new();
+        let _ = out.read_to_end(&mut stdout);
+        let status = wait_bounded(
+            &mut child,
+            Duration::from_secs(300),
+            &format!("ctr {args:?}"),
+        );
+        Output {
+            status,
+            stdout,
+            stderr: eh.join().unwrap(),
+        }
+    }
+
+    fn import(&self, tar: &Path) {
+        let o = self.ctr(&["images", "import", tar.to_str().unwrap()]);
+        assert!(
+            o.status.success(),
+            "ctr images import: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+}
+
+impl Drop for Containerd {
+    fn drop(&mut self) {
+        // Shims outlive a failed `ctr run`; ours are those given our socket.
+        let sock = self.sock.to_string_lossy().into_owned();
+        if let Ok(rd) = std::fs::read_dir("/proc") {
+            for e in rd.flatten() {
+                let Ok(pid) = e.file_name().to_string_lossy().parse::<i32>() else {
+                    continue;
+                };
+                let cmd = std::fs::read(e.path().join("cmdline")).unwrap_or_default();
+                let cmd = String::from_utf8_lossy(&cmd);
+                if cmd.contains("containerd-shim-wali-v1") && cmd.contains(&sock) {
+                    // SAFETY: a signal to a process this test's containerd started.
+                    unsafe { libc::kill(pid, libc::SIGKILL) };
+                }
+            }
+        }
+        // SAFETY: a signal to the containerd this test started.
+        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
+        let t = Instant::now();
+        while self.child.try_wait().ok().flatten().is_none() {
+            if t.elapsed() > Duration::from_secs(10) {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        // Rootfs mounts left by a container that was not deleted, innermost first.
+        let info = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
+        let dir = self.dir.to_string_lossy().into_owned();
+        let mut points: Vec<&str> = info
+            .lines()
+            .filter_map(|l| l.split(' ').nth(4))
+            .filter(|p| p.starts_with(&dir))
+            .collect();
+        points.sort_by_key(|p| std::cmp::Reverse(p.len()));
+        for p in points {
+            let c = std::ffi::CString::new(p).unwrap();
+            // SAFETY: a NUL-terminated path; a mount this test's containerd made.
+            unsafe { libc::umount2(c.as_ptr(), libc::MNT_DETACH) };
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+        // libcontainer's state for the shim's containers (runwasi's default root).
+        let _ = std::fs::remove_dir_all(format!("/run/containerd/wali/{}", self.ns));
+        let _ = std::fs::remove_dir("/run/containerd/wali"); // only when empty
+    }
+}
+
+fn skip(why: &str) {
+    println!("containerd test skipped: {why}");
+    eprintln!("containerd test skipped: {why}");
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+const HELLO_C: &str = r#"
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+int main(int argc, char **argv) {
+    int fds = 0;
+    for (int fd = 3; fd < 1024; fd++) fds += fcntl(fd, F_GETFD) >= 0;
+    printf("hello from a pod:");
+    for (int i = 0; i < argc; i++) printf(" [%s]", argv[i]);
+    const char *g = getenv("GREETING");
+    printf(" GREETING=%s\n", g ? g : "(unset)");
+    char buf[64] = "(none)\n";
+    FILE *f = fopen("/data/note.txt", "r");
+    if (f) { fgets(buf, sizeof buf, f); fclose(f); }
+    printf("note: %s", buf);
+    FILE *w = fopen("/data/new.txt", "w");
+    printf("write to /data: %s\n", w ? "allowed" : "refused");
+    fprintf(stderr, "descriptors above stderr: %d\n", fds);
+    return 7;
+}
+"#;
+
+/// A `ctr run` in the background whose stdout lines are read as they come.
+struct Running {
+    child: Child,
+    lines: std::sync::mpsc::Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl Running {
+    fn start(c: &Containerd, args: &[&str]) -> Running {
+        let mut child = c
+            .ctr_cmd(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("ctr run");
+        let out = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for l in BufReader::new(out).lines().map_while(Result::ok) {
+                let _ = tx.send(l);
+            }
+        });
+        Running {
+            child,
+            lines: rx,
+            seen: Vec::new(),
+        }
+    }
+
+    fn wait_line(&mut self, want: &str, limit: Duration) {
+        let t = Instant::now();
+        while !self.seen.iter().any(|l| l == want) {
+            let left = limit.saturating_sub(t.elapsed());
+            match self.lines.recv_timeout(left) {
+                Ok(l) => self.seen.push(l),
+                Err(_) => {
+                    let _ = self.child.kill();
+                    panic!(
+                        "no {want:?} line in {limit:?}; stdout so far: {:?}",
+                        self.seen
+                    );
+                }
+            }
+        }
+    }
+
+    fn finish(mut self, what: &str) -> (Option<i32>, Vec<String>) {
+        let s = wait_bounded(&mut self.child, Duration::from_secs(60), what);
+        while let Ok(l) = self.lines.recv_timeout(Duration::from_secs(2)) {
+            self.seen.push(l);
+        }
+        (s.code(), self.seen)
+    }
+}
+
+#[test]
+fn wali_modules_and_boxes_run_as_containers_under_containerd() {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        return skip("containerd needs root (namespaces, mounts, cgroups)");
+    }
+    for p in ["containerd", "ctr"] {
+        if which(p).is_none() {
+            return skip(&format!(
+                "{p} is not installed (apt-get install containerd)"
+            ));
+        }
+    }
+    let wali_cc = repo().join("build/bin/wali-cc");
+    let wali_run = repo().join("build/bin/wali-run");
+    let ruby = repo().join("build/ruby/ruby.wasm");
+    for f in [&wali_cc, &wali_run, &ruby] {
+        if !f.exists() {
+            return skip(&format!("{} is missing (run ./build.sh)", f.display()));
+        }
+    }
+    let c = match Containerd::start() {
+        Ok(c) => c,
+        Err(e) => return skip(&format!("containerd cannot run here: {e}")),
+    };
+    let t = &c.dir;
+    let image = repo().join("shim/oci-image.sh");
+
+    // A C module: argv, environment, a read-only volume and the exit status, against
+    // the same module under wali-run with the same grants.
+    std::fs::write(t.join("hello.c"), HELLO_C).unwrap();
+    let hello = t.join("hello.wasm");
+    let o = Command::new(&wali_cc)
+        .arg("-O2")
+        .arg(t.join("hello.c"))
+        .arg("-o")
+        .arg(&hello)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "wali-cc: {}", text(&o.stderr));
+    let data = t.join("data");
+    std::fs::create_dir(&data).unwrap();
+    std::fs::write(data.join("note.txt"), "from the host\n").unwrap();
+    let o = Command::new(&image)
+        .args([
+            "-o",
+            t.join("hello.tar").to_str().unwrap(),
+            "-n",
+            "wali-test/hello:1",
+        ])
+        .arg(&hello)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "oci-image.sh: {}", text(&o.stderr));
+    c.import(&t.join("hello.tar"));
+    let mount = format!(
+        "type=bind,src={},dst=/data,options=rbind:ro",
+        data.display()
+    );
+    let pod = c.ctr(&[
+        "run",
+        "--rm",
+        "--runtime",
+        RUNTIME,
+        "--env",
+        "GREETING=hi",
+        "--mount",
+        &mount,
+        "wali-test/hello:1",
+        "hello1",
+        "/hello.wasm",
+        "a",
+        "b c",
+    ]);
+    let direct = Command::new(&wali_run)
+        .args([
+            "--env-clear",
+            "--env",
+            "GREETING=hi",
+            "--argv0",
+            "/hello.wasm",
+            "--dir",
+        ])
+        .arg(format!("{}:/data:ro", data.display()))
+        .arg(&hello)
+        .args(["a", "b c"])
+        .current_dir(t)
+        .output()
+        .unwrap();
+    let want = "hello from a pod: [/hello.wasm] [a] [b c] GREETING=hi\nnote: from the host\nwrite to /data: refused\n";
+    assert_eq!(text(&direct.stdout), want, "wali-run itself");
+    assert_eq!(
+        text(&pod.stdout),
+        want,
+        "the pod; stderr: {}",
+        text(&pod.stderr)
+    );
+    assert_eq!(
+        pod.status.code(),
+        Some(7),
+        "the pod's exit status is the module's"
+    );
+    assert!(!data.join("new.txt").exists());
+
+    // Ruby in a box: the image's default command, then a program that traps SIGTERM.
+    let app = t.join("app");
+    std::fs::create_dir(&app).unwrap();
+    std::fs::write(
+        app.join("Dockerfile"),
+        format!(
+            "FROM {}\nENTRYPOINT [\"ruby\"]\nCMD [\"-e\", \"puts RUBY_VERSION\"]\n",
+            ruby.display()
+        ),
+    )
+    .unwrap();
+    let rbox = t.join("ruby.box");
+    let o = Command::new(&wali_run)
+        .args(["pack", "-f"])
+        .arg(app.join("Dockerfile"))
+        .arg("-o")
+        .arg(&rbox)
+        .arg(&app)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "wali-run pack: {}", text(&o.stderr));
+    let o = Command::new(&image)
+        .args([
+            "-o",
+            t.join("ruby.tar").to_str().unwrap(),
+            "-n",
+            "wali-test/ruby:1",
+        ])
+        .arg(&rbox)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "oci-image.sh: {}", text(&o.stderr));
+    c.import(&t.join("ruby.tar"));
+    let o = c.ctr(&[
+        "run",
+        "--rm",
+        "--runtime",
+        RUNTIME,
+        "wali-test/ruby:1",
+        "ruby1",
+    ]);
+    assert_eq!(text(&o.stdout), "3.3.8\n", "stderr: {}", text(&o.stderr));
+    assert_eq!(o.status.code(), Some(0));
+
+    // ctr task kill: SIGTERM reaches the guest, whose trap decides the exit status...
+    let trap = "trap('TERM') { puts 'got TERM'; exit 3 }; puts 'ready'; $stdout.flush; sleep 60";
+    let mut r = Running::start(
+        &c,
+        &[
+            "run",
+            "--rm",
+            "--runtime",
+            RUNTIME,
+            "wali-test/ruby:1",
+            "ruby2",
+            "/ruby.box",
+            "-e",
+            trap,
+        ],
+    );
+    r.wait_line("ready", Duration::from_secs(120));
+    let k = c.ctr(&["task", "kill", "--signal", "SIGTERM", "ruby2"]);
+    assert!(k.status.success(), "ctr task kill: {}", text(&k.stderr));
+    let (code, lines) = r.finish("the trapping pod");
+    assert_eq!(lines, ["ready", "got TERM"]);
+    assert_eq!(code, Some(3));
+    // ...and without a trap the pod ends as a container killed by it: 128 + 15.
+    let plain = "puts 'ready'; $stdout.flush; sleep 60";
+    let mut r = Running::start(
+        &c,
+        &[
+            "run",
+            "--rm",
+            "--runtime",
+            RUNTIME,
+            "wali-test/ruby:1",
+            "ruby3",
+            "/ruby.box",
+            "-e",
+            plain,
+        ],
+    );
+    r.wait_line("ready", Duration::from_secs(120));
+    let k = c.ctr(&["task", "kill", "--signal", "SIGTERM", "ruby3"]);
+    assert!(k.status.success(), "ctr task kill: {}", text(&k.stderr));
+    let (code, _) = r.finish("the plain pod");
+    assert_eq!(code, Some(143));
+
+    // A Ruby TCP server in a pod on the host's network, its network narrowed to the
+    // one address by WALI_ALLOW_NET; the test is its client over loopback.
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let server = format!(
+        "require 'socket'; s = TCPServer.new('127.0.0.1', {port}); puts 'listening'; \
+         $stdout.flush; c = s.accept; c.puts \"pod got #{{c.gets.strip}}\"; c.close"
+    );
+    let allow = format!("WALI_ALLOW_NET=127.0.0.1:{port}");
+    let mut r = Running::start(
+        &c,
+        &[
+            "run",
+            "--rm",
+            "--net-host",
+            "--env",
+            &allow,
+            "--runtime",
+            RUNTIME,
+            "wali-test/ruby:1",
+            "ruby4",
+            "/ruby.box",
+            "-e",
+            &server,
+        ],
+    );
+    r.wait_line("listening", Duration::from_secs(120));
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect to the pod");
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    s.write_all(b"ping\n").unwrap();
+    let mut reply = String::new();
+    BufReader::new(&s).read_line(&mut reply).unwrap();
+    assert_eq!(reply, "pod got ping\n");
+    let (code, _) = r.finish("the server pod");
+    assert_eq!(code, Some(0));
+    println!("containerd test: C module, Ruby box, SIGTERM trap and exit 143, TCP server: all as expected");
+}

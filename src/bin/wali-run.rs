@@ -1,0 +1,3 @@
+fn main() {
+    wali_run::cli_main(std::env::args_os().collect())
+}
