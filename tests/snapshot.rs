@@ -243,7 +243,7 @@ fn a_ruby_snapshot_run_prints_what_a_plain_run_prints() {
     // at pack time (its constant), and what a run must get fresh.
     std::fs::write(
         app.join("boot.rb"),
-        "require \"json\"\nrequire \"securerandom\"\nBOOTED_IN = $$\nTABLE = {a: 1, \"b\" => 2, 3 => [4]}\n",
+        "puts \"booting\"\nrequire \"json\"\nrequire \"securerandom\"\nBOOTED_IN = $$\nTABLE = {a: 1, \"b\" => 2, 3 => [4]}\n",
     )
     .unwrap();
     std::fs::write(
@@ -275,17 +275,21 @@ fn a_ruby_snapshot_run_prints_what_a_plain_run_prints() {
     };
     mk("plain.box", false);
     mk("snap.box", true);
+    // Flags before the box: "--env" and its value.
     let run = |b: &str, args: &[&str]| {
+        let flags = if args.first() == Some(&"--env") { 2 } else { 0 };
         Command::new("timeout")
             .args(["-k", "5", "300", bin()])
-            .args(args.iter().take_while(|a| a.starts_with("--")))
+            .args(&args[..flags])
             .arg(d.path().join(b))
-            .args(args.iter().skip_while(|a| a.starts_with("--")))
+            .args(&args[flags..])
             .output()
             .unwrap()
     };
     let p = ok(&run("plain.box", &[]));
     let s = run("snap.box", &[]);
+    // What boot.rb printed when the snapshot was taken is pack's output, not a run's.
+    let p = p.strip_prefix("booting\n").expect("the plain run boots").to_string();
     assert_eq!(p, ok(&s));
     assert_eq!(stderr(&s), "", "a snapshot run warns nothing");
     assert!(
@@ -316,6 +320,12 @@ fn a_ruby_snapshot_run_prints_what_a_plain_run_prints() {
     for i in 2..5 {
         assert_ne!(a[i], b[i], "line {i} is the same in two runs: {a:?} {b:?}");
     }
+    // -w: the run's own warnings, and none of the restore's.
+    let code = "def f; end; def f; end; p 2";
+    let w = run("snap.box", &["-w", "-e", code]);
+    assert_eq!(ok(&w), "2\n");
+    assert_eq!(stderr(&w), stderr(&run("plain.box", &["-w", "-e", code])));
+    assert!(stderr(&w).contains("method redefined"), "{}", stderr(&w));
     // An error in the run's script: the status and message a plain run gives.
     let p = run("plain.box", &["-e", "raise 'boom'"]);
     let s = run("snap.box", &["-e", "raise 'boom'"]);

@@ -17,6 +17,7 @@
  * goes through _start and main as ever: main should call its init itself when
  * !wali_resumed (see tests/c/preinit.c). */
 #include <fcntl.h>
+#include <stdio.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,6 +123,9 @@ __attribute__((export_name("wali_preinit"))) void wali_preinit(void)
 		if (*(int *)(self + off) == tid) { tid_offset = off; break; }
 	int r = wali_init(argc, argv);
 	if (r != 0) exit(r);
+	/* What wali_init printed is pack's output: flushed now, not left in stdio's
+	 * buffers to come out again at every run. */
+	fflush(0);
 }
 
 __attribute__((export_name("wali_resume"))) void wali_resume(void)

@@ -29,6 +29,21 @@ static int n_internal;
 
 static int is_open(int fd) { return fcntl(fd, F_GETFD) >= 0; }
 
+/* Process.pid and $$ read a pid Ruby caches at the first call (process.c, cleared
+ * only by its own fork path): a library that asked at pack time would leave the
+ * pack-time pid in the snapshot. These ask the kernel each time. */
+static VALUE fresh_pid(void) { return INT2NUM(getpid()); }
+static VALUE fresh_pid_m(VALUE self) { (void)self; return fresh_pid(); }
+static VALUE fresh_pid_gv(ID id, VALUE *data) { (void)id; (void)data; return fresh_pid(); }
+
+/* While the second ruby_options runs (wali_resume_main), Warning.warn drops the
+ * warnings its one-time steps give when run again, and nothing else. */
+static const char filter_on[] =
+	"def Warning.warn(m, **k) = (m.match?(/: warning: (already initialized constant "
+	"RUBY_DESCRIPTION|\\S+\\.so is already registered)$|\\A<internal:\\w+>:\\d+: warning: "
+	"(method redefined|previous definition)/) ? nil : super)";
+static const char filter_off[] = "Warning.singleton_class.send(:remove_method, :warn)";
+
 int wali_init(int argc, char **argv)
 {
 	char *args[argc + 3];
@@ -51,6 +66,12 @@ int wali_init(int argc, char **argv)
 		int state;
 		if (!ruby_executable_node(node, &state)) return state ? state : 1;
 	}
+	/* What the libraries printed is pack's output: flushed now, not held in Ruby's
+	 * buffers to come out again at every run. */
+	rb_io_flush(rb_stdout);
+	rb_io_flush(rb_stderr);
+	rb_define_module_function(rb_mProcess, "pid", fresh_pid_m, 0);
+	rb_define_virtual_variable("$$", fresh_pid_gv, 0);
 	rb_thread_stop_timer_thread();
 	for (int i = 0; i < n_internal; i++) close(internal_fds[i]);
 	return 0;
@@ -71,22 +92,13 @@ int wali_resume_main(int argc, char **argv)
 	/* ruby_options runs a second time in this process's history: its one-time steps
 	 * (the load path, the built-in extensions' registry, RUBY_DESCRIPTION, the core
 	 * library's Ruby parts) run again. The load path is rebuilt from empty (from this
-	 * run's -I and RUBYLIB); the rest only warns that it was done before, so warnings
-	 * are off while it runs and back to what they were after, unless the run asked for
-	 * -W0. */
+	 * run's -I and RUBYLIB); the rest would only warn that it ran before: those
+	 * warnings are filtered out while it runs (filter_on), every other one passes. */
 	rb_ary_clear(rb_gv_get("$LOAD_PATH"));
-	VALUE verbose = *rb_ruby_verbose_ptr();
-	*rb_ruby_verbose_ptr() = Qnil;
-	int quiet = 0;
-	const char *opt = getenv("RUBYOPT");
-	if (opt && strstr(opt, "-W0")) quiet = 1;
-	for (int i = 1; i < argc && argv[i][0] == '-'; i++) {
-		if (!strcmp(argv[i], "-W0")) quiet = 1;
-		if (!strcmp(argv[i], "--") || !strcmp(argv[i], "-e")) break;
-	}
+	rb_eval_string(filter_on);
 	{
 		void *node = ruby_options(argc, argv);
-		if (NIL_P(*rb_ruby_verbose_ptr()) && !quiet) *rb_ruby_verbose_ptr() = verbose;
+		rb_eval_string(filter_off);
 		return ruby_run_node(node);
 	}
 }

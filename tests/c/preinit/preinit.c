@@ -40,6 +40,8 @@ static void init(void)
 
 int wali_init(int argc, char **argv)
 {
+	/* Pack's output (stdout is a pipe there, so buffered): never a run's. */
+	printf("prepared at pack time\n");
 	init();
 	const char *b = getenv("WALI_PREINIT_BREAK");
 	if (!b) return 0;
