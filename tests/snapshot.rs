@@ -289,7 +289,10 @@ fn a_ruby_snapshot_run_prints_what_a_plain_run_prints() {
     let p = ok(&run("plain.box", &[]));
     let s = run("snap.box", &[]);
     // What boot.rb printed when the snapshot was taken is pack's output, not a run's.
-    let p = p.strip_prefix("booting\n").expect("the plain run boots").to_string();
+    let p = p
+        .strip_prefix("booting\n")
+        .expect("the plain run boots")
+        .to_string();
     assert_eq!(p, ok(&s));
     assert_eq!(stderr(&s), "", "a snapshot run warns nothing");
     assert!(
