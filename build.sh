@@ -30,6 +30,8 @@ WALI_RUN="$here/build/bin/wali-run" "$here/toolchain/build.sh"
 echo "== ready: build/bin/wali-run and build/bin/wali-cc (add $here/build/bin to PATH)"
 if [ $ruby = 1 ]; then
   "$here/toolchain/ruby/build.sh"
+  # ruby.wasm with the snapshot entry points (pack --preinit): a relink, cached.
+  "$here/toolchain/ruby/preinit.sh"
 fi
 
 if [ $quiet = 0 ]; then

@@ -26,6 +26,9 @@ enum ListFormat {
     after_help = "Examples:\n  wali-run hello.wasm world            run with argv = [hello.wasm, world]\n  wali-run --env-clear --env LANG=C prog.wasm\n  wali-run --strace prog.wasm          trace every syscall to stderr\n  wali-run -c prog.wasm                count calls, errors and time per syscall (strace -c)\n  wali-run --strace -T prog.wasm       each call with the time it took\n  wali-run --dir /srv/data:/data:ro prog.wasm   grant a host directory at /data, read-only\n  wali-run --allow-net=127.0.0.1:8080 server.wasm   the network, only this address\n  wali-run --policy app.toml prog.wasm  a policy file ([fs] [net] [process] [limits] [syscalls])\n  wali-run --list-syscalls             show the syscall table and support levels\n  wali-run compile prog.wasm -o prog.cwasm   compile ahead of time; run prog.cwasm directly\n  wali-run pack -f Dockerfile -o app.box .   a box: module, files, argv, env, policy in one file\n  wali-run app.box [ARGS]              run a box (docs/box.md); wali-run inspect app.box shows it\n\nLogs: WALI_LOG=debug. Compiled modules (and their initial-data images) are cached in\n$WALI_CACHE_DIR or ~/.cache/wali-run. A trap prints the wasm backtrace with function names;\nWASMTIME_BACKTRACE_DETAILS=1 adds file:line for modules built with -g."
 )]
 struct Cli {
+    /// (Internal, `pack --preinit`) run the box to its snapshot point, write the snapshot here.
+    #[arg(long, hide = true, value_name = "FILE")]
+    preinit_out: Option<PathBuf>,
     /// Add KEY=VALUE to the guest's environment (repeatable), e.g. --env LANG=C.
     #[arg(long = "env", value_name = "KEY=VALUE")]
     env: Vec<String>,
@@ -290,7 +293,9 @@ pub fn cli_main(args: Vec<OsString>) -> ! {
     if let Some((_, meta)) = &boxed {
         let ep = meta.entrypoint;
         let mut words: Vec<OsString> = meta.argv[..ep].iter().map(OsString::from).collect();
-        if args.is_empty() {
+        if cli.preinit_out.is_some() {
+            // The snapshot holds what the ENTRYPOINT prepares; the CMD runs at each start.
+        } else if args.is_empty() {
             words.extend(meta.argv[ep..].iter().map(OsString::from));
         } else {
             words.extend(args.iter().cloned());
@@ -443,6 +448,7 @@ pub fn cli_main(args: Vec<OsString>) -> ! {
     }
     let mut pol = built.policy;
     let mut box_module = None;
+    let mut resume = None;
     if let Some((img, meta)) = boxed {
         // The box's mount points are its own: a grant at or above or below one would
         // nest mounts, which the sandbox refuses between grants too.
@@ -487,6 +493,22 @@ pub fn cli_main(args: Vec<OsString>) -> ! {
             .map(|f| std::fs::File::from(wali_syscalls::sandbox::keep_high(f.into())))
             .unwrap_or_else(|e| fail(126, format!("{name}: {e}")));
         let check = (!boxes::stamp_ok(&img)).then(|| boxes::stamp(&img));
+        if check.is_some() {
+            // Once per box file, before the stamp says so: the snapshot against its hash.
+            boxes::format::check_snapshot(&img, &meta)
+                .unwrap_or_else(|e| fail(126, format!("{name}: {e}")));
+        }
+        if cli.preinit_out.is_none() {
+            if let Some((state, data_at)) = boxes::format::snapshot_of(&img, &meta)
+                .unwrap_or_else(|e| fail(126, format!("{name}: {e}")))
+            {
+                // High and the runtime's, as the box file's other descriptor.
+                let f = file
+                    .try_clone()
+                    .map(|f| std::fs::File::from(wali_syscalls::sandbox::keep_high(f.into())));
+                resume = Some((state, data_at, f));
+            }
+        }
         let module_at = (meta.module.offset, meta.module.length);
         let b = wali_syscalls::vfs::boxfs::BoxFs::new(
             below,
@@ -579,6 +601,17 @@ pub fn cli_main(args: Vec<OsString>) -> ! {
             initial_mask,
             exec_runtime,
             policy: pol,
+        },
+        match (cli.preinit_out, resume) {
+            (Some(out), _) => boxes::snapshot::Start::Capture(out),
+            (None, Some((state, data_at, file))) => {
+                boxes::snapshot::Start::Resume(boxes::snapshot::Restore {
+                    file: file.unwrap_or_else(|e| fail(126, format!("{name}: {e}"))),
+                    data_at,
+                    state,
+                })
+            }
+            (None, None) => boxes::snapshot::Start::Main,
         },
     ) {
         Ok(run::Outcome::Exit(code)) => std::process::exit(code),
@@ -734,6 +767,10 @@ struct PackCli {
     /// The context: COPY sources and FROM are relative to it (default: the spec's directory).
     #[arg(value_name = "CONTEXT")]
     context: Option<PathBuf>,
+    /// Pre-initialise: run the box's ENTRYPOINT to the module's snapshot point
+    /// (wali_preinit) and keep the snapshot in the box; runs start from it (docs/box.md).
+    #[arg(long)]
+    preinit: bool,
 }
 
 fn pack_command() -> ! {
@@ -772,7 +809,7 @@ fn pack_command() -> ! {
             .unwrap_or_else(|| PathBuf::from("."))
     });
     let t = std::time::Instant::now();
-    match boxes::pack::pack(steps, table, &context, &c.out) {
+    match boxes::pack::pack(steps, table, &context, &c.out, c.preinit) {
         Ok(n) => {
             eprintln!(
                 "wali-run: packed {} ({:.1} MB) in {:.2} s",
@@ -782,7 +819,7 @@ fn pack_command() -> ! {
             );
             std::process::exit(0)
         }
-        Err(e) => fail(2, e),
+        Err(e) => fail(if e.starts_with("--preinit") { 1 } else { 2 }, e),
     }
 }
 

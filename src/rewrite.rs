@@ -21,7 +21,9 @@ pub const STACK_LO_EXPORT: &str = "wali-run:stack_lo";
 pub const STACK_SPAN_EXPORT: &str = "wali-run:stack_span";
 pub const STACK_OVERFLOW_EXPORT: &str = "wali-run:stack_overflow";
 /// Bumped whenever the rewrite changes, so cached compilations are not reused.
-pub const VERSION: u32 = 8;
+pub const VERSION: u32 = 9;
+/// Prefix of the exports the rewrite adds for the module's other mutable globals.
+pub const GLOBAL_EXPORT_PREFIX: &str = "wali-run:g";
 /// The largest 32-bit memory, in wasm pages: the maximum given to memories without one.
 const MAX_PAGES: u64 = 65536;
 
@@ -575,6 +577,18 @@ pub fn rewrite(wasm: &[u8], image: bool) -> Result<(Vec<u8>, Option<Image>), Str
         }
         if let Some(g) = sp {
             sec.export(SP_EXPORT, wasm_encoder::ExportKind::Global, g);
+        }
+        // Every other mutable global (wasm-ld's __tls_base...), for a snapshot to read and
+        // restore (`wali-run pack --preinit`): a module's own globals are not reachable
+        // from the host otherwise.
+        for (i, g) in globals.iter().enumerate() {
+            if g.mutable && Some(i as u32) != sp {
+                sec.export(
+                    &format!("{GLOBAL_EXPORT_PREFIX}{i}"),
+                    wasm_encoder::ExportKind::Global,
+                    i as u32,
+                );
+            }
         }
         if let Some((g, ..)) = &check {
             sec.export(STACK_LO_EXPORT, wasm_encoder::ExportKind::Global, g.lo);

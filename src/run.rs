@@ -1,6 +1,7 @@
 //! Running a process: one shared memory, one instance per guest thread, each on its own
 //! OS thread. Knows no individual syscall: the syscall layer registers its imports.
 
+use crate::boxes::snapshot::{self, Start};
 use crate::engine::{one_line, Loaded, THREAD_STACK};
 use crate::rewrite;
 use std::sync::atomic::Ordering;
@@ -403,6 +404,7 @@ pub fn run(
     mut loaded: Loaded,
     name: &str,
     cfg: ProcessConfig,
+    start: Start,
 ) -> Result<Outcome, String> {
     let mut linker: Linker<Ctx> = Linker::new(engine);
     wali_syscalls::add_to_linker_dropping(&mut linker, &loaded.dropped)
@@ -415,8 +417,15 @@ pub fn run(
             let mem = GuestMem::new(m);
             // Taken, so the image file closes once mapped: the guest's first descriptor
             // must be 3, as on Linux.
-            if let Some(img) = loaded.image.take() {
-                apply_image(&mem, &img)?;
+            let img = loaded.image.take();
+            match &start {
+                // The snapshot holds the data segments as the program left them.
+                Start::Resume(r) => snapshot::restore_memory(&mem, r)?,
+                _ => {
+                    if let Some(img) = img {
+                        apply_image(&mem, &img)?;
+                    }
+                }
             }
             mem
         }
@@ -446,6 +455,7 @@ pub fn run(
         pool: Arc::new(Pool::new()),
     });
     let _ = process.spawner.set(threads);
+    let mut refused: Option<String> = None;
     let outcome = (|| {
         let inst = instantiate(&pre, &mut store)?;
         if let Some(g) = store.data().stack {
@@ -456,12 +466,60 @@ pub fn run(
         }
         // The module's data is in place: page 0 faults for syscalls unless it holds some.
         process.mem.settle_null_page();
-        let start = inst.get_typed_func::<(), ()>(&mut store, "_start")?;
+        if let Start::Resume(r) = &start {
+            if let Err(e) = snapshot::restore_state(&mut store, &inst, &process, &r.state) {
+                refused = Some(e);
+                return Ok(());
+            }
+            let resume = inst
+                .get_typed_func::<(), ()>(&mut store, snapshot::RESUME_EXPORT)
+                .map_err(|_| {
+                    wasmtime::Error::msg("the snapshot's module exports no wali_resume")
+                })?;
+            return resume.call(&mut store, ());
+        }
         // The guest starts with the mask the host process had (blocked until now).
         store.data_mut().sigmask = process.initial_mask;
         wali_syscalls::deliver::mirror_mask(process.initial_mask);
-        start.call(&mut store, ())
+        let Start::Capture(out) = &start else {
+            let start = inst.get_typed_func::<(), ()>(&mut store, "_start")?;
+            return start.call(&mut store, ());
+        };
+        let Ok(preinit) = inst.get_typed_func::<(), ()>(&mut store, snapshot::PREINIT_EXPORT)
+        else {
+            refused = Some(
+                "the module exports no wali_preinit: it cannot be pre-initialised (docs/box.md, \"Snapshots\")"
+                    .into(),
+            );
+            return Ok(());
+        };
+        let before = snapshot::open_fds();
+        let cwd = snapshot::guest_cwd(&process);
+        if let Err(e) = preinit.call(&mut store, ()) {
+            refused = Some(match e.downcast_ref::<Exit>() {
+                Some(Exit::Process(c)) | Some(Exit::Thread(c)) => {
+                    format!("the program exited (status {c}) before the snapshot point")
+                }
+                None => format!(
+                    "the program trapped before the snapshot point: {}",
+                    one_line(&e)
+                ),
+            });
+            return Ok(());
+        }
+        if let Err(e) = snapshot::check_rules(&process, &before, &cwd) {
+            refused = Some(e);
+            return Ok(());
+        }
+        let blob = snapshot::capture(&mut store, &inst, &process, &cwd);
+        if let Err(e) = std::fs::write(out, &blob) {
+            refused = Some(format!("{}: {e}", out.display()));
+        }
+        Ok(())
     })();
+    if let Some(e) = refused {
+        return Err(e);
+    }
     if let Some(Exit::Thread(_)) = outcome
         .as_ref()
         .err()

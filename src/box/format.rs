@@ -23,6 +23,19 @@ pub struct Meta {
     pub env: BTreeMap<String, String>,
     /// The policy, in the policy-file format (README, "The sandbox").
     pub policy: String,
+    /// The pre-initialised snapshot (`pack --preinit`), when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snapshot: Option<SnapshotRef>,
+}
+
+/// Where the snapshot is: page-aligned in the file, so that its pages map directly.
+#[derive(Serialize, Deserialize, Debug, Clone, Default)]
+#[serde(deny_unknown_fields)]
+pub struct SnapshotRef {
+    /// SHA-256 of its bytes, hex.
+    pub sha256: String,
+    pub offset: u64,
+    pub length: u64,
 }
 
 #[derive(Serialize, Deserialize, Debug, Clone, Default)]
@@ -82,6 +95,7 @@ pub fn write(
     mut meta: Meta,
     module: &[u8],
     tree: &BTreeMap<Vec<u8>, NewEntry>,
+    snapshot: Option<&[u8]>,
 ) -> Result<u64, String> {
     let mut data: Vec<u8> = vec![0u8; HEADER];
     meta.module.offset = data.len() as u64;
@@ -118,6 +132,17 @@ pub fn write(
             sha256,
         });
     }
+    meta.snapshot = snapshot.map(|snap| {
+        // Page-aligned, after the tree: a run maps its pages straight from the file.
+        data.resize(data.len().next_multiple_of(4096), 0);
+        let r = SnapshotRef {
+            sha256: hex(&Sha256::digest(snap)),
+            offset: data.len() as u64,
+            length: snap.len() as u64,
+        };
+        data.extend_from_slice(snap);
+        r
+    });
     let meta_text = toml::to_string(&meta).map_err(|e| format!("cannot write settings: {e}"))?;
     let mut index = Vec::new();
     index.extend_from_slice(&(meta_text.len() as u32).to_le_bytes());
@@ -133,7 +158,12 @@ pub fn write(
         index.extend_from_slice(&e.len.to_le_bytes());
         index.extend_from_slice(&e.sha256);
     }
-    let mut head = boxfile::header(data.len() as u64, index.len() as u64);
+    let version = if meta.snapshot.is_some() {
+        boxfile::VERSION
+    } else {
+        boxfile::VERSION_PLAIN
+    };
+    let mut head = boxfile::header(version, data.len() as u64, index.len() as u64);
     let seal = boxfile::seal(&head, &index);
     head[32..64].copy_from_slice(&seal);
     data[..HEADER].copy_from_slice(&head);
@@ -162,7 +192,66 @@ pub fn open(path: &Path) -> Result<(BoxImage, Meta), String> {
         return Err("damaged box (bad argv)".into());
     }
     meta.digest()?;
+    if let Some(s) = &meta.snapshot {
+        let end = s.offset.checked_add(s.length);
+        if s.offset < HEADER as u64
+            || !s.offset.is_multiple_of(4096)
+            || end.is_none_or(|e| e > img.index_off)
+            || s.sha256.len() != 64
+        {
+            return Err("damaged box (bad snapshot location)".into());
+        }
+    }
     Ok((img, meta))
+}
+
+/// The snapshot's head (its state) and where its page data starts in the file.
+pub fn snapshot_of(
+    img: &BoxImage,
+    meta: &Meta,
+) -> Result<Option<(super::snapshot::State, u64)>, String> {
+    let Some(s) = &meta.snapshot else {
+        return Ok(None);
+    };
+    use std::os::unix::fs::FileExt;
+    let mut head = vec![0u8; 12];
+    img.file
+        .read_exact_at(&mut head, s.offset)
+        .map_err(|_| "truncated box (snapshot)".to_string())?;
+    let n = u32::from_le_bytes(head[8..12].try_into().unwrap_or_default()) as u64;
+    if n > s.length.min(64 << 20) {
+        return Err("damaged box (snapshot: bad state size)".into());
+    }
+    head.resize(12 + n as usize, 0);
+    img.file
+        .read_exact_at(&mut head, s.offset)
+        .map_err(|_| "truncated box (snapshot)".to_string())?;
+    let (st, data_at) = super::snapshot::parse(&head, s.length)?;
+    Ok(Some((st, s.offset + data_at)))
+}
+
+/// The snapshot's bytes against the hash the (checked) index names: once per box file,
+/// as the module's (then the stamp).
+pub fn check_snapshot(img: &BoxImage, meta: &Meta) -> Result<(), String> {
+    let Some(s) = &meta.snapshot else {
+        return Ok(());
+    };
+    use std::os::unix::fs::FileExt;
+    let mut d = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut at = 0u64;
+    while at < s.length {
+        let n = (s.length - at).min(buf.len() as u64) as usize;
+        img.file
+            .read_exact_at(&mut buf[..n], s.offset + at)
+            .map_err(|_| "truncated box (snapshot)".to_string())?;
+        d.update(&buf[..n]);
+        at += n as u64;
+    }
+    if hex(&d.finalize()) != s.sha256 {
+        return Err("damaged box (the snapshot does not match its hash)".into());
+    }
+    Ok(())
 }
 
 /// The module's bytes, checked against the hash the (checked) index names.

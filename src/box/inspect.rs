@@ -32,7 +32,11 @@ pub fn inspect(path: &Path) -> Result<(), String> {
             "box: {} ({}, format {})",
             path.display(),
             mb(img.size),
-            format::boxfile::VERSION
+            if meta.snapshot.is_some() {
+                format::boxfile::VERSION
+            } else {
+                format::boxfile::VERSION_PLAIN
+            }
         ),
     );
     w(
@@ -59,6 +63,20 @@ pub fn inspect(path: &Path) -> Result<(), String> {
         ),
     );
     w(&mut o, format!("cwd: {}", meta.cwd));
+    if let Some(s) = &meta.snapshot {
+        let (st, _) = format::snapshot_of(&img, &meta)?.unwrap_or_default();
+        w(
+            &mut o,
+            format!(
+                "snapshot: {} (memory {}, {} stored in {} ranges, mapped copy-on-write; sha256 {}); runs resume from it",
+                mb(s.length),
+                mb(st.memory),
+                mb(st.runs.iter().map(|r| r[1]).sum()),
+                st.runs.len(),
+                s.sha256
+            ),
+        );
+    }
     w(&mut o, "env:".into());
     for (k, v) in &meta.env {
         w(&mut o, format!("  {k}={v}"));

@@ -4,6 +4,7 @@
 pub mod format;
 pub mod inspect;
 pub mod pack;
+pub mod snapshot;
 
 use std::path::Path;
 

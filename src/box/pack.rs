@@ -414,6 +414,7 @@ pub fn pack(
     policy_table: Option<toml::Table>,
     context: &Path,
     out: &Path,
+    preinit: bool,
 ) -> Result<u64, String> {
     let epoch = std::env::var("SOURCE_DATE_EPOCH")
         .ok()
@@ -562,7 +563,20 @@ pub fn pack(
     crate::policy::check_text(&text, Path::new("the box's policy"))?;
     b.meta.policy = text;
     // The working directory must be a directory in the box or anywhere else (a grant).
-    format::write(out, b.meta, &b.module, &b.tree)
+    let size = format::write(out, b.meta.clone(), &b.module, &b.tree, None)?;
+    if !preinit {
+        return Ok(size);
+    }
+    // The box as written runs once, to its snapshot point, in a child process; then the
+    // same box again with the snapshot in it.
+    let snap = match super::snapshot::preinit(out) {
+        Ok(s) => s,
+        Err(e) => {
+            let _ = std::fs::remove_file(out);
+            return Err(e);
+        }
+    };
+    format::write(out, b.meta, &b.module, &b.tree, Some(&snap))
 }
 
 /// FROM: a module (with its manifest's directories and environment) or a box.
@@ -596,6 +610,8 @@ fn from(b: &mut Build, p: &Path, at: &str) -> Result<(), String> {
         }
         b.policy = toml::from_str(&meta.policy).map_err(|_| format!("{at}: damaged box policy"))?;
         b.meta = meta;
+        // A snapshot belongs to the box it was taken in (its tree, its argv).
+        b.meta.snapshot = None;
         return Ok(());
     }
     if &head[..4] != b"\0asm" {

@@ -46,7 +46,39 @@ pub fn page_up(n: u64) -> Option<u64> {
     n.checked_add(PAGE - 1).map(|v| v & !(PAGE - 1))
 }
 
+/// What a snapshot keeps of an address space (`wali-run pack --preinit`): the break,
+/// where mmap starts, the accounted top and the free ranges. The maximum is the run's.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SpaceState {
+    pub brk_start: u64,
+    pub brk: u64,
+    pub mmap_min: u64,
+    pub top: u64,
+    pub free: Vec<(u64, u64)>,
+}
+
 impl AddressSpace {
+    pub fn save(&self) -> SpaceState {
+        SpaceState {
+            brk_start: self.brk_start,
+            brk: self.brk,
+            mmap_min: self.mmap_min,
+            top: self.top,
+            free: self.free.iter().map(|(&a, &b)| (a, b)).collect(),
+        }
+    }
+
+    /// Back to a saved state, on a memory already grown to cover `s.top`; the page map
+    /// is the caller's to restore (it keeps protections this does not know).
+    pub fn load(&mut self, s: &SpaceState) {
+        self.brk_start = s.brk_start;
+        self.brk = s.brk;
+        self.mmap_min = s.mmap_min;
+        self.top = s.top;
+        self.max = self.max.max(s.top);
+        self.free = s.free.iter().copied().collect();
+    }
+
     pub fn new(size: u64, max: u64) -> Self {
         let start = size.next_multiple_of(WASM_PAGE);
         AddressSpace {

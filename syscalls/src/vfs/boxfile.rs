@@ -8,7 +8,11 @@ use std::collections::HashMap;
 use std::os::unix::fs::FileExt;
 
 pub const MAGIC: &[u8; 8] = b"WALIBOX\0";
-pub const VERSION: u32 = 1;
+/// The newest version written and read: 2 is a box with a snapshot (`pack --preinit`),
+/// which an older reader must refuse by its version rather than misread; a box without
+/// one is still written as 1, readable by every reader.
+pub const VERSION: u32 = 2;
+pub const VERSION_PLAIN: u32 = 1;
 pub const HEADER: usize = 64;
 /// An index larger than this is refused (a hostile size would make the runtime allocate it).
 pub const MAX_INDEX: u64 = 256 << 20;
@@ -60,10 +64,10 @@ fn u64_at(b: &[u8], at: usize) -> u64 {
 }
 
 /// The header for an index of `index_len` bytes at `index_off` (hash filled by `seal`).
-pub fn header(index_off: u64, index_len: u64) -> [u8; HEADER] {
+pub fn header(version: u32, index_off: u64, index_len: u64) -> [u8; HEADER] {
     let mut h = [0u8; HEADER];
     h[..8].copy_from_slice(MAGIC);
-    h[8..12].copy_from_slice(&VERSION.to_le_bytes());
+    h[8..12].copy_from_slice(&version.to_le_bytes());
     h[16..24].copy_from_slice(&index_off.to_le_bytes());
     h[24..32].copy_from_slice(&index_len.to_le_bytes());
     h
@@ -113,9 +117,9 @@ impl BoxImage {
             return Err("not a box (bad magic)".into());
         }
         let version = u32_at(&head, 8);
-        if version != VERSION {
+        if version != VERSION && version != VERSION_PLAIN {
             return Err(format!(
-                "box format version {version}, this wali-run reads version {VERSION}"
+                "box format version {version}, this wali-run reads versions {VERSION_PLAIN} and {VERSION}"
             ));
         }
         let index_off = u64_at(&head, 16);
