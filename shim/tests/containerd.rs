@@ -77,10 +77,14 @@ impl Containerd {
             std::env::var("PATH").unwrap_or_else(|_| "/usr/bin:/bin".into())
         );
         let log = std::fs::File::create(dir.join("containerd.log")).unwrap();
+        // The shim's compiled-module cache (it opens it at start): empty, to see
+        // what the pods put there.
+        std::fs::create_dir(dir.join("cache")).unwrap();
         let child = Command::new("containerd")
             .arg("--config")
             .arg(dir.join("config.toml"))
             .env("PATH", path)
+            .env("WALI_CACHE_DIR", dir.join("cache"))
             .stdin(Stdio::null())
             .stdout(log.try_clone().unwrap())
             .stderr(log)
@@ -400,6 +404,18 @@ fn wali_modules_and_boxes_run_as_containers_under_containerd() {
         "the pod's exit status is the module's"
     );
     assert!(!data.join("new.txt").exists());
+    // The pod compiled the module into the host's cache, from inside the container,
+    // and wali-run finds it there: the same cache, the same key.
+    let modules = || std::fs::read_dir(t.join("cache/modules")).map_or(0, |d| d.count());
+    let cached = modules();
+    assert!(cached > 0, "nothing in the shim's module cache");
+    let again = Command::new(&wali_run)
+        .env("WALI_CACHE_DIR", t.join("cache"))
+        .arg(&hello)
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(7));
+    assert_eq!(modules(), cached, "wali-run compiled the module again");
 
     // Ruby in a box: the image's default command, then a program that traps SIGTERM.
     let app = t.join("app");
