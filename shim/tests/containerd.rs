@@ -330,7 +330,7 @@ fn wali_modules_and_boxes_run_as_containers_under_containerd() {
     let image = repo().join("shim/oci-image.sh");
 
     // A C module: argv, environment, a read-only volume and the exit status, against
-    // the same module under wali-run with the same grants.
+    // the same module under wali-run with the same grants; the memory limit's flag.
     std::fs::write(t.join("hello.c"), HELLO_C).unwrap();
     let hello = t.join("hello.wasm");
     let o = Command::new(&wali_cc)
@@ -369,6 +369,8 @@ fn wali_modules_and_boxes_run_as_containers_under_containerd() {
         "GREETING=hi",
         "--mount",
         &mount,
+        "--memory-limit",
+        "268435456",
         "wali-test/hello:1",
         "hello1",
         "/hello.wasm",
@@ -402,6 +404,14 @@ fn wali_modules_and_boxes_run_as_containers_under_containerd() {
         pod.status.code(),
         Some(7),
         "the pod's exit status is the module's"
+    );
+    // The container's memory limit (its cgroup's, 256 MiB) became the guest's: the
+    // shim logs the command line it runs (into containerd's log).
+    let log = std::fs::read_to_string(t.join("containerd.log")).unwrap_or_default();
+    assert!(
+        log.contains(r#""--limit=memory=268435456""#) && log.contains(r#""--dir=/data:/data:ro""#),
+        "no such wali-run command line in containerd's log: {}",
+        c.log_tail()
     );
     assert!(!data.join("new.txt").exists());
     // The pod compiled the module into the host's cache, from inside the container,
