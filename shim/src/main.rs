@@ -14,7 +14,7 @@ use containerd_shim_wasm::sandbox::context::{RuntimeContext, Source};
 use containerd_shim_wasm::sandbox::Sandbox;
 use containerd_shim_wasm::shim::{Cli, Config, Shim, Version};
 use std::ffi::OsString;
-use std::os::fd::{FromRawFd, IntoRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, FromRawFd, IntoRawFd, OwnedFd};
 use std::sync::OnceLock;
 
 struct WaliShim;
@@ -41,11 +41,20 @@ impl Shim for WaliShim {
 /// compiled for one pod is loaded, not compiled, by every later pod on the node.
 static CACHE: OnceLock<Option<OwnedFd>> = OnceLock::new();
 
+/// The host's cgroup file system, opened the same way: a container may have none
+/// mounted (ctr's default spec), and its limits are read from here then. Pid 1 (the
+/// small init below) keeps it; the runtime's child closes it with the shim's others.
+static CGROUP: OnceLock<Option<OwnedFd>> = OnceLock::new();
+
 fn open_cache() -> Option<OwnedFd> {
     let dir = std::env::var_os("WALI_CACHE_DIR")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| "/var/cache/wali-run".into());
     std::fs::create_dir_all(&dir).ok()?;
+    open_dir(&dir)
+}
+
+fn open_dir(dir: &std::path::Path) -> Option<OwnedFd> {
     let c = std::ffi::CString::new(std::os::unix::ffi::OsStrExt::as_bytes(dir.as_os_str())).ok()?;
     // SAFETY: a NUL-terminated path; the descriptor is owned from here on.
     let fd = unsafe {
@@ -120,7 +129,11 @@ impl Sandbox for WaliSandbox {
             "/dev/shm"
         };
         std::env::set_var("TMPDIR", tmp);
-        let found = policy::Found::here();
+        let cgroup = CGROUP
+            .get()
+            .and_then(|f| f.as_ref())
+            .map(|f| format!("/proc/self/fd/{}", f.as_raw_fd()));
+        let found = policy::Found::here(cgroup);
         let argv = policy::wali_argv(module, ctx.args(), ctx.envs(), &found)?;
         log::info!("wali-run {argv:?}");
         init(argv, &keep)
@@ -214,6 +227,7 @@ fn memfd(bytes: &[u8]) -> Result<OwnedFd> {
 
 fn main() {
     let _ = CACHE.set(open_cache());
+    let _ = CGROUP.set(open_dir("/sys/fs/cgroup".as_ref()));
     WaliShim::run(Config::default());
 }
 

@@ -30,22 +30,32 @@ pub struct Found {
 }
 
 impl Found {
-    /// Read from the running container.
-    pub fn here() -> Found {
+    /// Read from the running container; `host_cgroup` is the host's cgroup file system
+    /// as the shim opened it (a container may have none mounted: ctr's default spec).
+    pub fn here(host_cgroup: Option<String>) -> Found {
+        let roots: Vec<String> = ["/sys/fs/cgroup".to_string()]
+            .into_iter()
+            .chain(host_cgroup)
+            .collect();
         let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
         Found {
             mounts: volumes(&mountinfo),
-            memory: cgroup_limit(&[("", "memory.max"), ("memory", "memory.limit_in_bytes")]),
-            pids: cgroup_limit(&[("", "pids.max"), ("pids", "pids.max")]),
+            memory: cgroup_limit(
+                &roots,
+                &[("", "memory.max"), ("memory", "memory.limit_in_bytes")],
+            ),
+            pids: cgroup_limit(&roots, &[("", "pids.max"), ("pids", "pids.max")]),
             nofile: rlimit(libc::RLIMIT_NOFILE),
             cpu: rlimit(libc::RLIMIT_CPU),
         }
     }
 }
 
-/// The mount points under which the container runtime puts its own mounts.
+/// The mount points under which the container runtime puts its own mounts (and /run,
+/// the tmpfs containerd's default spec adds).
 fn system_mount(p: &str) -> bool {
     p == "/"
+        || p == "/run"
         || ["/proc", "/sys", "/dev"]
             .iter()
             .any(|s| p == *s || p.strip_prefix(s).is_some_and(|r| r.starts_with('/')))
@@ -97,21 +107,42 @@ pub fn volumes(mountinfo: &str) -> Vec<(String, bool)> {
 }
 
 /// A cgroup limit: the first of `(v1 controller, file)` that reads as a number (v2's
-/// unified hierarchy first, controller ""); "max" and v1's near-2^63 mean none.
-fn cgroup_limit(files: &[(&str, &str)]) -> Option<u64> {
-    for (ctl, file) in files {
-        let dir = if ctl.is_empty() {
-            "/sys/fs/cgroup".to_string()
+/// unified hierarchy first, controller ""), in this process's own cgroup as
+/// /proc/self/cgroup names it (cgroup v1 has no namespace: the container sees the
+/// whole hierarchy), then at the mount's root (a cgroup namespace); "max" and v1's
+/// near-2^63 mean none.
+fn cgroup_limit(roots: &[String], files: &[(&str, &str)]) -> Option<u64> {
+    let own = std::fs::read_to_string("/proc/self/cgroup").unwrap_or_default();
+    for (root, (ctl, file)) in roots.iter().flat_map(|r| files.iter().map(move |f| (r, f))) {
+        let base = if ctl.is_empty() {
+            root.clone()
         } else {
-            format!("/sys/fs/cgroup/{ctl}")
+            format!("{root}/{ctl}")
         };
-        if let Ok(t) = std::fs::read_to_string(format!("{dir}/{file}")) {
-            let t = t.trim();
-            if t == "max" {
-                return None;
-            }
-            if let Ok(n) = t.parse::<u64>() {
-                return (n < 1 << 60).then_some(n);
+        let path = own.lines().find_map(|l| {
+            let mut f = l.splitn(3, ':');
+            let (_, ctls, path) = (f.next()?, f.next()?, f.next()?);
+            let mine = if ctl.is_empty() {
+                ctls.is_empty()
+            } else {
+                ctls.split(',').any(|c| c == *ctl)
+            };
+            mine.then(|| path.to_string())
+        });
+        let dirs = path
+            .filter(|p| p != "/")
+            .map(|p| format!("{base}{p}"))
+            .into_iter()
+            .chain([base.clone()]);
+        for dir in dirs {
+            if let Ok(t) = std::fs::read_to_string(format!("{dir}/{file}")) {
+                let t = t.trim();
+                if t == "max" {
+                    return None;
+                }
+                if let Ok(n) = t.parse::<u64>() {
+                    return (n < 1 << 60).then_some(n);
+                }
             }
         }
     }

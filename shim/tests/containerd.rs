@@ -77,10 +77,14 @@ impl Containerd {
             std::env::var("PATH").unwrap_or_else(|_| "/usr/bin:/bin".into())
         );
         let log = std::fs::File::create(dir.join("containerd.log")).unwrap();
+        // The shim's compiled-module cache (it opens it at start): empty, to see
+        // what the pods put there.
+        std::fs::create_dir(dir.join("cache")).unwrap();
         let child = Command::new("containerd")
             .arg("--config")
             .arg(dir.join("config.toml"))
             .env("PATH", path)
+            .env("WALI_CACHE_DIR", dir.join("cache"))
             .stdin(Stdio::null())
             .stdout(log.try_clone().unwrap())
             .stderr(log)
@@ -326,7 +330,7 @@ fn wali_modules_and_boxes_run_as_containers_under_containerd() {
     let image = repo().join("shim/oci-image.sh");
 
     // A C module: argv, environment, a read-only volume and the exit status, against
-    // the same module under wali-run with the same grants.
+    // the same module under wali-run with the same grants; the memory limit's flag.
     std::fs::write(t.join("hello.c"), HELLO_C).unwrap();
     let hello = t.join("hello.wasm");
     let o = Command::new(&wali_cc)
@@ -365,6 +369,8 @@ fn wali_modules_and_boxes_run_as_containers_under_containerd() {
         "GREETING=hi",
         "--mount",
         &mount,
+        "--memory-limit",
+        "268435456",
         "wali-test/hello:1",
         "hello1",
         "/hello.wasm",
@@ -399,7 +405,27 @@ fn wali_modules_and_boxes_run_as_containers_under_containerd() {
         Some(7),
         "the pod's exit status is the module's"
     );
+    // The container's memory limit (its cgroup's, 256 MiB) became the guest's: the
+    // shim logs the command line it runs (into containerd's log).
+    let log = std::fs::read_to_string(t.join("containerd.log")).unwrap_or_default();
+    assert!(
+        log.contains(r#""--limit=memory=268435456""#) && log.contains(r#""--dir=/data:/data:ro""#),
+        "no such wali-run command line in containerd's log: {}",
+        c.log_tail()
+    );
     assert!(!data.join("new.txt").exists());
+    // The pod compiled the module into the host's cache, from inside the container,
+    // and wali-run finds it there: the same cache, the same key.
+    let modules = || std::fs::read_dir(t.join("cache/modules")).map_or(0, |d| d.count());
+    let cached = modules();
+    assert!(cached > 0, "nothing in the shim's module cache");
+    let again = Command::new(&wali_run)
+        .env("WALI_CACHE_DIR", t.join("cache"))
+        .arg(&hello)
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(7));
+    assert_eq!(modules(), cached, "wali-run compiled the module again");
 
     // Ruby in a box: the image's default command, then a program that traps SIGTERM.
     let app = t.join("app");
