@@ -44,14 +44,35 @@ static const char filter_on[] =
 	"(method redefined|previous definition)/) ? nil : super)";
 static const char filter_off[] = "Warning.singleton_class.send(:remove_method, :warn)";
 
+static VALUE require_one(VALUE lib) { return rb_require(StringValueCStr(lib)); }
+
 int wali_init(int argc, char **argv)
 {
+	/* The ENTRYPOINT's -r libraries are required here, after ruby_options has set
+	 * Ruby up with `-e ""` and the other options: an error in one is reported as a
+	 * plain run reports it, and ends the pack (exit status 1). */
 	char *args[argc + 3];
-	int n = 0;
+	char *libs[argc + 1];
+	int n = 0, nlibs = 0;
 	args[n++] = argv[0];
 	args[n++] = "-e";
 	args[n++] = "";
-	for (int i = 1; i < argc; i++) args[n++] = argv[i];
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--") || argv[i][0] != '-') {
+			for (; i < argc; i++) args[n++] = argv[i];
+			break;
+		}
+		if (!strncmp(argv[i], "-r", 2)) {
+			if (argv[i][2]) libs[nlibs++] = argv[i] + 2;
+			else if (i + 1 < argc) libs[nlibs++] = argv[++i];
+			continue;
+		}
+		args[n++] = argv[i];
+		/* Options whose argument may be the next word. */
+		if ((!strcmp(argv[i], "-I") || !strcmp(argv[i], "-C") || !strcmp(argv[i], "-E") ||
+		     !strcmp(argv[i], "-e")) && i + 1 < argc)
+			args[n++] = argv[++i];
+	}
 	args[n] = 0;
 	char **av = args;
 	ruby_sysinit(&n, &av);
@@ -65,6 +86,13 @@ int wali_init(int argc, char **argv)
 		void *node = ruby_options(n, av);
 		int state;
 		if (!ruby_executable_node(node, &state)) return state ? state : 1;
+		for (int i = 0; i < nlibs; i++) {
+			rb_protect(require_one, rb_str_new_cstr(libs[i]), &state);
+			if (state) {
+				rb_set_errinfo(rb_errinfo());
+				return ruby_cleanup(state);
+			}
+		}
 	}
 	/* What the libraries printed is pack's output: flushed now, not held in Ruby's
 	 * buffers to come out again at every run. */
