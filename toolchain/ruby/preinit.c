@@ -9,7 +9,7 @@
  *
  * wali_resume_main (each run, argv and environment this run's): what a forked child
  * does (rb_thread_atfork: this thread the only one, a new fork generation, a fresh
- * Random seed; the timer thread started again), then ruby_options on this run's whole
+ * Random seed, the timer thread started again), then ruby_options on this run's whole
  * argv (the -r libraries already loaded are not loaded again: `require` finds them in
  * $LOADED_FEATURES) and ruby_run_node: ARGV, $0, -e, the script, RUBYLIB come from
  * this run. What stays from pack time: everything the ENTRYPOINT's libraries did when
@@ -20,7 +20,6 @@
 #include <ruby.h>
 
 void rb_thread_stop_timer_thread(void);
-void rb_thread_start_timer_thread(void);
 
 /* The descriptors ruby_init opened (its timer thread's), closed at preinit; each run
  * puts a placeholder at each number before Ruby's after-fork path closes them. */
@@ -40,8 +39,8 @@ static VALUE fresh_pid_gv(ID id, VALUE *data) { (void)id; (void)data; return fre
  * warnings its one-time steps give when run again, and nothing else. */
 static const char filter_on[] =
 	"def Warning.warn(m, **k) = (m.match?(/: warning: (already initialized constant "
-	"RUBY_DESCRIPTION|\\S+\\.so is already registered)$|\\A<internal:\\w+>:\\d+: warning: "
-	"(method redefined|previous definition)/) ? nil : super)";
+	"(RUBY_DESCRIPTION|Encoding::\\w+)|\\S+\\.so is already registered)$|\\A<internal:\\w+>:"
+	"\\d+: warning: (method redefined|previous definition)/) ? nil : super)";
 static const char filter_off[] = "Warning.singleton_class.send(:remove_method, :warn)";
 
 static VALUE require_one(VALUE lib) { return rb_require(StringValueCStr(lib)); }
@@ -114,8 +113,9 @@ int wali_resume_main(int argc, char **argv)
 			close(fd);
 		}
 	}
+	/* A forked child's path: it also starts the timer thread again (a second start
+	 * would make a second timer thread, left running at exit). */
 	rb_thread_atfork();
-	rb_thread_start_timer_thread();
 	ruby_sysinit(&argc, &argv);
 	/* ruby_options runs a second time in this process's history: its one-time steps
 	 * (the load path, the built-in extensions' registry, RUBY_DESCRIPTION, the core
