@@ -43,10 +43,10 @@ t_hello_s=$(pk --preinit -f "$tmp/ctx/Hello.dockerfile" -o "$tmp/hello-snap.box"
 # Warm: compiled modules in the cache, the boxes' checks stamped, the page cache.
 for b in ruby.box ruby-snap.box; do "$w" "$tmp/$b" -e 'puts 1' >/dev/null; done
 "$w" "$ruby" -e 'puts 1' >/dev/null
-net='--allow-net=127.0.0.1:{PORT}'
+net=(--allow-net=127.0.0.1:{PORT} --env PORT={PORT})  # a box's environment is its own
 hello_native=(env -C "$tmp/ctx/app" "$native" "${ninc[@]}" -r./boot -e serve)
-"$fr" one "$w" "$net" "$tmp/hello.box" >/dev/null
-"$fr" one "$w" "$net" "$tmp/hello-snap.box" >/dev/null
+"$fr" one "$w" "${net[@]}" "$tmp/hello.box" >/dev/null
+"$fr" one "$w" "${net[@]}" "$tmp/hello-snap.box" >/dev/null
 "$fr" one "${hello_native[@]}" >/dev/null
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
@@ -58,8 +58,8 @@ for _ in $(seq "$n"); do
   box+=("$(us "$w" "$tmp/ruby.box" -e 'puts 1')")
   snap+=("$(us "$w" "$tmp/ruby-snap.box" -e 'puts 1')")
   read -r a b < <("$fr" one "${hello_native[@]}"); hn+=("$a"); rn+=("$b")
-  read -r a b < <("$fr" one "$w" "$net" "$tmp/hello.box"); hb+=("$a"); rb+=("$b")
-  read -r a b < <("$fr" one "$w" "$net" "$tmp/hello-snap.box"); hs+=("$a"); rs+=("$b")
+  read -r a b < <("$fr" one "$w" "${net[@]}" "$tmp/hello.box"); hb+=("$a"); rb+=("$b")
+  read -r a b < <("$fr" one "$w" "${net[@]}" "$tmp/hello-snap.box"); hs+=("$a"); rs+=("$b")
 done
 med() { printf '%s\n' "$@" | median; }
 v=$(med "${nat[@]}"); p=$(med "${plain[@]}"); b=$(med "${box[@]}"); s=$(med "${snap[@]}")
@@ -88,5 +88,5 @@ echo
 printf '%-46s %9s %9s %9s\n' "$m hello apps at once (until all answered)" "s" "PSS MB/1" "RSS MB/1"
 read -r t pss rss < <("$fr" many "$m" "${hello_native[@]}")
 printf '%-46s %9.1f %9.1f %9.1f\n' "native Ruby 3.3.8" "$t" "$(echo "$pss / 1024 / $m" | bc -l)" "$(echo "$rss / 1024 / $m" | bc -l)"
-read -r t pss rss < <("$fr" many "$m" "$w" "$net" "$tmp/hello-snap.box")
+read -r t pss rss < <("$fr" many "$m" "$w" "${net[@]}" "$tmp/hello-snap.box")
 printf '%-46s %9.1f %9.1f %9.1f\n' "wali-run hello.box (snapshot)" "$t" "$(echo "$pss / 1024 / $m" | bc -l)" "$(echo "$rss / 1024 / $m" | bc -l)"

@@ -9,7 +9,7 @@
  *
  * wali_resume_main (each run, argv and environment this run's): what a forked child
  * does (rb_thread_atfork: this thread the only one, a new fork generation, a fresh
- * Random seed; the timer thread started again), then ruby_options on this run's whole
+ * Random seed, the timer thread started again), then ruby_options on this run's whole
  * argv (the -r libraries already loaded are not loaded again: `require` finds them in
  * $LOADED_FEATURES) and ruby_run_node: ARGV, $0, -e, the script, RUBYLIB come from
  * this run. What stays from pack time: everything the ENTRYPOINT's libraries did when
@@ -20,7 +20,6 @@
 #include <ruby.h>
 
 void rb_thread_stop_timer_thread(void);
-void rb_thread_start_timer_thread(void);
 
 /* The descriptors ruby_init opened (its timer thread's), closed at preinit; each run
  * puts a placeholder at each number before Ruby's after-fork path closes them. */
@@ -40,18 +39,39 @@ static VALUE fresh_pid_gv(ID id, VALUE *data) { (void)id; (void)data; return fre
  * warnings its one-time steps give when run again, and nothing else. */
 static const char filter_on[] =
 	"def Warning.warn(m, **k) = (m.match?(/: warning: (already initialized constant "
-	"RUBY_DESCRIPTION|\\S+\\.so is already registered)$|\\A<internal:\\w+>:\\d+: warning: "
-	"(method redefined|previous definition)/) ? nil : super)";
+	"(RUBY_DESCRIPTION|Encoding::\\w+)|\\S+\\.so is already registered)$|\\A<internal:\\w+>:"
+	"\\d+: warning: (method redefined|previous definition)/) ? nil : super)";
 static const char filter_off[] = "Warning.singleton_class.send(:remove_method, :warn)";
+
+static VALUE require_one(VALUE lib) { return rb_require(StringValueCStr(lib)); }
 
 int wali_init(int argc, char **argv)
 {
+	/* The ENTRYPOINT's -r libraries are required here, after ruby_options has set
+	 * Ruby up with `-e ""` and the other options: an error in one is reported as a
+	 * plain run reports it, and ends the pack (exit status 1). */
 	char *args[argc + 3];
-	int n = 0;
+	char *libs[argc + 1];
+	int n = 0, nlibs = 0;
 	args[n++] = argv[0];
 	args[n++] = "-e";
 	args[n++] = "";
-	for (int i = 1; i < argc; i++) args[n++] = argv[i];
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--") || argv[i][0] != '-') {
+			for (; i < argc; i++) args[n++] = argv[i];
+			break;
+		}
+		if (!strncmp(argv[i], "-r", 2)) {
+			if (argv[i][2]) libs[nlibs++] = argv[i] + 2;
+			else if (i + 1 < argc) libs[nlibs++] = argv[++i];
+			continue;
+		}
+		args[n++] = argv[i];
+		/* Options whose argument may be the next word. */
+		if ((!strcmp(argv[i], "-I") || !strcmp(argv[i], "-C") || !strcmp(argv[i], "-E") ||
+		     !strcmp(argv[i], "-e")) && i + 1 < argc)
+			args[n++] = argv[++i];
+	}
 	args[n] = 0;
 	char **av = args;
 	ruby_sysinit(&n, &av);
@@ -65,6 +85,13 @@ int wali_init(int argc, char **argv)
 		void *node = ruby_options(n, av);
 		int state;
 		if (!ruby_executable_node(node, &state)) return state ? state : 1;
+		for (int i = 0; i < nlibs; i++) {
+			rb_protect(require_one, rb_str_new_cstr(libs[i]), &state);
+			if (state) {
+				rb_set_errinfo(rb_errinfo());
+				return ruby_cleanup(state);
+			}
+		}
 	}
 	/* What the libraries printed is pack's output: flushed now, not held in Ruby's
 	 * buffers to come out again at every run. */
@@ -86,8 +113,9 @@ int wali_resume_main(int argc, char **argv)
 			close(fd);
 		}
 	}
+	/* A forked child's path: it also starts the timer thread again (a second start
+	 * would make a second timer thread, left running at exit). */
 	rb_thread_atfork();
-	rb_thread_start_timer_thread();
 	ruby_sysinit(&argc, &argv);
 	/* ruby_options runs a second time in this process's history: its one-time steps
 	 * (the load path, the built-in extensions' registry, RUBY_DESCRIPTION, the core

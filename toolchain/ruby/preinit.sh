@@ -33,6 +33,9 @@ if [ ! -f "$work/.complete" ]; then
   line=$(cd "$b" && make -s -f exts.mk -n ruby 2>/dev/null | grep -E -- ' -o ruby$' | tail -1)
   [ -n "$line" ] || die "no link line for ruby in $b (make -f exts.mk -n ruby)"
   line=${line/ main.o / main.o $work/preinit.o }
+  # The encodings (make's dry run leaves them out; the real link has them: without
+  # encinit.o, Encoding::UTF_8 and the other constants are never defined).
+  [[ $line == *enc/encinit.o* ]] || line=${line/ ext\/extinit.o / ext\/extinit.o enc\/encinit.o enc\/libenc.a enc\/libtrans.a }
   line="$cc ${line#* }"
   line="${line% -o ruby} -o $work/ruby"
   (cd "$b" && WALI_LEGACY_EH=1 eval "$line") >>"$work/build.log" 2>&1 \
