@@ -100,8 +100,14 @@ pub fn write(
     let mut data: Vec<u8> = vec![0u8; HEADER];
     meta.module.offset = data.len() as u64;
     meta.module.length = module.len() as u64;
-    meta.module.sha256 = hex(&Sha256::digest(module));
+    let module_sha: [u8; 32] = Sha256::digest(module).into();
+    meta.module.sha256 = hex(&module_sha);
     data.extend_from_slice(module);
+    // Each distinct content is stored once: Ruby's bin/ruby is a hard link to the module
+    // itself (15 MB), and trees repeat files. Keyed by SHA-256, which the index holds
+    // anyway; the first occurrence in path order keeps the layout deterministic.
+    let mut stored: std::collections::HashMap<[u8; 32], (u64, u64)> =
+        std::collections::HashMap::from([(module_sha, (meta.module.offset, module.len() as u64))]);
     let mut entries = Vec::with_capacity(tree.len());
     for (path, e) in tree {
         if path.len() > u16::MAX as usize {
@@ -110,17 +116,20 @@ pub fn write(
                 String::from_utf8_lossy(path)
             ));
         }
-        let (off, len) = if e.kind == DIR {
-            (0, 0)
-        } else {
-            let off = data.len() as u64;
-            data.extend_from_slice(&e.data);
-            (off, e.data.len() as u64)
-        };
-        let sha256 = if e.kind == DIR {
+        let sha256: [u8; 32] = if e.kind == DIR {
             [0u8; 32]
         } else {
             Sha256::digest(&e.data).into()
+        };
+        let (off, len) = if e.kind == DIR {
+            (0, 0)
+        } else if let Some(&at) = stored.get(&sha256) {
+            at
+        } else {
+            let at = (data.len() as u64, e.data.len() as u64);
+            data.extend_from_slice(&e.data);
+            stored.insert(sha256, at);
+            at
         };
         entries.push(Entry {
             path: path.clone(),
