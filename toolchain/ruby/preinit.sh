@@ -52,7 +52,12 @@ fi
 out=$repo/build/ruby-preinit
 mkdir -p "$out"
 ln -sfn "$base/lib" "$out/lib"
-ln -sfn "$base/bin" "$out/bin"
 cp "$here/ruby.wasm.toml" "$out/ruby.wasm.toml"
 ln -f "$work/ruby.wasm" "$out/ruby.wasm" 2>/dev/null || cp "$work/ruby.wasm" "$out/ruby.wasm"
+# bin/ as the base Ruby's, but bin/ruby is this module (a child `ruby` is the same Ruby,
+# and a box stores it once: the same bytes as its module).
+[ ! -L "$out/bin" ] || rm -f "$out/bin"
+rm -rf "$out/bin" && mkdir -p "$out/bin" && cp -a "$base/bin/." "$out/bin/"
+rm -f "$out/bin/ruby" && ln -f "$out/ruby.wasm" "$out/bin/ruby" 2>/dev/null || cp "$out/ruby.wasm" "$out/bin/ruby"
+chmod 755 "$out/bin/ruby"
 stage "ready: build/ruby-preinit/ruby.wasm"
