@@ -405,6 +405,14 @@ fn wali_modules_and_boxes_run_as_containers_under_containerd() {
         Some(7),
         "the pod's exit status is the module's"
     );
+    // The module counts the descriptors it can see above stderr: none of the shim's or
+    // the runtime's may reach the guest in a pod. (Under wali-run itself the guest
+    // inherits what its parent left open, as a native process would: cargo's here.)
+    assert!(
+        text(&pod.stderr).contains("descriptors above stderr: 0\n"),
+        "the pod: {}",
+        text(&pod.stderr)
+    );
     // The container's memory limit (its cgroup's, 256 MiB) became the guest's: the
     // shim logs the command line it runs (into containerd's log).
     let log = std::fs::read_to_string(t.join("containerd.log")).unwrap_or_default();

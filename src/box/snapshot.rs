@@ -99,6 +99,26 @@ pub fn parse(head: &[u8], len: u64) -> Result<(State, u64), String> {
     if st.memory > 1 << 32 || st.top > st.memory || st.brk_start > st.top {
         return Err(bad("bad memory size"));
     }
+    // The rest goes into the runtime's bookkeeping as it is: ranges inside the memory,
+    // page-aligned, and page states a snapshot can hold (never SHARED: the rules).
+    let inside = |a: u64, l: u64, end: u64| {
+        a % PAGE as u64 == 0 && l % PAGE as u64 == 0 && a.checked_add(l).is_some_and(|e| e <= end)
+    };
+    if st.brk < st.brk_start || st.brk > st.memory {
+        return Err(bad("bad break"));
+    }
+    // Free ranges are [start, end) (mmap.rs keeps them so), the pages' [address, length].
+    if !st
+        .free
+        .iter()
+        .all(|r| r[0] <= r[1] && inside(r[0], r[1] - r[0], st.top))
+        || !st
+            .pages
+            .iter()
+            .all(|r| inside(r[0], r[1], st.memory) && r[2] <= wali_syscalls::mem::ACCESS as u64)
+    {
+        return Err(bad("a range outside it"));
+    }
     Ok((st, data_at))
 }
 

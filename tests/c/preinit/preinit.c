@@ -69,9 +69,9 @@ int main(int argc, char **argv)
 	printf("\n");
 	const char *g = getenv("GREETING");
 	printf("GREETING=%s\n", g ? g : "(unset)");
-	long sum = 0;
+	long long sum = 0;
 	for (long i = 0; i < (1 << 20) / (long)sizeof(long); i++) sum += table[i];
-	printf("sum=%ld\n", sum);
+	printf("sum=%lld\n", sum);
 	printf("pid ok=%d\n", getpid() > 1 && gettid() == getpid());
 	unsigned char r[8];
 	getrandom(r, sizeof r, 0);
