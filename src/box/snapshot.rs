@@ -102,7 +102,9 @@ pub fn parse(head: &[u8], len: u64) -> Result<(State, u64), String> {
     // The rest goes into the runtime's bookkeeping as it is: ranges inside the memory,
     // page-aligned, and page states a snapshot can hold (never SHARED: the rules).
     let inside = |a: u64, l: u64, end: u64| {
-        a % PAGE as u64 == 0 && l % PAGE as u64 == 0 && a.checked_add(l).is_some_and(|e| e <= end)
+        a.is_multiple_of(PAGE as u64)
+            && l.is_multiple_of(PAGE as u64)
+            && a.checked_add(l).is_some_and(|e| e <= end)
     };
     if st.brk < st.brk_start || st.brk > st.memory {
         return Err(bad("bad break"));
