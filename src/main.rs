@@ -605,11 +605,11 @@ pub fn cli_main(args: Vec<OsString>) -> ! {
         match (cli.preinit_out, resume) {
             (Some(out), _) => boxes::snapshot::Start::Capture(out),
             (None, Some((state, data_at, file))) => {
-                boxes::snapshot::Start::Resume(boxes::snapshot::Restore {
+                boxes::snapshot::Start::Resume(Box::new(boxes::snapshot::Restore {
                     file: file.unwrap_or_else(|e| fail(126, format!("{name}: {e}"))),
                     data_at,
                     state,
-                })
+                }))
             }
             (None, None) => boxes::snapshot::Start::Main,
         },

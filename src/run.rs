@@ -507,11 +507,14 @@ pub fn run(
             });
             return Ok(());
         }
-        if let Err(e) = snapshot::check_rules(&process, &before, &cwd) {
-            refused = Some(e);
-            return Ok(());
-        }
-        let blob = snapshot::capture(&mut store, &inst, &process, &cwd);
+        let keep = match snapshot::check_rules(&process, &before, &cwd) {
+            Ok(k) => k,
+            Err(e) => {
+                refused = Some(e);
+                return Ok(());
+            }
+        };
+        let blob = snapshot::capture(&mut store, &inst, &process, &cwd, &keep);
         if let Err(e) = std::fs::write(out, &blob) {
             refused = Some(format!("{}: {e}", out.display()));
         }

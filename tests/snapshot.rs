@@ -102,6 +102,10 @@ fn a_c_snapshot_run_prints_what_a_plain_run_prints() {
     assert!(out.contains("umask=027 tls=42\n"), "{out}");
     assert!(out.contains("thread=42\n"), "{out}");
     assert!(out.contains("pid ok=1\n"), "{out}");
+    // In-box descriptors open at the snapshot point are there again, at their numbers,
+    // offsets and close-on-exec flags ("data\n" was read 2 bytes into at pack time).
+    assert!(out.contains("kept fd=3 cloexec=1 rest=ta\n"), "{out}");
+    assert!(out.contains("kept dir=4 cloexec=0 openat=1\n"), "{out}");
     assert!(
         out.starts_with("argc=3 [pre] [--entry] [c1]\nGREETING=hi\n"),
         "{out}"
@@ -148,9 +152,9 @@ fn the_snapshot_rules_refuse_with_one_line() {
     std::fs::write(&policy, "[net]\nconnect = [\"*:*\"]\n").unwrap();
     for (what, want) in [
         ("thread", "2 threads run at the snapshot point"),
-        ("socket", "an open socket (fd 3)"),
+        ("socket", "an open socket (fd 5)"),
         ("child", "a child process (pid "),
-        ("fd", "a file is open at the snapshot point (fd 3)"),
+        ("fd", "a file is open at the snapshot point (fd 5)"),
         (
             "exit",
             "the program exited (status 3) before the snapshot point",
@@ -223,20 +227,17 @@ fn a_damaged_snapshot_is_one_line_and_126() {
     ok(&wr(&[d.path().join("good.box").as_os_str()], &cache));
 }
 
-/// Ruby relinked with the entry points (toolchain/ruby/preinit.sh, run by build.sh).
-fn ruby_preinit() -> Option<PathBuf> {
+/// Ruby relinked with the entry points (toolchain/ruby/preinit.sh, run by build.sh):
+/// missing is a failure (the test would otherwise pass without checking anything).
+fn ruby_preinit() -> PathBuf {
     let r = repo().join("build/ruby-preinit/ruby.wasm");
-    if r.exists() {
-        Some(r)
-    } else {
-        eprintln!("skipped: {} is not built (./build.sh)", r.display());
-        None
-    }
+    assert!(r.exists(), "{} is not built (./build.sh)", r.display());
+    r
 }
 
 #[test]
 fn a_ruby_snapshot_run_prints_what_a_plain_run_prints() {
-    let Some(ruby) = ruby_preinit() else { return };
+    let ruby = ruby_preinit();
     let d = TempDir::new("snap-ruby");
     let app = d.path().join("app");
     std::fs::create_dir_all(&app).unwrap();
@@ -249,7 +250,7 @@ fn a_ruby_snapshot_run_prints_what_a_plain_run_prints() {
     .unwrap();
     std::fs::write(
         app.join("main.rb"),
-        "puts JSON.generate(TABLE)\nputs TABLE[:a] + TABLE[\"b\"]\nputs ARGV.inspect\nputs $0\nputs ENV[\"GREETING\"].inspect\nputs Thread.new { 6 * 7 }.value\nputs [3, 1, 2].sort.inspect\nputs Dir.pwd\n",
+        "puts JSON.generate(TABLE)\nputs TABLE[:a] + TABLE[\"b\"]\nputs ARGV.inspect\nputs $0\nputs ENV[\"GREETING\"].inspect\nputs Thread.new { 6 * 7 }.value\nputs [3, 1, 2].sort.inspect\nputs Dir.pwd\np Encoding.default_external, \"x\".encoding, __ENCODING__\np $LOADED_FEATURES.map { File.basename(_1) }.sort\n",
     )
     .unwrap();
     std::fs::write(
@@ -300,6 +301,16 @@ fn a_ruby_snapshot_run_prints_what_a_plain_run_prints() {
         p.starts_with("{\"a\":1,\"b\":2,\"3\":[4]}\n3\n[\"a\"]\nmain.rb\n\"hi\"\n42\n"),
         "{p}"
     );
+    // The locale is the run's (musl's charmap: ASCII in the "C" locale, else UTF-8).
+    for env in ["LC_ALL=C", "LANG=C.UTF-8"] {
+        let code = "p Encoding.default_external, Encoding.find('locale')";
+        let plain = ok(&run("plain.box", &["--env", env, "-e", code]));
+        assert_eq!(
+            ok(&run("snap.box", &["--env", env, "-e", code])),
+            plain.strip_prefix("booting\n").unwrap_or(&plain),
+            "{env}"
+        );
+    }
     // argv and the environment are the run's.
     let s = ok(&run(
         "snap.box",

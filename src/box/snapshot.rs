@@ -4,13 +4,14 @@
 //! A wasm call stack cannot be saved, so the snapshot point is where the guest's stack
 //! is empty: the module exports `wali_preinit`, which the runtime calls instead of
 //! `_start`; when it returns, the runtime refuses (one line naming what is wrong) unless
-//! only the main thread runs, no child process exists and no descriptor beyond stdio is
-//! open, then captures linear memory (nonzero pages only), every mutable global (the
-//! rewrite exports them) and its own guest-visible state: the address space's
-//! bookkeeping and page protections, signal dispositions and mask, the main thread's
-//! clear-tid word, the umask. A run of the box maps the memory copy-on-write from the
-//! box file, puts the rest back, and calls `wali_resume`, which reads this run's argv
-//! and environment as `_start` would (toolchain/preinit/wali_preinit.c).
+//! only the main thread runs, no child process exists and no descriptor beyond stdio
+//! and in-box files is open, then captures linear memory (nonzero pages only), every
+//! mutable global (the rewrite exports them) and its own guest-visible state: the
+//! address space's bookkeeping and page protections, signal dispositions and mask, the
+//! main thread's clear-tid word, the umask, the in-box descriptors. A run of the box
+//! maps the memory copy-on-write from the box file, puts the rest back, and calls
+//! `wali_resume`, which reads this run's argv and environment as `_start` would
+//! (toolchain/preinit/wali_preinit.c).
 
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -32,7 +33,7 @@ pub enum Start {
     /// `wali_preinit`, then write the snapshot to this file (pack's child process).
     Capture(PathBuf),
     /// From a box's snapshot: `wali_resume`.
-    Resume(Restore),
+    Resume(Box<Restore>),
 }
 
 /// A snapshot ready to put back: its state, and where its pages are in the box file.
@@ -67,6 +68,22 @@ pub struct State {
     pub clear_child_tid: u32,
     pub umask: u32,
     pub cwd: String,
+    /// Descriptors open on in-box files and directories (last: a TOML array of tables).
+    #[serde(default)]
+    pub files: Vec<Kept>,
+}
+
+/// An in-box descriptor the snapshot keeps: opened again at each run, at the same
+/// number and offset (a file's read position, a directory's listing position).
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Kept {
+    pub fd: i32,
+    pub path: String,
+    pub offset: u64,
+    /// The status flags the guest can see and set (`O_NONBLOCK`...), as `F_GETFL`.
+    pub flags: i32,
+    pub cloexec: bool,
 }
 
 /// Parse a snapshot's head: (state, offset of the page data within the snapshot).
@@ -121,6 +138,16 @@ pub fn parse(head: &[u8], len: u64) -> Result<(State, u64), String> {
     {
         return Err(bad("a range outside it"));
     }
+    // Kept descriptors: numbers a guest can have, absolute paths (the box resolves them
+    // at each run, so a path outside the box opens nothing: restore_files refuses it).
+    if !st
+        .files
+        .iter()
+        .all(|k| (3..1 << 20).contains(&k.fd) && k.path.starts_with('/') && !k.path.contains('\0'))
+        || (1..st.files.len()).any(|i| st.files[..i].iter().any(|k| k.fd == st.files[i].fd))
+    {
+        return Err(bad("a bad kept descriptor"));
+    }
     Ok((st, data_at))
 }
 
@@ -156,8 +183,8 @@ pub fn guest_cwd(p: &Process) -> String {
 }
 
 /// The snapshot rules, checked when `wali_preinit` has returned: one line naming the
-/// first thing that breaks one.
-pub fn check_rules(p: &Process, before: &[i32], cwd: &str) -> Result<(), String> {
+/// first thing that breaks one; else the in-box descriptors to keep.
+pub fn check_rules(p: &Process, before: &[i32], cwd: &str) -> Result<Vec<i32>, String> {
     // A thread that has just left (joined by the main thread) is counted out a moment
     // after its tid word is cleared: give it that moment.
     let t0 = std::time::Instant::now();
@@ -207,8 +234,15 @@ pub fn check_rules(p: &Process, before: &[i32], cwd: &str) -> Result<(), String>
             "a child process (pid {r}) was not waited for before the snapshot point: a snapshot cannot hold one"
         ));
     }
+    let mut keep = Vec::new();
     for fd in open_fds() {
         if fd <= 2 || before.contains(&fd) || wali_syscalls::runtime_fds::is_runtime(fd) {
+            continue;
+        }
+        // An in-box file or directory: read-only and the same at every run of the box,
+        // so it is opened again at each run (restore_files).
+        if p.fs().box_path(fd).is_some() {
+            keep.push(fd);
             continue;
         }
         // SAFETY: fstat of a descriptor number into a zeroed out-struct.
@@ -232,7 +266,7 @@ pub fn check_rules(p: &Process, before: &[i32], cwd: &str) -> Result<(), String>
             _ => "a descriptor",
         };
         return Err(format!(
-            "{what} is open at the snapshot point (fd {fd}): only stdin, stdout and stderr may be (close it before wali_preinit returns)"
+            "{what} is open at the snapshot point (fd {fd}): only stdin, stdout, stderr and the box's own files may be (close it before wali_preinit returns)"
         ));
     }
     if has_shared(p) {
@@ -247,7 +281,7 @@ pub fn check_rules(p: &Process, before: &[i32], cwd: &str) -> Result<(), String>
             "the working directory changed to {now} before the snapshot point: it must stay the box's ({cwd})"
         ));
     }
-    Ok(())
+    Ok(keep)
 }
 
 fn has_shared(p: &Process) -> bool {
@@ -257,11 +291,37 @@ fn has_shared(p: &Process) -> bool {
 }
 
 /// Capture the snapshot of a process whose `wali_preinit` returned (rules checked).
-pub fn capture(store: &mut Store<Ctx>, inst: &Instance, p: &Process, cwd: &str) -> Vec<u8> {
+pub fn capture(
+    store: &mut Store<Ctx>,
+    inst: &Instance,
+    p: &Process,
+    cwd: &str,
+    keep: &[i32],
+) -> Vec<u8> {
     let mut st = State {
         cwd: cwd.to_string(),
         ..State::default()
     };
+    for &fd in keep {
+        let Some(path) = p.fs().box_path(fd) else {
+            continue;
+        };
+        // SAFETY: descriptor queries on a number checked open above; no pointers.
+        let (offset, flags, fdflags) = unsafe {
+            (
+                libc::lseek(fd, 0, libc::SEEK_CUR),
+                libc::fcntl(fd, libc::F_GETFL),
+                libc::fcntl(fd, libc::F_GETFD),
+            )
+        };
+        st.files.push(Kept {
+            fd,
+            path: String::from_utf8_lossy(&path).into_owned(),
+            offset: offset.max(0) as u64,
+            flags: flags.max(0) & (libc::O_NONBLOCK | libc::O_NOATIME),
+            cloexec: fdflags > 0 && fdflags & libc::FD_CLOEXEC != 0,
+        });
+    }
     // Globals, by export name, in export order.
     let names: Vec<String> = inst
         .exports(&mut *store)
@@ -465,6 +525,60 @@ pub fn restore_state(
     wali_syscalls::deliver::mirror_mask(st.sigmask as u64);
     // SAFETY: no failure mode.
     unsafe { libc::umask(st.umask) };
+    restore_files(p, &st.files)
+}
+
+/// The in-box descriptors the snapshot kept, opened again through the box (each file's
+/// contents checked as any open's) at their numbers and offsets.
+fn restore_files(p: &Process, files: &[Kept]) -> Result<(), String> {
+    for k in files {
+        let gone = |why: &str| format!("the snapshot's descriptor {} ({}): {why}", k.fd, k.path);
+        if p.fs().box_path(k.fd).is_some()
+            // SAFETY: F_GETFD only asks whether the number is open.
+            || unsafe { libc::fcntl(k.fd, libc::F_GETFD) } >= 0
+        {
+            return Err(gone("the number is taken"));
+        }
+        let path = wali_syscalls::vfs::GuestPath::from_bytes(k.path.as_bytes())
+            .map_err(|_| gone("a bad path"))?;
+        let fd = p
+            .fs()
+            .open(
+                libc::AT_FDCWD,
+                &path,
+                libc::O_RDONLY | libc::O_CLOEXEC | k.flags,
+                0,
+            )
+            .map_err(|e| match e {
+                wali_syscalls::errno::Stop::Errno(e) => gone(wali_syscalls::errno::message(e.0)),
+                _ => gone("the open ended the run"),
+            })? as i32;
+        if p.fs().box_path(fd).is_none() {
+            // SAFETY: closing the descriptor just opened here.
+            unsafe { libc::close(fd) };
+            return Err(gone("not in the box"));
+        }
+        let cloexec = if k.cloexec { libc::O_CLOEXEC } else { 0 };
+        // SAFETY: plain descriptor calls on numbers owned here.
+        let moved = unsafe {
+            let r = if fd == k.fd {
+                // Opened at its number already (dup3 refuses the same number).
+                libc::fcntl(
+                    fd,
+                    libc::F_SETFD,
+                    if k.cloexec { libc::FD_CLOEXEC } else { 0 },
+                )
+            } else {
+                let r = libc::dup3(fd, k.fd, cloexec);
+                libc::close(fd);
+                r
+            };
+            r >= 0 && libc::lseek(k.fd, k.offset as i64, libc::SEEK_SET) >= 0
+        };
+        if !moved {
+            return Err(gone(&std::io::Error::last_os_error().to_string()));
+        }
+    }
     Ok(())
 }
 

@@ -12,14 +12,20 @@
  * Random seed, the timer thread started again), then ruby_options on this run's whole
  * argv (the -r libraries already loaded are not loaded again: `require` finds them in
  * $LOADED_FEATURES) and ruby_run_node: ARGV, $0, -e, the script, RUBYLIB come from
- * this run. What stays from pack time: everything the ENTRYPOINT's libraries did when
- * required (their constants, caches, opened nothing), and Ruby's per-process hash seed
- * (as in a forked child: existing Hash tables stay valid). */
+ * this run (the core library's Ruby parts and the extensions' registry are not set up
+ * again: __wrap_rb_call_builtin_inits). What stays from pack time: everything the
+ * ENTRYPOINT's libraries did when required (their constants, caches, opened nothing),
+ * and Ruby's per-process hash seed (as in a forked child: existing Hash tables stay
+ * valid). */
 #include "../preinit/wali_preinit.c"
+#include <locale.h>
 #include <sys/eventfd.h>
 #include <ruby.h>
+#include <ruby/encoding.h>
 
 void rb_thread_stop_timer_thread(void);
+int rb_locale_charmap_index(void);
+int rb_encdb_alias(const char *alias, const char *orig);
 
 /* The descriptors ruby_init opened (its timer thread's), closed at preinit; each run
  * puts a placeholder at each number before Ruby's after-fork path closes them. */
@@ -36,7 +42,9 @@ static VALUE fresh_pid_m(VALUE self) { (void)self; return fresh_pid(); }
 static VALUE fresh_pid_gv(ID id, VALUE *data) { (void)id; (void)data; return fresh_pid(); }
 
 /* While the second ruby_options runs (wali_resume_main), Warning.warn drops the
- * warnings its one-time steps give when run again, and nothing else. */
+ * warnings its one-time steps give when run again (RUBY_DESCRIPTION defined again;
+ * the others named here are from steps now skipped, kept in case one runs), and
+ * nothing else. */
 static const char filter_on[] =
 	"def Warning.warn(m, **k) = (m.match?(/: warning: (already initialized constant "
 	"(RUBY_DESCRIPTION|Encoding::\\w+)|\\S+\\.so is already registered)$|\\A<internal:\\w+>:"
@@ -44,6 +52,36 @@ static const char filter_on[] =
 static const char filter_off[] = "Warning.singleton_class.send(:remove_method, :warn)";
 
 static VALUE require_one(VALUE lib) { return rb_require(StringValueCStr(lib)); }
+
+/* Set in wali_resume_main: from then on ruby_options is running for the second time in
+ * this process's history. */
+static int resumed;
+
+/* preinit.sh links with --wrap for these (each called only from ruby_options): on
+ * the second run, what they did at pack time is in the snapshot already. The core
+ * library's Ruby parts (rb_call_builtin_inits: kernel.rb, array.rb... compiled from
+ * source, as a cross-built Ruby has no precompiled builtins) were three quarters of a
+ * resumed `puts 1`'s guest time (perf), and running them again only gave "method
+ * redefined" warnings; Init_ext registers the built-in extensions, again only a warning
+ * each. gem_prelude (Init_builtin_features) still runs: it is small, and it follows this
+ * run's --enable/--disable options. */
+void __real_rb_call_builtin_inits(void);
+void __wrap_rb_call_builtin_inits(void)
+{
+	if (!resumed) __real_rb_call_builtin_inits();
+}
+void __real_Init_ext(void);
+void __wrap_Init_ext(void)
+{
+	if (!resumed) __real_Init_ext();
+}
+/* The encodings' table (each "already initialized constant Encoding::..." again, and
+ * encdb.so and transdb.so provided a second time, into $LOADED_FEATURES). */
+void __real_Init_enc(void);
+void __wrap_Init_enc(void)
+{
+	if (!resumed) __real_Init_enc();
+}
 
 int wali_init(int argc, char **argv)
 {
@@ -74,6 +112,9 @@ int wali_init(int argc, char **argv)
 	}
 	args[n] = 0;
 	char **av = args;
+	/* As main.c: without it musl stays in the "C" locale, whose charmap is ASCII, and
+	 * Ruby's default external encoding would be US-ASCII where a plain run has UTF-8. */
+	setlocale(LC_CTYPE, "");
 	ruby_sysinit(&n, &av);
 	char before[64];
 	for (int fd = 0; fd < 64; fd++) before[fd] = is_open(fd);
@@ -116,13 +157,23 @@ int wali_resume_main(int argc, char **argv)
 	/* A forked child's path: it also starts the timer thread again (a second start
 	 * would make a second timer thread, left running at exit). */
 	rb_thread_atfork();
+	/* This run's LANG/LC_* (ruby_options reads the charmap again). Ruby registers the
+	 * "locale" encoding alias once per process (rb_locale_encindex): it is pointed at
+	 * this run's charmap here, as a fresh process would register it. */
+	setlocale(LC_CTYPE, "");
+	{
+		int idx = rb_locale_charmap_index();
+		rb_encoding *enc = rb_enc_from_index(idx < 0 ? rb_utf8_encindex() : idx);
+		if (enc) rb_encdb_alias("locale", rb_enc_name(enc));
+	}
 	ruby_sysinit(&argc, &argv);
-	/* ruby_options runs a second time in this process's history: its one-time steps
-	 * (the load path, the built-in extensions' registry, RUBY_DESCRIPTION, the core
-	 * library's Ruby parts) run again. The load path is rebuilt from empty (from this
-	 * run's -I and RUBYLIB); the rest would only warn that it ran before: those
-	 * warnings are filtered out while it runs (filter_on), every other one passes. */
+	/* ruby_options runs a second time in this process's history. Two of its one-time
+	 * steps are skipped (resumed, above); the others run again: the load path is
+	 * rebuilt from empty (from this run's -I and RUBYLIB), and RUBY_DESCRIPTION
+	 * would only warn that it is defined already: that warning is filtered out while
+	 * it runs (filter_on), every other one passes. */
 	rb_ary_clear(rb_gv_get("$LOAD_PATH"));
+	resumed = 1;
 	rb_eval_string(filter_on);
 	{
 		void *node = ruby_options(argc, argv);

@@ -37,6 +37,8 @@ if [ ! -f "$work/.complete" ]; then
   # encinit.o, Encoding::UTF_8 and the other constants are never defined).
   [[ $line == *enc/encinit.o* ]] || line=${line/ ext\/extinit.o / ext\/extinit.o enc\/encinit.o enc\/libenc.a enc\/libtrans.a }
   line="$cc ${line#* }"
+  # preinit.c's resume skips two of ruby_options' one-time steps (it says why).
+  line="$line -Wl,--wrap=rb_call_builtin_inits -Wl,--wrap=Init_ext -Wl,--wrap=Init_enc"
   line="${line% -o ruby} -o $work/ruby"
   (cd "$b" && WALI_LEGACY_EH=1 eval "$line") >>"$work/build.log" 2>&1 \
     || { tail -20 "$work/build.log" >&2; die "the link failed"; }
@@ -56,8 +58,8 @@ cp "$here/ruby.wasm.toml" "$out/ruby.wasm.toml"
 ln -f "$work/ruby.wasm" "$out/ruby.wasm" 2>/dev/null || cp "$work/ruby.wasm" "$out/ruby.wasm"
 # bin/ as the base Ruby's, but bin/ruby is this module (a child `ruby` is the same Ruby,
 # and a box stores it once: the same bytes as its module).
-[ ! -L "$out/bin" ] || rm -f "$out/bin"
-rm -rf "$out/bin" && mkdir -p "$out/bin" && cp -a "$base/bin/." "$out/bin/"
-rm -f "$out/bin/ruby" && ln -f "$out/ruby.wasm" "$out/bin/ruby" 2>/dev/null || cp "$out/ruby.wasm" "$out/bin/ruby"
+rm -rf "$out/bin" && mkdir -p "$out/bin"
+find "$base/bin" -mindepth 1 -maxdepth 1 ! -name ruby -exec cp -a {} "$out/bin/" \;
+ln -f "$out/ruby.wasm" "$out/bin/ruby" 2>/dev/null || cp "$out/ruby.wasm" "$out/bin/ruby"
 chmod 755 "$out/bin/ruby"
 stage "ready: build/ruby-preinit/ruby.wasm"

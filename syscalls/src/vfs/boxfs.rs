@@ -1063,6 +1063,11 @@ impl FileSystem for BoxFs {
         Ok(r)
     }
 
+    fn box_path(&self, fd: i32) -> Option<Vec<u8>> {
+        self.box_fd(fd)
+            .map(|i| self.image.entries[i as usize].path.clone())
+    }
+
     fn getdents(&self, fd: i32, max: usize) -> Option<Result<Vec<u8>, Stop>> {
         let i = self.box_fd(fd)?;
         if self.image.entries[i as usize].kind != DIR {

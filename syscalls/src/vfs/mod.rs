@@ -180,6 +180,11 @@ pub trait FileSystem: Send + Sync {
     fn getdents(&self, _fd: i32, _max: usize) -> Option<Result<Vec<u8>, crate::errno::Stop>> {
         None
     }
+    /// The guest path of the box entry descriptor `fd` is open on, if it is one (a
+    /// snapshot keeps such descriptors: docs/box.md, "Snapshots").
+    fn box_path(&self, _fd: i32) -> Option<Vec<u8>> {
+        None
+    }
 }
 
 /// Does the opened file start with the wasm magic? (pread: no offset is moved.)

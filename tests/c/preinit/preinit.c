@@ -1,9 +1,11 @@
 #define _GNU_SOURCE
 /* A program with a snapshot point (toolchain/preinit/wali_preinit.c): wali_init builds
  * a table (the "slow start"), allocates, installs a signal handler, sets the umask and a
- * thread-local; main prints what a run sees: argv, an environment variable, the table's
- * sum, the pid's sanity, getrandom's freshness, the handler and umask kept, the
- * thread-local, and that a thread and a raise() still work after a restore.
+ * thread-local, and keeps an in-box file (read 2 bytes into it) and directory open;
+ * main prints what a run sees: argv, an environment variable, the table's sum, the
+ * pid's sanity, getrandom's freshness, the handler and umask kept, the thread-local,
+ * the kept descriptors (their numbers, the file's rest, a name opened in the
+ * directory), and that a thread and a raise() still work after a restore.
  *
  * WALI_PREINIT_BREAK=thread|socket|child|fd|exit makes wali_init break a snapshot rule. */
 #include <pthread.h>
@@ -23,6 +25,7 @@ static long *table;
 static int ready;
 static _Thread_local int tls_value;
 static volatile sig_atomic_t got;
+static int kept_file = -1, kept_dir = -1;
 
 static void on_usr1(int s) { got = s; }
 static void *sleeper(void *a) { (void)a; sleep(100); return 0; }
@@ -35,6 +38,10 @@ static void init(void)
 	signal(SIGUSR1, on_usr1);
 	umask(027);
 	tls_value = 42;
+	kept_file = open("/app/data.txt", O_RDONLY | O_CLOEXEC);
+	char two[2];
+	if (read(kept_file, two, 2) != 2) kept_file = -1;
+	kept_dir = open("/app", O_RDONLY | O_DIRECTORY);
 	ready = 1;
 }
 
@@ -53,7 +60,8 @@ int wali_init(int argc, char **argv)
 	} else if (!strcmp(b, "child")) {
 		if (fork() == 0) { sleep(100); _exit(0); }
 	} else if (!strcmp(b, "fd")) {
-		open("/app/data.txt", O_RDONLY);
+		/* Not the box's: a file of the private /tmp. */
+		open("/tmp/preinit-fd", O_CREAT | O_WRONLY, 0600);
 	} else if (!strcmp(b, "exit")) {
 		return 3;
 	}
@@ -78,6 +86,13 @@ int main(int argc, char **argv)
 	fprintf(stderr, "random=%02x%02x%02x%02x%02x%02x%02x%02x\n", r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]);
 	mode_t m = umask(0);
 	printf("umask=%03o tls=%d\n", m, tls_value);
+	char rest[16] = {0};
+	ssize_t n = read(kept_file, rest, sizeof rest - 1);
+	int sub = openat(kept_dir, "data.txt", O_RDONLY);
+	printf("kept fd=%d cloexec=%d rest=%s", kept_file, fcntl(kept_file, F_GETFD) & FD_CLOEXEC,
+	       n > 0 ? rest : "(none)\n");
+	printf("kept dir=%d cloexec=%d openat=%d\n", kept_dir, fcntl(kept_dir, F_GETFD) & FD_CLOEXEC,
+	       sub >= 0);
 	raise(SIGUSR1);
 	printf("handler ran=%d\n", got == SIGUSR1);
 	pthread_t t;
