@@ -245,12 +245,15 @@ fn a_ruby_snapshot_run_prints_what_a_plain_run_prints() {
     // at pack time (its constant), and what a run must get fresh.
     std::fs::write(
         app.join("boot.rb"),
-        "puts \"booting\"\nrequire \"json\"\nrequire \"securerandom\"\nBOOTED_IN = $$\nTABLE = {a: 1, \"b\" => 2, 3 => [4]}\n",
+        "puts \"booting\"\nrequire \"json\"\nrequire \"securerandom\"\nBOOTED_IN = $$\nTABLE = {a: 1, \"b\" => 2, 3 => [4]}\nWORDS = File.open(\"/app/words.txt\")\nFIRST = WORDS.gets\n",
     )
     .unwrap();
+    // An in-box file left open at the snapshot point, one line read (Ruby's buffer
+    // holds the rest): the run reads on where the boot stopped.
+    std::fs::write(app.join("words.txt"), "one\ntwo\nthree\n").unwrap();
     std::fs::write(
         app.join("main.rb"),
-        "puts JSON.generate(TABLE)\nputs TABLE[:a] + TABLE[\"b\"]\nputs ARGV.inspect\nputs $0\nputs ENV[\"GREETING\"].inspect\nputs Thread.new { 6 * 7 }.value\nputs [3, 1, 2].sort.inspect\nputs Dir.pwd\np Encoding.default_external, \"x\".encoding, __ENCODING__\np $LOADED_FEATURES.map { File.basename(_1) }.sort\n",
+        "puts JSON.generate(TABLE)\nputs TABLE[:a] + TABLE[\"b\"]\nputs ARGV.inspect\nputs $0\nputs ENV[\"GREETING\"].inspect\nputs Thread.new { 6 * 7 }.value\nputs [3, 1, 2].sort.inspect\nputs Dir.pwd\np Encoding.default_external, \"x\".encoding, __ENCODING__\np $LOADED_FEATURES.map { File.basename(_1) }.sort\np FIRST, WORDS.gets, WORDS.read\n",
     )
     .unwrap();
     std::fs::write(
@@ -297,6 +300,10 @@ fn a_ruby_snapshot_run_prints_what_a_plain_run_prints() {
         .to_string();
     assert_eq!(p, ok(&s));
     assert_eq!(stderr(&s), "", "a snapshot run warns nothing");
+    assert!(
+        p.contains("\"one\\n\"\n\"two\\n\"\n\"three\\n\"\n"),
+        "the kept file reads on: {p}"
+    );
     assert!(
         p.starts_with("{\"a\":1,\"b\":2,\"3\":[4]}\n3\n[\"a\"]\nmain.rb\n\"hi\"\n42\n"),
         "{p}"
