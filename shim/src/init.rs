@@ -79,7 +79,10 @@ pub fn fork_runtime() -> Result<Waiting> {
         unsafe { libc::pthread_sigmask(libc::SIG_SETMASK, &old, std::ptr::null_mut()) };
         runtime_child(theirs)
     }
-    Ok(Waiting { sock: ours, pid: child })
+    Ok(Waiting {
+        sock: ours,
+        pid: child,
+    })
 }
 
 /// Close every descriptor above stderr but `keep`.
@@ -111,7 +114,11 @@ impl Waiting {
         fds: &[RawFd],
     ) -> Result<std::convert::Infallible> {
         let numbers: Vec<String> = fds.iter().map(|f| f.to_string()).collect();
-        send(&self.sock, format!("F{}", numbers.join(",")).as_bytes(), fds)?;
+        send(
+            &self.sock,
+            format!("F{}", numbers.join(",")).as_bytes(),
+            fds,
+        )?;
         for a in argv {
             send(&self.sock, &[b"A", a.as_bytes()].concat(), &[])?;
         }

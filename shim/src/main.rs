@@ -141,7 +141,10 @@ impl Sandbox for WaliSandbox {
         let mut env = Vec::new();
         if let Some(Some(fd)) = CACHE.get() {
             let fd = keep_high(fd.try_clone()?);
-            env.push(("WALI_CACHE_DIR", format!("/proc/self/fd/{}", fd.as_raw_fd())));
+            env.push((
+                "WALI_CACHE_DIR",
+                format!("/proc/self/fd/{}", fd.as_raw_fd()),
+            ));
             keep.push(fd);
         }
         // The run's private /tmp is made under the runtime's TMPDIR, and the shim's
