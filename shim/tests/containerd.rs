@@ -82,16 +82,13 @@ const LIMIT: Duration = Duration::from_secs(300);
 /// process's cgroup in it.
 fn pids_cgroup() -> Option<PathBuf> {
     let own = std::fs::read_to_string("/proc/self/cgroup").ok()?;
+    // `ID:CONTROLLERS:PATH` lines; v2's has no controllers ("" is then the one).
     let path = |ctl: &str| {
         own.lines().find_map(|l| {
-            let mut f = l.splitn(3, ':');
-            let (_, ctls, path) = (f.next()?, f.next()?, f.next()?);
-            let mine = if ctl.is_empty() {
-                ctls.is_empty()
-            } else {
-                ctls.split(',').any(|c| c == ctl)
-            };
-            mine.then(|| path.trim_start_matches('/').to_string())
+            let (ctls, p) = l.split_once(':')?.1.split_once(':')?;
+            ctls.split(',')
+                .any(|c| c == ctl)
+                .then(|| p.trim_start_matches('/').to_string())
         })
     };
     let v1 = Path::new("/sys/fs/cgroup/pids");
@@ -256,13 +253,21 @@ impl Containerd {
         run_bounded(&mut self.ctr_cmd(args), LIMIT, &format!("ctr {args:?}"))
     }
 
-    fn import(&self, tar: &Path) {
-        let o = self.ctr(&["images", "import", tar.to_str().unwrap()]);
-        assert!(
-            o.status.success(),
-            "ctr images import: {}",
-            String::from_utf8_lossy(&o.stderr)
+    /// An image of `file` made by shim/oci-image.sh, imported as `name`.
+    fn image(&self, file: &Path, name: &str) {
+        let tar = file.with_extension("tar");
+        let o = run_bounded(
+            Command::new(repo().join("shim/oci-image.sh"))
+                .arg("-o")
+                .arg(&tar)
+                .args(["-n", name])
+                .arg(file),
+            LIMIT,
+            "oci-image.sh",
         );
+        assert!(o.status.success(), "oci-image.sh: {}", text(&o.stderr));
+        let o = self.ctr(&["images", "import", tar.to_str().unwrap()]);
+        assert!(o.status.success(), "ctr images import: {}", text(&o.stderr));
     }
 }
 
@@ -434,7 +439,6 @@ fn wali_modules_and_boxes_run_as_containers_under_containerd() {
         Err(e) => return skip(&format!("containerd cannot run here: {e}")),
     };
     let t = &c.dir;
-    let image = repo().join("shim/oci-image.sh");
 
     // A C module: argv, environment, a read-only volume and the exit status, against
     // the same module under wali-run with the same grants; the memory limit's flag.
@@ -453,20 +457,7 @@ fn wali_modules_and_boxes_run_as_containers_under_containerd() {
     let data = t.join("data");
     std::fs::create_dir(&data).unwrap();
     std::fs::write(data.join("note.txt"), "from the host\n").unwrap();
-    let o = run_bounded(
-        Command::new(&image)
-            .args([
-                "-o",
-                t.join("hello.tar").to_str().unwrap(),
-                "-n",
-                "wali-test/hello:1",
-            ])
-            .arg(&hello),
-        LIMIT,
-        "oci-image.sh",
-    );
-    assert!(o.status.success(), "oci-image.sh: {}", text(&o.stderr));
-    c.import(&t.join("hello.tar"));
+    c.image(&hello, "wali-test/hello:1");
     let mount = format!(
         "type=bind,src={},dst=/data,options=rbind:ro",
         data.display()
@@ -574,20 +565,7 @@ fn wali_modules_and_boxes_run_as_containers_under_containerd() {
         "wali-run",
     );
     assert!(o.status.success(), "wali-run pack: {}", text(&o.stderr));
-    let o = run_bounded(
-        Command::new(&image)
-            .args([
-                "-o",
-                t.join("ruby.tar").to_str().unwrap(),
-                "-n",
-                "wali-test/ruby:1",
-            ])
-            .arg(&rbox),
-        LIMIT,
-        "oci-image.sh",
-    );
-    assert!(o.status.success(), "oci-image.sh: {}", text(&o.stderr));
-    c.import(&t.join("ruby.tar"));
+    c.image(&rbox, "wali-test/ruby:1");
     let o = c.ctr(&[
         "run",
         "--rm",
