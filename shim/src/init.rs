@@ -19,7 +19,7 @@
 
 use anyhow::{bail, Context, Result};
 use std::ffi::OsString;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsRawFd, FromRawFd, IntoRawFd, OwnedFd, RawFd};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 
 /// The runtime's process, waiting for its command line on `sock`.
@@ -231,9 +231,70 @@ fn recv(sock: &OwnedFd, buf: &mut [u8]) -> Option<(usize, Vec<OwnedFd>)> {
     Some((n as usize, fds))
 }
 
+/// The runtime's process cannot start: say why on the container's stderr.
+fn fail(why: &str) -> ! {
+    eprintln!("containerd-shim-wali: the runtime's process: {why}");
+    std::process::exit(127)
+}
+
+/// Put each of `fds` under its number in `numbers`, which the command line names; a
+/// descriptor that sits on a number still to be filled (the socket, a received one)
+/// moves off it first.
+fn place(mut fds: Vec<OwnedFd>, numbers: &[RawFd], sock: &mut OwnedFd) {
+    let mut seen = numbers.to_vec();
+    seen.sort_unstable();
+    seen.dedup();
+    if seen.len() != numbers.len() {
+        fail("two descriptors under one number");
+    }
+    if numbers.contains(&sock.as_raw_fd()) {
+        *sock = away(sock, numbers);
+    }
+    for (i, &want) in numbers.iter().enumerate() {
+        if fds[i].as_raw_fd() == want {
+            continue;
+        }
+        if let Some(j) = (i + 1..fds.len()).find(|&j| fds[j].as_raw_fd() == want) {
+            fds[j] = away(&fds[j], numbers);
+        }
+        // SAFETY: dup3 onto a number nothing here holds (checked above); the result is
+        // owned from here on, the received one closed.
+        unsafe {
+            if libc::dup3(fds[i].as_raw_fd(), want, libc::O_CLOEXEC) < 0 {
+                fail(&format!("dup3: {}", std::io::Error::last_os_error()));
+            }
+            fds[i] = OwnedFd::from_raw_fd(want);
+        }
+    }
+    // Open for the runtime from here on.
+    for fd in fds {
+        let _ = fd.into_raw_fd();
+    }
+}
+
+/// A duplicate of `fd` under a number outside `numbers`.
+fn away(fd: &OwnedFd, numbers: &[RawFd]) -> OwnedFd {
+    // Each try that lands on a wanted number is held until one does not: at most
+    // numbers.len() tries.
+    let mut held = Vec::new();
+    loop {
+        // SAFETY: F_DUPFD_CLOEXEC makes a new descriptor, owned from here on.
+        let n = unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_DUPFD_CLOEXEC, 3) };
+        if n < 0 {
+            fail(&format!("dup: {}", std::io::Error::last_os_error()));
+        }
+        // SAFETY: a fresh descriptor of ours.
+        let dup = unsafe { OwnedFd::from_raw_fd(n) };
+        if !numbers.contains(&n) {
+            return dup;
+        }
+        held.push(dup);
+    }
+}
+
 /// The runtime's process: its command line and descriptors, then `cli_main`. Ends
 /// quietly when pid 1 sends nothing (the container did not start: its error is pid 1's).
-fn runtime_child(sock: OwnedFd) -> ! {
+fn runtime_child(mut sock: OwnedFd) -> ! {
     let mut buf = vec![0u8; MAX_MSG];
     let mut argv: Vec<OsString> = Vec::new();
     let mut numbers: Vec<RawFd> = Vec::new();
@@ -247,21 +308,13 @@ fn runtime_child(sock: OwnedFd) -> ! {
                 numbers = std::str::from_utf8(body)
                     .unwrap_or("")
                     .split(',')
-                    .filter_map(|s| s.parse().ok())
+                    .filter(|n| !n.is_empty())
+                    .map(|n| n.parse().unwrap_or(-1))
                     .collect();
-                if numbers.len() != fds.len() {
-                    std::process::exit(127);
+                if numbers.len() != fds.len() || numbers.iter().any(|n| *n < 0) {
+                    fail("the descriptors do not match their numbers");
                 }
-                for (fd, want) in fds.into_iter().zip(&numbers) {
-                    // Under the number the command line names (pid 1 chose it, high
-                    // and unused here: this process holds only its socket below).
-                    // SAFETY: dup3 onto a number this process does not use.
-                    if *want == sock.as_raw_fd()
-                        || unsafe { libc::dup3(fd.as_raw_fd(), *want, libc::O_CLOEXEC) } < 0
-                    {
-                        std::process::exit(127);
-                    }
-                }
+                place(fds, &numbers, &mut sock);
             }
             b'A' => argv.push(OsString::from_vec(body.to_vec())),
             // set_var: this process has one thread.
@@ -270,10 +323,10 @@ fn runtime_child(sock: OwnedFd) -> ! {
                     std::ffi::OsStr::from_bytes(&body[..i]),
                     std::ffi::OsStr::from_bytes(&body[i + 1..]),
                 ),
-                None => std::process::exit(127),
+                None => fail("an environment entry without ="),
             },
             b'G' => break,
-            _ => std::process::exit(127),
+            _ => fail("an unknown message"),
         }
     }
     drop(sock);
@@ -283,4 +336,46 @@ fn runtime_child(sock: OwnedFd) -> ! {
         wali_syscalls::runtime_fds::hide(fd);
     }
     wali_run::cli_main(argv)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn memfd() -> OwnedFd {
+        // SAFETY: a static name; a fresh descriptor, owned from here on.
+        unsafe { OwnedFd::from_raw_fd(libc::memfd_create(c"t".as_ptr(), libc::MFD_CLOEXEC)) }
+    }
+
+    fn inode(fd: RawFd) -> u64 {
+        // SAFETY: an all-zero stat is valid; fstat fills it.
+        let mut st: libc::stat = unsafe { std::mem::zeroed() };
+        assert_eq!(
+            unsafe { libc::fstat(fd, &mut st) },
+            0,
+            "fd {fd} is not open"
+        );
+        st.st_ino
+    }
+
+    #[test]
+    fn descriptors_land_on_their_numbers_even_on_each_others_and_the_sockets() {
+        let (a, b, c) = (memfd(), memfd(), memfd());
+        let (na, nb, nc) = (a.as_raw_fd(), b.as_raw_fd(), c.as_raw_fd());
+        let (ia, ib, ic) = (inode(na), inode(nb), inode(nc));
+        // a and b swap numbers; the "socket" (c) sits on the number d wants.
+        let d = memfd();
+        let id = inode(d.as_raw_fd());
+        let mut sock = c;
+        place(vec![a, b, d], &[nb, na, nc], &mut sock);
+        assert_eq!((inode(nb), inode(na), inode(nc)), (ia, ib, id));
+        assert_ne!(sock.as_raw_fd(), nc);
+        assert_eq!(inode(sock.as_raw_fd()), ic);
+        // SAFETY: closing the numbers place() left open for the runtime.
+        unsafe {
+            libc::close(na);
+            libc::close(nb);
+            libc::close(nc);
+        }
+    }
 }
