@@ -72,8 +72,8 @@ pub fn fork_runtime() -> Result<Waiting> {
     }
     if child == 0 {
         drop(ours);
-        // libcontainer's channels and whatever else the shim left open: the guest must
-        // not inherit them, and libcontainer's main process waits for some to close.
+        // libcontainer's channels (pid 1 goes on using them) and whatever else the
+        // shim left open: none is the runtime's, and the guest must not inherit them.
         close_all_but(theirs.as_raw_fd());
         // SAFETY: restoring this process's mask as it was before the fork.
         unsafe { libc::pthread_sigmask(libc::SIG_SETMASK, &old, std::ptr::null_mut()) };
