@@ -128,9 +128,9 @@ fn end_cgroup(dir: &Path) -> bool {
     !dir.exists()
 }
 
-/// A containerd of our own. Dropped (also when a check fails): the shims it started
-/// and containerd itself are killed by pid, leftover mounts under its root undone and
-/// its directory removed.
+/// A containerd of our own. Dropped (also when a check fails): containerd, the shims it
+/// started and the pods are killed by pid from their cgroups, the cgroups removed,
+/// leftover mounts under its root undone and its directory removed.
 struct Containerd {
     child: Child,
     dir: PathBuf,
@@ -273,8 +273,8 @@ impl Containerd {
 
 impl Drop for Containerd {
     fn drop(&mut self) {
-        // containerd first, as asked (a shim outlives it), then whatever is left in its
-        // cgroup: the shims a failed `ctr run` left, containerd if it did not stop.
+        // containerd first, asked to stop (its shims outlive it), then whatever is left
+        // in its cgroup: the shims a failed `ctr run` left, containerd if it did not stop.
         // SAFETY: a signal to the containerd this test started.
         unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
         let t = Instant::now();
@@ -422,8 +422,8 @@ fn wali_modules_and_boxes_run_as_containers_under_containerd() {
         }
     }
     let wali_cc = repo().join("build/bin/wali-cc");
-    // The wali-run of the same build as the shim (cargo test --workspace builds both),
-    // else ./build.sh's.
+    // The wali-run of the same build as the shim (cargo test --workspace builds both;
+    // after a build of the shim alone it may be older), else ./build.sh's.
     let wali_run = Path::new(SHIM)
         .with_file_name("wali-run")
         .canonicalize()
