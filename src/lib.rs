@@ -14,8 +14,3 @@ mod rewrite;
 mod run;
 
 pub use cli::cli_main;
-
-/// Does the file at `path` start with a box's magic (docs/box-format.md)?
-pub fn is_box(path: &std::path::Path) -> bool {
-    boxes::is_box(path)
-}

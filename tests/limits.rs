@@ -93,10 +93,6 @@ fn run_capped(max: u32, dir: &Path, args: &[&str]) -> (Output, bool) {
     (o, capped)
 }
 
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
 /// The runtime's own lines on stderr (the cgroup script's warning aside).
 fn notices(o: &Output) -> Vec<String> {
     text(&o.stderr)

@@ -27,10 +27,6 @@ fn run_in_pid(cwd: &Path, tmp: &Path, args: &[&str]) -> (Output, u32) {
     (child.wait_with_output().unwrap(), pid)
 }
 
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
 /// A program that creates a file, so a refused start can be seen to have done nothing.
 const TOUCH: &str = r#"
 #include <fcntl.h>

@@ -67,15 +67,6 @@ fn ruby_wasm_unsandboxed(dir: &std::path::Path) -> PathBuf {
     w
 }
 
-/// A port nobody listens on now.
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 fn native_cmd(args: &[&str], cwd: &std::path::Path) -> Command {
     let mut c = Command::new("timeout");
     c.args(["-k", "5", "300"])
@@ -83,15 +74,6 @@ fn native_cmd(args: &[&str], cwd: &std::path::Path) -> Command {
         .args(args)
         .current_dir(cwd);
     c
-}
-
-fn show(o: &Output) -> String {
-    format!(
-        "status {:?}\n--- stdout\n{}\n--- stderr\n{}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 /// Run a script under both and require the same stdout and exit status. The script is

@@ -27,14 +27,6 @@ fn app() -> PathBuf {
     d
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// A Puma server, stopped (SIGTERM, then SIGKILL) on drop.
 struct Server {
     child: Child,

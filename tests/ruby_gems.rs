@@ -13,7 +13,7 @@
 mod common;
 use common::*;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 /// SOURCE_DATE_EPOCH for `gem build`: with it a .gem is the same bytes on both Rubies.
 const EPOCH: &str = "1700000000";
@@ -91,24 +91,13 @@ fn cmd(side: Side, app: &Path, script: Option<&str>, args: &[&str]) -> Command {
     c
 }
 
-fn show(o: &Output) -> String {
-    format!(
-        "status {:?}\n--- stdout\n{}\n--- stderr\n{}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
 /// Run; require success; stdout with the app directory written as APP.
 fn ok(side: Side, app: &Path, script: Option<&str>, args: &[&str]) -> String {
-    let o = cmd(side, app, script, args).output().unwrap();
-    assert!(
-        o.status.success(),
-        "{side:?}: {script:?} {args:?} failed: {}",
-        show(&o)
+    let o = check(
+        cmd(side, app, script, args).output().unwrap(),
+        &format!("{side:?}: {script:?} {args:?}"),
     );
-    String::from_utf8_lossy(&o.stdout).replace(&app.display().to_string(), "APP")
+    text(&o.stdout).replace(&app.display().to_string(), "APP")
 }
 
 fn cache_dir() -> PathBuf {

@@ -39,16 +39,6 @@ fn cargo(program: &Path) -> Command {
     c
 }
 
-fn check(o: Output, what: &str) -> Output {
-    assert!(
-        o.status.success(),
-        "{what} failed: {}\n{}",
-        o.status,
-        String::from_utf8_lossy(&o.stderr)
-    );
-    o
-}
-
 /// The examples built for wali-run: the directory of the .wasm files.
 fn wasm_dir() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
@@ -134,10 +124,6 @@ fn run_with_stdin(mut c: Command, input: &[u8]) -> Output {
     child.wait_with_output().unwrap()
 }
 
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
 #[test]
 fn files_cli_matches_native() {
     let p = prog("files");
@@ -211,14 +197,6 @@ fn threads_mutex_channels_panics_and_command_match_native() {
         );
     }
     assert_eq!(outs[1], outs[0], "wali-run's output differs from native");
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// Start a server; wait for its "listening on" line.

@@ -81,10 +81,6 @@ fn scratch(tag: &str) -> TempDir {
     TempDir(p)
 }
 
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
 /// Run a build step; on failure show its output and, for configure, config.log's tail.
 fn step(c: &mut Command, what: &str) -> Output {
     let o = c

@@ -38,13 +38,15 @@ impl Found {
             .chain(host_cgroup)
             .collect();
         let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
+        let own = std::fs::read_to_string("/proc/self/cgroup").unwrap_or_default();
         Found {
             mounts: volumes(&mountinfo),
             memory: cgroup_limit(
                 &roots,
+                &own,
                 &[("", "memory.max"), ("memory", "memory.limit_in_bytes")],
             ),
-            pids: cgroup_limit(&roots, &[("", "pids.max"), ("pids", "pids.max")]),
+            pids: cgroup_limit(&roots, &own, &[("", "pids.max"), ("pids", "pids.max")]),
             nofile: rlimit(libc::RLIMIT_NOFILE),
             cpu: rlimit(libc::RLIMIT_CPU),
         }
@@ -107,46 +109,53 @@ pub fn volumes(mountinfo: &str) -> Vec<(String, bool)> {
 }
 
 /// A cgroup limit: the first of `(v1 controller, file)` that reads as a number (v2's
-/// unified hierarchy first, controller ""), in this process's own cgroup as
-/// /proc/self/cgroup names it (cgroup v1 has no namespace: the container sees the
-/// whole hierarchy), then at the mount's root (a cgroup namespace); "max" and v1's
+/// unified hierarchy first, controller ""), in this process's own cgroup as `own` (the
+/// text of /proc/self/cgroup) names it (cgroup v1 has no namespace: the container sees
+/// the whole hierarchy), then at the mount's root (a cgroup namespace); "max" and v1's
 /// near-2^63 mean none.
-fn cgroup_limit(roots: &[String], files: &[(&str, &str)]) -> Option<u64> {
-    let own = std::fs::read_to_string("/proc/self/cgroup").unwrap_or_default();
-    for (root, (ctl, file)) in roots.iter().flat_map(|r| files.iter().map(move |f| (r, f))) {
-        let base = if ctl.is_empty() {
-            root.clone()
-        } else {
-            format!("{root}/{ctl}")
-        };
-        let path = own.lines().find_map(|l| {
-            let mut f = l.splitn(3, ':');
-            let (_, ctls, path) = (f.next()?, f.next()?, f.next()?);
-            let mine = if ctl.is_empty() {
-                ctls.is_empty()
+fn cgroup_limit(roots: &[String], own: &str, files: &[(&str, &str)]) -> Option<u64> {
+    let paths: Vec<Option<&str>> = files.iter().map(|(ctl, _)| own_path(own, ctl)).collect();
+    for root in roots {
+        for ((ctl, file), path) in files.iter().zip(&paths) {
+            let base = if ctl.is_empty() {
+                root.clone()
             } else {
-                ctls.split(',').any(|c| c == *ctl)
+                format!("{root}/{ctl}")
             };
-            mine.then(|| path.to_string())
-        });
-        let dirs = path
-            .filter(|p| p != "/")
-            .map(|p| format!("{base}{p}"))
-            .into_iter()
-            .chain([base.clone()]);
-        for dir in dirs {
-            if let Ok(t) = std::fs::read_to_string(format!("{dir}/{file}")) {
-                let t = t.trim();
-                if t == "max" {
-                    return None;
-                }
-                if let Ok(n) = t.parse::<u64>() {
-                    return (n < 1 << 60).then_some(n);
+            let dirs = path
+                .filter(|p| *p != "/")
+                .map(|p| format!("{base}{p}"))
+                .into_iter()
+                .chain([base.clone()]);
+            for dir in dirs {
+                if let Ok(t) = std::fs::read_to_string(format!("{dir}/{file}")) {
+                    let t = t.trim();
+                    if t == "max" {
+                        return None;
+                    }
+                    if let Ok(n) = t.parse::<u64>() {
+                        return (n < 1 << 60).then_some(n);
+                    }
                 }
             }
         }
     }
     None
+}
+
+/// The cgroup path of v1 controller `ctl` (v2's hierarchy: "") in `own`, the text of
+/// /proc/self/cgroup (`ID:CONTROLLERS:PATH` lines).
+fn own_path<'a>(own: &'a str, ctl: &str) -> Option<&'a str> {
+    own.lines().find_map(|l| {
+        let mut f = l.splitn(3, ':');
+        let (_, ctls, path) = (f.next()?, f.next()?, f.next()?);
+        let mine = if ctl.is_empty() {
+            ctls.is_empty()
+        } else {
+            ctls.split(',').any(|c| c == ctl)
+        };
+        mine.then_some(path)
+    })
 }
 
 fn rlimit(which: libc::__rlimit_resource_t) -> Option<u64> {
@@ -274,6 +283,41 @@ mod tests {
                 "-v"
             ]
         );
+    }
+
+    #[test]
+    fn cgroup_limits_from_the_own_cgroup_then_the_root_v2_first() {
+        let t = std::env::temp_dir().join(format!("wali-shim-cgroup-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&t);
+        let put = |p: &str, v: &str| {
+            let f = t.join(p);
+            std::fs::create_dir_all(f.parent().unwrap()).unwrap();
+            std::fs::write(f, v).unwrap();
+        };
+        // v1: the memory controller shares a hierarchy with cpu; pids has only a root
+        // limit; v1's "no limit" is near 2^63.
+        put("v1/memory/pod/c1/memory.limit_in_bytes", "268435456\n");
+        put("v1/memory/memory.limit_in_bytes", "9223372036854771712\n");
+        put("v1/pids/pids.max", "100\n");
+        let v1 = vec![t.join("v1").display().to_string()];
+        let own = "12:pids:/pod/c1\n4:memory,cpu:/pod/c1\n0::/\n";
+        let mem = [("", "memory.max"), ("memory", "memory.limit_in_bytes")];
+        let pids = [("", "pids.max"), ("pids", "pids.max")];
+        assert_eq!(cgroup_limit(&v1, own, &mem), Some(256 << 20));
+        assert_eq!(cgroup_limit(&v1, own, &pids), Some(100));
+        assert_eq!(cgroup_limit(&v1, "4:memory:/\n", &mem), None);
+        // v2: "max" is none; the first root that answers wins.
+        put("v2/pod/c1/memory.max", "max\n");
+        put("v2/pod/c1/pids.max", "64\n");
+        let v2 = vec![
+            t.join("none").display().to_string(),
+            t.join("v2").display().to_string(),
+        ];
+        let own = "0::/pod/c1\n";
+        assert_eq!(cgroup_limit(&v2, own, &mem), None);
+        assert_eq!(cgroup_limit(&v2, own, &pids), Some(64));
+        assert_eq!(cgroup_limit(&v2, "", &pids), None);
+        let _ = std::fs::remove_dir_all(&t);
     }
 
     #[test]

@@ -1,9 +1,15 @@
 //! The shim under a real containerd (Debian's package), started here with its own root,
 //! state and socket under a temporary directory: images made by shim/oci-image.sh are
 //! imported with `ctr` and run with `--runtime io.containerd.wali.v1`. Skips, saying
-//! why, where containerd cannot run (not root, not installed, no Ruby build).
+//! why, where containerd cannot run (not root, not installed, no Ruby build, no cgroup
+//! to keep it in).
+//!
+//! Every child is waited for with a bound, and what this test started is ended by pid
+//! from the cgroups that hold it: containerd and its shims in one made for them, the
+//! pods in those libcontainer made under the test's own containerd namespace.
 
 use std::io::{BufRead, BufReader, Read, Write};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -36,20 +42,102 @@ fn wait_bounded(child: &mut Child, limit: Duration, what: &str) -> std::process:
         if t.elapsed() > limit {
             let _ = child.kill();
             let _ = child.wait();
-            panic!("{what}: still running after {limit:?}");
+            panic!("{what}: still running after {limit:?}: killed");
         }
         std::thread::sleep(Duration::from_millis(20));
     }
 }
 
-/// A containerd of our own. Dropped (also when a check fails): the shims it started
-/// and containerd itself are killed by pid, leftover mounts under its root undone and
-/// its directory removed.
+/// Run `cmd` to its end, at most `limit`, its output read meanwhile (by threads: a
+/// child that fills a pipe or never closes it cannot stop the wait).
+fn run_bounded(cmd: &mut Command, limit: Duration, what: &str) -> Output {
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{what}: cannot start: {e}"));
+    let drain = |mut r: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut v = Vec::new();
+            let _ = r.read_to_end(&mut v);
+            v
+        })
+    };
+    let out = drain(Box::new(child.stdout.take().unwrap()));
+    let err = drain(Box::new(child.stderr.take().unwrap()));
+    let status = wait_bounded(&mut child, limit, what);
+    Output {
+        status,
+        stdout: out.join().unwrap(),
+        stderr: err.join().unwrap(),
+    }
+}
+
+/// How long a tool (wali-cc, oci-image.sh, wali-run) or a `ctr` command may take; the
+/// first Ruby pod compiles Ruby (18-44 s here, more under load).
+const LIMIT: Duration = Duration::from_secs(300);
+
+/// The pids cgroup hierarchy (v1's pids controller, else v2's unified one) and this
+/// process's cgroup in it.
+fn pids_cgroup() -> Option<PathBuf> {
+    let own = std::fs::read_to_string("/proc/self/cgroup").ok()?;
+    // `ID:CONTROLLERS:PATH` lines; v2's has no controllers ("" is then the one).
+    let path = |ctl: &str| {
+        own.lines().find_map(|l| {
+            let (ctls, p) = l.split_once(':')?.1.split_once(':')?;
+            ctls.split(',')
+                .any(|c| c == ctl)
+                .then(|| p.trim_start_matches('/').to_string())
+        })
+    };
+    let v1 = Path::new("/sys/fs/cgroup/pids");
+    if v1.join("cgroup.procs").exists() {
+        return Some(v1.join(path("pids")?));
+    }
+    let v2 = Path::new("/sys/fs/cgroup");
+    if v2.join("cgroup.controllers").exists() {
+        return Some(v2.join(path("")?));
+    }
+    None
+}
+
+/// SIGKILL every process in cgroup `dir` (and its children) until none is left, then
+/// remove the cgroups; true when gone.
+fn end_cgroup(dir: &Path) -> bool {
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        for e in rd.flatten() {
+            if e.path().is_dir() {
+                end_cgroup(&e.path());
+            }
+        }
+    }
+    for _ in 0..100 {
+        let procs = std::fs::read_to_string(dir.join("cgroup.procs")).unwrap_or_default();
+        let pids: Vec<i32> = procs.lines().filter_map(|l| l.parse().ok()).collect();
+        if pids.is_empty() && std::fs::remove_dir(dir).is_ok() {
+            return true;
+        }
+        for pid in pids {
+            // SAFETY: a signal to a process in a cgroup only this test's processes
+            // are in.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    !dir.exists()
+}
+
+/// A containerd of our own. Dropped (also when a check fails): containerd, the shims it
+/// started and the pods are killed by pid from their cgroups, the cgroups removed,
+/// leftover mounts under its root undone and its directory removed.
 struct Containerd {
     child: Child,
     dir: PathBuf,
     sock: PathBuf,
     ns: String,
+    /// The cgroup containerd was started in: its shims (and their zygotes) are there too.
+    cgroup: PathBuf,
 }
 
 impl Containerd {
@@ -80,21 +168,55 @@ impl Containerd {
         // The shim's compiled-module cache (it opens it at start): empty, to see
         // what the pods put there.
         std::fs::create_dir(dir.join("cache")).unwrap();
-        let child = Command::new("containerd")
-            .arg("--config")
+        // A cgroup of its own, which containerd enters before it runs: the shims it
+        // starts stay there, so the end finds them all, and only them.
+        let cgroup = pids_cgroup()
+            .map(|c| c.join(format!("wali-shim-test-{}", std::process::id())))
+            .ok_or("no pids cgroup hierarchy")?;
+        let _ = end_cgroup(&cgroup);
+        std::fs::create_dir(&cgroup).map_err(|e| format!("{}: {e}", cgroup.display()))?;
+        let procs = std::fs::OpenOptions::new()
+            .write(true)
+            .open(cgroup.join("cgroup.procs"))
+            .map_err(|e| format!("{}/cgroup.procs: {e}", cgroup.display()))?;
+        let procs_fd = std::os::fd::AsRawFd::as_raw_fd(&procs);
+        let mut cmd = Command::new("containerd");
+        cmd.arg("--config")
             .arg(dir.join("config.toml"))
             .env("PATH", path)
             .env("WALI_CACHE_DIR", dir.join("cache"))
             .stdin(Stdio::null())
             .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .map_err(|e| format!("cannot start containerd: {e}"))?;
+            .stderr(log);
+        // SAFETY: between fork and exec only write(2), which is async-signal-safe; the
+        // descriptor is open until spawn returns (close-on-exec: containerd has none).
+        unsafe {
+            cmd.pre_exec(move || {
+                if libc::write(procs_fd, b"0".as_ptr().cast(), 1) == 1 {
+                    Ok(())
+                } else {
+                    Err(std::io::Error::last_os_error())
+                }
+            });
+        }
+        let spawned = cmd.spawn();
+        drop(procs);
+        let child = match spawned {
+            Ok(c) => c,
+            Err(e) => {
+                let _ = std::fs::remove_dir(&cgroup);
+                return Err(format!(
+                    "cannot start containerd in {}: {e}",
+                    cgroup.display()
+                ));
+            }
+        };
         let mut c = Containerd {
             child,
             dir,
             sock,
             ns: format!("wali-test-{}", std::process::id()),
+            cgroup,
         };
         let t = Instant::now();
         loop {
@@ -117,7 +239,7 @@ impl Containerd {
     fn log_tail(&self) -> String {
         let log = std::fs::read_to_string(self.dir.join("containerd.log")).unwrap_or_default();
         let lines: Vec<&str> = log.lines().collect();
-        lines[lines.len().saturating_sub(15)..].join("\n")
+        lines[lines.len().saturating_sub(40)..].join("\n")
     }
 
     fn ctr_cmd(&self, args: &[&str]) -> Command {
@@ -128,70 +250,54 @@ impl Containerd {
     }
 
     fn ctr(&self, args: &[&str]) -> Output {
-        let mut c = self.ctr_cmd(args);
-        let mut child = c
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("ctr");
-        let (mut out, mut err) = (child.stdout.take().unwrap(), child.stderr.take().unwrap());
-        let eh = std::thread::spawn(move || {
-            let mut v = Vec::new();
-            let _ = err.read_to_end(&mut v);
-            v
-        });
-        let mut stdout = Vec::new();
-        let _ = out.read_to_end(&mut stdout);
-        let status = wait_bounded(
-            &mut child,
-            Duration::from_secs(300),
-            &format!("ctr {args:?}"),
-        );
-        Output {
-            status,
-            stdout,
-            stderr: eh.join().unwrap(),
-        }
+        run_bounded(&mut self.ctr_cmd(args), LIMIT, &format!("ctr {args:?}"))
     }
 
-    fn import(&self, tar: &Path) {
-        let o = self.ctr(&["images", "import", tar.to_str().unwrap()]);
-        assert!(
-            o.status.success(),
-            "ctr images import: {}",
-            String::from_utf8_lossy(&o.stderr)
+    /// An image of `file` made by shim/oci-image.sh, imported as `name`.
+    fn image(&self, file: &Path, name: &str) {
+        let tar = file.with_extension("tar");
+        let o = run_bounded(
+            Command::new(repo().join("shim/oci-image.sh"))
+                .arg("-o")
+                .arg(&tar)
+                .args(["-n", name])
+                .arg(file),
+            LIMIT,
+            "oci-image.sh",
         );
+        assert!(o.status.success(), "oci-image.sh: {}", text(&o.stderr));
+        let o = self.ctr(&["images", "import", tar.to_str().unwrap()]);
+        assert!(o.status.success(), "ctr images import: {}", text(&o.stderr));
     }
 }
 
 impl Drop for Containerd {
     fn drop(&mut self) {
-        // Shims outlive a failed `ctr run`; ours are those given our socket.
-        let sock = self.sock.to_string_lossy().into_owned();
-        if let Ok(rd) = std::fs::read_dir("/proc") {
-            for e in rd.flatten() {
-                let Ok(pid) = e.file_name().to_string_lossy().parse::<i32>() else {
-                    continue;
-                };
-                let cmd = std::fs::read(e.path().join("cmdline")).unwrap_or_default();
-                let cmd = String::from_utf8_lossy(&cmd);
-                if cmd.contains("containerd-shim-wali-v1") && cmd.contains(&sock) {
-                    // SAFETY: a signal to a process this test's containerd started.
-                    unsafe { libc::kill(pid, libc::SIGKILL) };
-                }
-            }
-        }
+        // containerd first, asked to stop (its shims outlive it), then whatever is left
+        // in its cgroup: the shims a failed `ctr run` left, containerd if it did not stop.
         // SAFETY: a signal to the containerd this test started.
         unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
         let t = Instant::now();
-        while self.child.try_wait().ok().flatten().is_none() {
-            if t.elapsed() > Duration::from_secs(10) {
-                let _ = self.child.kill();
-                let _ = self.child.wait();
-                break;
-            }
+        while self.child.try_wait().ok().flatten().is_none()
+            && t.elapsed() < Duration::from_secs(10)
+        {
             std::thread::sleep(Duration::from_millis(50));
+        }
+        if !end_cgroup(&self.cgroup) {
+            eprintln!("{}: processes left", self.cgroup.display());
+        }
+        let _ = self.child.wait();
+        // The pods: libcontainer puts each in NAMESPACE/ID of every hierarchy (v1) or
+        // of the one (v2); the namespace is this test's.
+        let mut hierarchies = vec![PathBuf::from("/sys/fs/cgroup")];
+        if let Ok(rd) = std::fs::read_dir("/sys/fs/cgroup") {
+            hierarchies.extend(rd.flatten().map(|e| e.path()));
+        }
+        for h in hierarchies {
+            let ns = h.join(&self.ns);
+            if ns.is_dir() && !end_cgroup(&ns) {
+                eprintln!("{}: processes left", ns.display());
+            }
         }
         // Rootfs mounts left by a container that was not deleted, innermost first.
         let info = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
@@ -283,6 +389,7 @@ impl Running {
                 Ok(l) => self.seen.push(l),
                 Err(_) => {
                     let _ = self.child.kill();
+                    let _ = self.child.wait();
                     panic!(
                         "no {want:?} line in {limit:?}; stdout so far: {:?}",
                         self.seen
@@ -315,7 +422,12 @@ fn wali_modules_and_boxes_run_as_containers_under_containerd() {
         }
     }
     let wali_cc = repo().join("build/bin/wali-cc");
-    let wali_run = repo().join("build/bin/wali-run");
+    // The wali-run of the same build as the shim (cargo test --workspace builds both;
+    // after a build of the shim alone it may be older), else ./build.sh's.
+    let wali_run = Path::new(SHIM)
+        .with_file_name("wali-run")
+        .canonicalize()
+        .unwrap_or_else(|_| repo().join("build/bin/wali-run"));
     let ruby = repo().join("build/ruby/ruby.wasm");
     for f in [&wali_cc, &wali_run, &ruby] {
         if !f.exists() {
@@ -327,35 +439,25 @@ fn wali_modules_and_boxes_run_as_containers_under_containerd() {
         Err(e) => return skip(&format!("containerd cannot run here: {e}")),
     };
     let t = &c.dir;
-    let image = repo().join("shim/oci-image.sh");
 
     // A C module: argv, environment, a read-only volume and the exit status, against
     // the same module under wali-run with the same grants; the memory limit's flag.
     std::fs::write(t.join("hello.c"), HELLO_C).unwrap();
     let hello = t.join("hello.wasm");
-    let o = Command::new(&wali_cc)
-        .arg("-O2")
-        .arg(t.join("hello.c"))
-        .arg("-o")
-        .arg(&hello)
-        .output()
-        .unwrap();
+    let o = run_bounded(
+        Command::new(&wali_cc)
+            .arg("-O2")
+            .arg(t.join("hello.c"))
+            .arg("-o")
+            .arg(&hello),
+        LIMIT,
+        "wali-cc",
+    );
     assert!(o.status.success(), "wali-cc: {}", text(&o.stderr));
     let data = t.join("data");
     std::fs::create_dir(&data).unwrap();
     std::fs::write(data.join("note.txt"), "from the host\n").unwrap();
-    let o = Command::new(&image)
-        .args([
-            "-o",
-            t.join("hello.tar").to_str().unwrap(),
-            "-n",
-            "wali-test/hello:1",
-        ])
-        .arg(&hello)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "oci-image.sh: {}", text(&o.stderr));
-    c.import(&t.join("hello.tar"));
+    c.image(&hello, "wali-test/hello:1");
     let mount = format!(
         "type=bind,src={},dst=/data,options=rbind:ro",
         data.display()
@@ -377,28 +479,31 @@ fn wali_modules_and_boxes_run_as_containers_under_containerd() {
         "a",
         "b c",
     ]);
-    let direct = Command::new(&wali_run)
-        .args([
-            "--env-clear",
-            "--env",
-            "GREETING=hi",
-            "--argv0",
-            "/hello.wasm",
-            "--dir",
-        ])
-        .arg(format!("{}:/data:ro", data.display()))
-        .arg(&hello)
-        .args(["a", "b c"])
-        .current_dir(t)
-        .output()
-        .unwrap();
+    let direct = run_bounded(
+        Command::new(&wali_run)
+            .args([
+                "--env-clear",
+                "--env",
+                "GREETING=hi",
+                "--argv0",
+                "/hello.wasm",
+                "--dir",
+            ])
+            .arg(format!("{}:/data:ro", data.display()))
+            .arg(&hello)
+            .args(["a", "b c"])
+            .current_dir(t),
+        LIMIT,
+        "wali-run",
+    );
     let want = "hello from a pod: [/hello.wasm] [a] [b c] GREETING=hi\nnote: from the host\nwrite to /data: refused\n";
     assert_eq!(text(&direct.stdout), want, "wali-run itself");
     assert_eq!(
         text(&pod.stdout),
         want,
-        "the pod; stderr: {}",
-        text(&pod.stderr)
+        "the pod; stderr: {}\ncontainerd's log: {}",
+        text(&pod.stderr),
+        c.log_tail()
     );
     assert_eq!(
         pod.status.code(),
@@ -427,11 +532,13 @@ fn wali_modules_and_boxes_run_as_containers_under_containerd() {
     let modules = || std::fs::read_dir(t.join("cache/modules")).map_or(0, |d| d.count());
     let cached = modules();
     assert!(cached > 0, "nothing in the shim's module cache");
-    let again = Command::new(&wali_run)
-        .env("WALI_CACHE_DIR", t.join("cache"))
-        .arg(&hello)
-        .output()
-        .unwrap();
+    let again = run_bounded(
+        Command::new(&wali_run)
+            .env("WALI_CACHE_DIR", t.join("cache"))
+            .arg(&hello),
+        LIMIT,
+        "wali-run",
+    );
     assert_eq!(again.status.code(), Some(7));
     assert_eq!(modules(), cached, "wali-run compiled the module again");
 
@@ -447,27 +554,18 @@ fn wali_modules_and_boxes_run_as_containers_under_containerd() {
     )
     .unwrap();
     let rbox = t.join("ruby.box");
-    let o = Command::new(&wali_run)
-        .args(["pack", "-f"])
-        .arg(app.join("Dockerfile"))
-        .arg("-o")
-        .arg(&rbox)
-        .arg(&app)
-        .output()
-        .unwrap();
+    let o = run_bounded(
+        Command::new(&wali_run)
+            .args(["pack", "-f"])
+            .arg(app.join("Dockerfile"))
+            .arg("-o")
+            .arg(&rbox)
+            .arg(&app),
+        LIMIT,
+        "wali-run",
+    );
     assert!(o.status.success(), "wali-run pack: {}", text(&o.stderr));
-    let o = Command::new(&image)
-        .args([
-            "-o",
-            t.join("ruby.tar").to_str().unwrap(),
-            "-n",
-            "wali-test/ruby:1",
-        ])
-        .arg(&rbox)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "oci-image.sh: {}", text(&o.stderr));
-    c.import(&t.join("ruby.tar"));
+    c.image(&rbox, "wali-test/ruby:1");
     let o = c.ctr(&[
         "run",
         "--rm",

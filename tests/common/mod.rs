@@ -36,6 +36,36 @@ impl Drop for TempDir {
     }
 }
 
+/// A command's output as text (invalid UTF-8 replaced).
+pub fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// A command's status and both outputs, for a failure message.
+pub fn show(o: &Output) -> String {
+    format!(
+        "status {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        o.status.code(),
+        text(&o.stdout),
+        text(&o.stderr)
+    )
+}
+
+/// `o` when its command succeeded; else a failure that names `what` and shows `o`.
+pub fn check(o: Output, what: &str) -> Output {
+    assert!(o.status.success(), "{what} failed: {}", show(&o));
+    o
+}
+
+/// A port nobody listens on now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 /// Run wali-run with a private cache dir.
 pub fn run(args: &[&str], cache: &Path) -> Output {
     Command::new(bin())
