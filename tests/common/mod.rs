@@ -177,3 +177,85 @@ pub fn build_c(dir: &Path, name: &str, src: &str) -> PathBuf {
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
+
+/// A box file's index, parsed (docs/box-format.md, version 3) for tests that change it.
+pub struct BoxIndex {
+    pub index_off: usize,
+    /// The settings' TOML text.
+    pub settings: String,
+    /// Each entry: (path, where its fields start in the file: offset, stored, length,
+    /// codec follow at +13, +21, +29, +37 of it).
+    pub entries: Vec<(String, usize)>,
+}
+
+pub fn u64_at(b: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes(b[at..at + 8].try_into().unwrap())
+}
+
+pub fn box_index(b: &[u8]) -> BoxIndex {
+    assert_eq!(&b[8..12], &3u32.to_le_bytes(), "not a version 3 box");
+    let index_off = u64_at(b, 16) as usize;
+    let mut at = index_off;
+    let n = u32::from_le_bytes(b[at..at + 4].try_into().unwrap()) as usize;
+    let settings = String::from_utf8(b[at + 4..at + 4 + n].to_vec()).unwrap();
+    at += 4 + n;
+    let count = u32::from_le_bytes(b[at..at + 4].try_into().unwrap());
+    at += 4;
+    let mut entries = Vec::new();
+    for _ in 0..count {
+        let plen = u16::from_le_bytes(b[at..at + 2].try_into().unwrap()) as usize;
+        let path = String::from_utf8_lossy(&b[at + 2..at + 2 + plen]).into_owned();
+        at += 2 + plen;
+        entries.push((path, at));
+        at += 70;
+    }
+    assert_eq!(at, b.len(), "index parsed to its end");
+    BoxIndex {
+        index_off,
+        settings,
+        entries,
+    }
+}
+
+impl BoxIndex {
+    /// Where entry `path`'s fields start.
+    pub fn entry(&self, path: &str) -> usize {
+        self.entries
+            .iter()
+            .find(|e| e.0 == path)
+            .unwrap_or_else(|| panic!("no {path} in the box"))
+            .1
+    }
+}
+
+/// The header's hash made to match a changed index again (a consistent box that lies).
+pub fn reseal(b: &mut [u8]) {
+    use sha2::Digest;
+    let index_off = u64_at(b, 16) as usize;
+    let mut h = sha2::Sha256::new();
+    h.update(&b[..32]);
+    h.update(&b[index_off..]);
+    let seal: [u8; 32] = h.finalize().into();
+    b[32..64].copy_from_slice(&seal);
+}
+
+/// The box with its settings' text changed by `f` (the index resized, the header fixed
+/// and resealed).
+pub fn with_settings(b: &[u8], f: impl FnOnce(&str) -> String) -> Vec<u8> {
+    let ix = box_index(b);
+    let new = f(&ix.settings);
+    let mut out = b[..ix.index_off].to_vec();
+    out.extend_from_slice(&(new.len() as u32).to_le_bytes());
+    out.extend_from_slice(new.as_bytes());
+    out.extend_from_slice(&b[ix.index_off + 4 + ix.settings.len()..]);
+    let len = (out.len() - ix.index_off) as u64;
+    out[24..32].copy_from_slice(&len.to_le_bytes());
+    reseal(&mut out);
+    out
+}
+
+/// A number in the settings' TOML: `key = N` in table `[table]`.
+pub fn setting(settings: &str, table: &str, key: &str) -> u64 {
+    let t: toml::Table = toml::from_str(settings).unwrap();
+    t[table][key].as_integer().unwrap() as u64
+}
