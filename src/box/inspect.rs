@@ -74,7 +74,7 @@ pub fn inspect(path: &Path) -> Result<(), String> {
         w(
             &mut o,
             format!(
-                "snapshot: {} ({}memory {}, {} stored in {} ranges, mapped copy-on-write; sha256 {}); runs resume from it",
+                "snapshot: {} ({}memory {}, {} of pages in {} ranges, mapped copy-on-write; sha256 {}); runs resume from it",
                 mb(s.length),
                 match s.placed(img.version) {
                     Some((_, stored, _, format::boxfile::ZSTD)) => format!(
@@ -109,10 +109,15 @@ pub fn inspect(path: &Path) -> Result<(), String> {
     // What the tree takes in the file: each distinct stored range once (dedup).
     let mut ranges = std::collections::HashSet::new();
     let mut tree_stored = 0u64;
+    // The same contents as stored as is (once each, the module's apart).
+    let mut tree_orig = 0u64;
     for (i, e) in img.entries.iter().enumerate() {
         let p = String::from_utf8_lossy(&e.path);
         if e.kind != DIR && ranges.insert((e.off, e.stored)) {
             tree_stored += e.stored;
+            if (e.off, e.stored) != (meta.module.offset, module_stored) {
+                tree_orig += e.len;
+            }
         }
         let z = if e.codec == format::boxfile::ZSTD {
             format!("  (stored {}, zstd)", e.stored)
@@ -164,5 +169,25 @@ pub fn inspect(path: &Path) -> Result<(), String> {
             mb(img.size)
         ),
     );
+    // The box's size with nothing compressed (as version 2 stored it, less the
+    // snapshot's alignment): what compression saves.
+    let as_is = HEADER_LEN
+        + meta.module.length
+        + tree_orig
+        + meta.snapshot.as_ref().map_or(0, |s| s.length)
+        + (img.size - img.index_off);
+    w(
+        &mut o,
+        format!(
+            "uncompressed: {} (the module {}, the tree {}, the snapshot {}, the index {})",
+            mb(as_is),
+            mb(meta.module.length),
+            mb(tree_orig),
+            mb(meta.snapshot.as_ref().map_or(0, |s| s.length)),
+            mb(img.size - img.index_off)
+        ),
+    );
     Ok(())
 }
+
+const HEADER_LEN: u64 = format::HEADER as u64;
