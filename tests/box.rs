@@ -418,6 +418,46 @@ fn lying_lengths_in_the_index_are_one_line_and_126() {
         std::fs::write(&p, &b).unwrap();
         damaged(&wr(Command::new(bin()).arg(&p), &cache), what);
     }
+    // Without the stored bytes' hash the check decompresses the module: the same lies
+    // found there (the frame comes to another length, or does not decompress).
+    let no_stored_hash = |t: &str| {
+        t.lines()
+            .filter(|l| !l.starts_with("stored_sha256 = "))
+            .map(|l| format!("{l}\n"))
+            .collect::<String>()
+    };
+    let module_at = setting(&ix.settings, "module", "offset") as usize;
+    let mut flipped = good.clone();
+    flipped[module_at + 1000] ^= 0x08;
+    for (what, b) in [
+        (
+            "module length, no stored hash",
+            with_settings(&good, |t| {
+                no_stored_hash(t).replacen(
+                    &format!("\nlength = {module_len}\n"),
+                    &format!("\nlength = {}\n", module_len + 1),
+                    1,
+                )
+            }),
+        ),
+        (
+            "module data, no stored hash",
+            with_settings(&flipped, no_stored_hash),
+        ),
+    ] {
+        assert!(!box_index(&b).settings.contains("stored_sha256"));
+        let p = d
+            .path()
+            .join(format!("{}.box", what.replace([' ', ','], "-")));
+        std::fs::write(&p, &b).unwrap();
+        let o = wr(Command::new(bin()).arg(&p), &cache);
+        damaged(&o, what);
+        assert!(
+            String::from_utf8_lossy(&o.stderr).contains("the module "),
+            "{what}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
     // The good box still runs as before.
     let again = ok(&wr(
         Command::new(bin()).arg(d.path().join("good.box")),

@@ -42,6 +42,16 @@ pub fn expanded(
             d.join(format!("{}.ok", s.sha256)),
         )
     });
+    // A new box file's check: its stored bytes against their hash (cheap); then an
+    // expansion already in the cache serves (it was checked when made, and is keyed by
+    // the original bytes' hash). Without a stored hash, expanded again from the box.
+    let recheck = recheck
+        && !super::format::check_stored(
+            &img.file,
+            (off, stored, len, codec),
+            s.stored_sha256.as_deref(),
+            "snapshot",
+        )?;
     if let (Some((path, okp)), false) = (&at, recheck) {
         if let Some(f) = cached(path, okp, len, &digest) {
             return Ok(f);

@@ -399,6 +399,11 @@ pub fn decoder<'a>(src: At<'a>) -> Result<impl std::io::Read + 'a, String> {
     Ok(d)
 }
 
+/// The original size a zstd frame header records (`None`: not a frame, or no size).
+pub fn frame_size(head: &[u8]) -> Option<u64> {
+    zstd::zstd_safe::get_frame_content_size(head).ok().flatten()
+}
+
 /// Compress `data` as version 3 stores it: zstd at a fixed level (the same input gives
 /// the same bytes; the frame records the original size, no checksum: the index holds a
 /// SHA-256). `None` when that would not save space (stored as is).
