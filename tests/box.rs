@@ -467,6 +467,58 @@ fn lying_lengths_in_the_index_are_one_line_and_126() {
 }
 
 #[test]
+fn a_version_1_box_still_runs() {
+    // The box as wali-run wrote it before compression (format 1, stored as is): the
+    // same run, and inspect says which format it is.
+    let d = TempDir::new("box-v1");
+    let cache = d.path().join("cache");
+    walk_wasm(d.path());
+    make_tree(d.path());
+    ok(&pack(d.path(), WALK, "Dockerfile", "v3.box", &cache));
+    let v3 = std::fs::read(d.path().join("v3.box")).unwrap();
+    let v1 = as_old_version(&v3, &d.path().join("scratch.box"));
+    assert_eq!(&v1[8..12], &1u32.to_le_bytes());
+    assert!(v1.len() > v3.len(), "{} {}", v1.len(), v3.len());
+    let p1 = d.path().join("v1.box");
+    std::fs::write(&p1, &v1).unwrap();
+    let a = ok(&wr(
+        Command::new(bin()).arg(d.path().join("v3.box")),
+        &cache,
+    ));
+    let b = ok(&wr(Command::new(bin()).arg(&p1), &cache));
+    assert_eq!(a, b);
+    assert!(a.contains("big.txt"), "{a}");
+    let i = ok(&wr(Command::new(bin()).arg("inspect").arg(&p1), &cache));
+    assert!(i.contains(", format 1)"), "{i}");
+    assert!(!i.contains("zstd"), "{i}");
+    // A file damaged in it: one line, 126, as ever.
+    let ix_off = u64::from_le_bytes(v1[16..24].try_into().unwrap()) as usize;
+    let at = v1[..ix_off]
+        .windows(17)
+        .position(|w| w == b"box-tamper-marker")
+        .unwrap();
+    let mut bad = v1.clone();
+    bad[at + 3] ^= 1;
+    let p = d.path().join("v1-bad.box");
+    std::fs::write(&p, &bad).unwrap();
+    damaged(&wr(Command::new(bin()).arg(&p), &cache), "version 1 file");
+    // A version this wali-run does not know: one line naming it.
+    let mut v4 = v3.clone();
+    v4[8..12].copy_from_slice(&4u32.to_le_bytes());
+    reseal(&mut v4);
+    let p = d.path().join("v4.box");
+    std::fs::write(&p, &v4).unwrap();
+    let o = wr(Command::new(bin()).arg(&p), &cache);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(126), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("box format version 4, this wali-run reads versions 1 to 3"),
+        "{err}"
+    );
+}
+
+#[test]
 fn bad_specs_are_one_line_naming_the_line() {
     let d = TempDir::new("box-bad");
     let cache = d.path().join("cache");
