@@ -23,7 +23,7 @@ pub const ZSTD: u8 = 1;
 pub const MAX_ENTRY: u64 = 1 << 30;
 /// A symlink's target is a path (Linux's PATH_MAX).
 pub const MAX_LINK: u64 = 4096;
-/// The decoder's window limit (2^25 = 32 MiB; the writer's level uses 8 MiB at most): a
+/// The decoder's window limit (2^25 = 32 MiB; level 9 uses 4 MiB at most): a
 /// hostile frame cannot make it allocate more.
 pub const WINDOW_LOG_MAX: u32 = 25;
 pub const HEADER: usize = 64;
