@@ -351,6 +351,48 @@ fn a_damaged_snapshot_expansion_in_the_cache_is_rebuilt() {
 }
 
 #[test]
+fn the_cache_may_be_a_directory_descriptor() {
+    // As the containerd shim runs wali-run: the cache is a directory it opened, named
+    // /proc/self/fd/N. The snapshot's expansion goes there as the compiled module does.
+    use std::os::fd::AsRawFd;
+    let (d, cache) = setup("snap-fdcache");
+    ok(&pack(d.path(), SPEC, "snap.box", true, &cache));
+    let b = d.path().join("snap.box");
+    let want = ok(&wr(&[b.as_os_str()], &cache));
+    let dir = d.path().join("fdcache");
+    std::fs::create_dir(&dir).unwrap();
+    let f = std::fs::File::open(&dir).unwrap();
+    let fd = f.as_raw_fd();
+    for _ in 0..2 {
+        use std::os::unix::process::CommandExt;
+        let mut c = Command::new(bin());
+        // SAFETY: fcntl is async-signal-safe; close-on-exec is cleared in the child only
+        // (the other tests' children, spawned meanwhile, do not inherit the descriptor).
+        unsafe {
+            c.pre_exec(move || {
+                libc::fcntl(fd, libc::F_SETFD, 0);
+                Ok(())
+            });
+        }
+        let o = c
+            .arg(&b)
+            .env("WALI_CACHE_DIR", format!("/proc/self/fd/{fd}"))
+            .output()
+            .unwrap();
+        assert_eq!(ok(&o), want);
+        assert_eq!(line(&stderr(&o), "resumed="), "resumed=1");
+    }
+    let snaps: Vec<String> = std::fs::read_dir(dir.join("snapshots"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(snaps.iter().any(|n| n.ends_with(".snap")), "{snaps:?}");
+    assert!(snaps.iter().any(|n| n.ends_with(".ok")), "{snaps:?}");
+    assert!(!snaps.iter().any(|n| n.contains(".tmp")), "{snaps:?}");
+    drop(f);
+}
+
+#[test]
 fn a_version_2_snapshot_box_still_runs() {
     // The box as wali-run wrote it before compression (format 2: the snapshot stored as
     // is, page-aligned, its pages mapped from the box file).
