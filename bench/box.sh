@@ -4,16 +4,21 @@
 #   1. ruby -e 'puts 1': native, the plain ruby.wasm, a box without and with a snapshot
 #   2. a Sinatra hello app on WEBrick (bench/box/boot.rb): process start to the first
 #      HTTP response, and peak RSS, native vs the box without and with a snapshot
-#   3. the boxes' sizes (and what zstd -19 makes of them, if zstd is installed)
-#   4. M instances of the hello app started at once: memory per instance (PSS: shared
+#   3. the boxes' sizes (format 3: contents zstd-compressed), and what they would be
+#      with every content stored as is (inspect's "uncompressed")
+#   4. the first run of a box file (its module decompressed and hashed, its snapshot
+#      expanded into the cache) against later runs, and a 100 KB .rb file read in a
+#      box (decompressed at open) against the same file under --dir
+#   5. M instances of the hello app started at once: memory per instance (PSS: shared
 #      pages counted once across them) and the time until all answered, native vs box
 #   bench/box.sh [N] [M]      (default 15 and 100; ./build.sh first, Ruby included)
+#   WALI_RUN=path/to/wali-run bench/box.sh ...   another wali-run than build/bin's
 # Runs in a pids cgroup with a timeout (tests/in-pids-cgroup): M processes at once.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 n=${1:-15}
 m=${2:-100}
-w=$here/build/bin/wali-run
+w=${WALI_RUN:-$here/build/bin/wali-run}
 ruby=$here/build/ruby/ruby.wasm
 rp=$here/build/ruby-preinit/ruby.wasm
 native=$here/build/bin/ruby-native
@@ -22,13 +27,14 @@ fr=$here/bench/box/first_response.py
 if [ -z "${WALI_BENCH_IN_CGROUP:-}" ]; then
   WALI_BENCH_IN_CGROUP=1 exec "$here/tests/in-pids-cgroup" 4096 timeout -k 10 3600 "$0" "$@"
 fi
-# The app's gems, pure Ruby: app.sh fetches them (Debian's packages) and links nothing.
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+# The app's gems, pure Ruby: app.sh fetches them (Debian's packages, cached) and links
+# nothing; its output goes to the temporary directory (build/ may be another tree's).
 gemlist="rack sinatra rack-protection mustermann ruby2_keywords tilt webrick"
 # shellcheck disable=SC2086
-"$here/toolchain/ruby/app.sh" -o "$here/build/app-ruby-pure" $gemlist >/dev/null
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+"$here/toolchain/ruby/app.sh" -o "$tmp/app-ruby-pure" $gemlist >/dev/null
 mkdir -p "$tmp/ctx/app"
-cp -aL "$here/build/app-ruby-pure/gems" "$tmp/ctx/app/gems"
+cp -aL "$tmp/app-ruby-pure/gems" "$tmp/ctx/app/gems"
 cp "$here/bench/box/boot.rb" "$tmp/ctx/app/"
 inc=(); ninc=()
 for g in $gemlist; do inc+=("\"-I/app/gems/$g/lib\", "); ninc+=("-I$tmp/ctx/app/gems/$g/lib"); done
@@ -77,13 +83,44 @@ printf '%-46s %9.1f %8.2f %12.1f\n' "native Ruby 3.3.8" "$v" 1 "$(mbk "$(med "${
 printf '%-46s %9.1f %8.2f %12.1f\n' "wali-run hello.box (no snapshot)" "$b" "$(echo "$b / $v" | bc -l)" "$(mbk "$(med "${rb[@]}")")"
 printf '%-46s %9.1f %8.2f %12.1f\n' "wali-run hello.box (snapshot)" "$s" "$(echo "$s / $v" | bc -l)" "$(mbk "$(med "${rs[@]}")")"
 echo
-printf '%-46s %9s %9s %10s\n' "box sizes" "MB" "zstd -19" "pack s"
+printf '%-46s %9s %9s %10s\n' "box sizes (format 3, zstd)" "MB" "as is MB" "pack s"
 for x in "ruby.box:$t_ruby" "ruby-snap.box:$t_ruby_s" "hello.box:$t_hello" "hello-snap.box:$t_hello_s"; do
-  f=${x%%:*}; z=-
-  if command -v zstd >/dev/null; then z=$(zstd -19 -T2 -q -c "$tmp/$f" | wc -c | awk '{printf "%.1f", $1 / 1e6}'); fi
+  f=${x%%:*}
+  z=$("$w" inspect "$tmp/$f" | sed -n 's/^uncompressed: \([0-9.]*\) MB.*/\1/p')
   printf '%-46s %9.1f %9s %10s\n' "$f" "$(stat -c %s "$tmp/$f" | awk '{print $1 / 1e6}')" "$z" "${x#*:}"
 done
-"$w" inspect "$tmp/hello-snap.box" | sed -n 's/^snapshot: \([^(]*\)(memory \([^,]*\), \([^ ]* MB\) stored.*/  hello snapshot: \1, of a \2 memory (\3 stored)/p'
+"$w" inspect "$tmp/hello-snap.box" | sed -n 's/^snapshot: \([^(]*\)(stored \([^ ]* MB\) zstd[^;]*; memory \([^,]*\), \([^ ]* MB\) of pages.*/  hello snapshot: \1(\2 compressed), of a \3 memory (\4 of pages)/p'
+"$w" inspect "$tmp/hello-snap.box" | sed -n 's/^uncompressed: [^(]*(\(.*\))/  hello-snap.box as is: \1/p'
+echo
+
+# The first run of a box file: a copy is a new file, so its once-per-file check runs
+# (the module decompressed and hashed; the snapshot decompressed, hashed and written to
+# the cache), against later runs of the same copy.
+first=(); later=(); firsts=(); laters=()
+for i in $(seq "$n"); do
+  cp "$tmp/ruby.box" "$tmp/first-$i.box"; cp "$tmp/ruby-snap.box" "$tmp/firsts-$i.box"
+  first+=("$(us "$w" "$tmp/first-$i.box" -e 'puts 1')")
+  firsts+=("$(us "$w" "$tmp/firsts-$i.box" -e 'puts 1')")
+  later+=("$(us "$w" "$tmp/first-$i.box" -e 'puts 1')")
+  laters+=("$(us "$w" "$tmp/firsts-$i.box" -e 'puts 1')")
+  rm -f "$tmp/first-$i.box" "$tmp/firsts-$i.box"
+done
+printf '%-46s %9s %9s\n' "first run of a box file vs later (ms, medians)" "first" "later"
+printf '%-46s %9.1f %9.1f\n' "ruby.box -e 'puts 1'" "$(echo "$(med "${first[@]}") / 1000" | bc -l)" "$(echo "$(med "${later[@]}") / 1000" | bc -l)"
+printf '%-46s %9.1f %9.1f\n' "ruby-snap.box -e 'puts 1'" "$(echo "$(med "${firsts[@]}") / 1000" | bc -l)" "$(echo "$(med "${laters[@]}") / 1000" | bc -l)"
+# One file read 200 times by the guest: in the box (decompressed and hashed at each
+# open) against the same bytes on the host under --dir.
+rb=/opt/ruby/lib/ruby/3.3.0/net/http.rb
+loop='f=ARGV[0]; File.read(f); t=Process.clock_gettime(Process::CLOCK_MONOTONIC); 200.times { File.read(f) }; puts ((Process.clock_gettime(Process::CLOCK_MONOTONIC)-t)/200*1e6).round(1)'
+size=$(stat -Lc %s "$here/build/ruby-preinit/lib/ruby/3.3.0/net/http.rb")
+ib=(); id=()
+for _ in $(seq "$n"); do
+  ib+=("$("$w" "$tmp/ruby.box" -e "$loop" "$rb")")
+  id+=("$("$w" --dir "$here/build/ruby-preinit/lib:/data:ro" "$tmp/ruby.box" -e "$loop" /data/ruby/3.3.0/net/http.rb)")
+done
+printf '%-46s %9s\n' "File.read of net/http.rb ($((size / 1024)) KB), us each" "median"
+printf '%-46s %9.1f\n' "in the box (zstd, decompressed at open)" "$(med "${ib[@]}")"
+printf '%-46s %9.1f\n' "the same file under --dir" "$(med "${id[@]}")"
 echo
 printf '%-46s %9s %9s %9s\n' "$m hello apps at once (until all answered)" "s" "PSS MB/1" "RSS MB/1"
 read -r t pss rss < <("$fr" many "$m" "${hello_native[@]}")

@@ -11,6 +11,8 @@ use wasmtime::{Config, Engine, ExternType, MemoryType, Module, OptLevel, ValType
 
 /// Deepest wasm call stack allowed, and the host stack that guest threads get.
 pub const MAX_WASM_STACK: usize = 16 << 20;
+/// The largest module loaded (a handed one, a box's): far above any real module.
+pub const MAX_MODULE: u64 = 1 << 30;
 pub const THREAD_STACK: usize = MAX_WASM_STACK + (8 << 20);
 
 /// A failure to load, with the exit status a shell would use for it.
@@ -199,8 +201,8 @@ pub fn load_handed(
     use_cache: bool,
 ) -> Result<Loaded, LoadError> {
     use std::io::Read;
-    // Limit what a hostile file can make the runtime hold: far above any real module.
-    const MAX: u64 = 1 << 30;
+    // Limit what a hostile file can make the runtime hold.
+    const MAX: u64 = MAX_MODULE;
     let mut wasm = Vec::new();
     fd.take(MAX + 1)
         .read_to_end(&mut wasm)

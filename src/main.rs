@@ -498,18 +498,37 @@ pub fn cli_main(args: Vec<OsString>) -> ! {
             boxes::format::check_snapshot(&img, &meta)
                 .unwrap_or_else(|e| fail(126, format!("{name}: {e}")));
         }
-        if cli.preinit_out.is_none() {
-            if let Some((state, data_at)) = boxes::format::snapshot_of(&img, &meta)
-                .unwrap_or_else(|e| fail(126, format!("{name}: {e}")))
-            {
-                // High and the runtime's, as the box file's other descriptor.
-                let f = file
-                    .try_clone()
-                    .map(|f| std::fs::File::from(wali_syscalls::sandbox::keep_high(f.into())));
-                resume = Some((state, data_at, f));
-            }
+        if let (None, Some(s)) = (&cli.preinit_out, &meta.snapshot) {
+            let Some((off, _, len, codec)) = s.placed(img.version) else {
+                fail(126, format!("{name}: damaged box (bad snapshot location)"))
+            };
+            // Stored as is, the pages map from the box file; compressed, from the
+            // cache's expansion (made here on the first run of the box file).
+            let (f, base) = if codec == boxes::format::boxfile::STORED {
+                (file.try_clone(), off)
+            } else {
+                let t = std::time::Instant::now();
+                let f = boxes::snapcache::expanded(&img, &meta, check.is_some(), !cli.no_cache)
+                    .unwrap_or_else(|e| fail(126, format!("{name}: {e}")));
+                tracing::debug!(ms = t.elapsed().as_secs_f64() * 1e3, "snapshot ready");
+                (Ok(f), 0)
+            };
+            // High and the runtime's, as the box file's other descriptor.
+            let f = f
+                .map(|f| std::fs::File::from(wali_syscalls::sandbox::keep_high(f.into())))
+                .unwrap_or_else(|e| fail(126, format!("{name}: {e}")));
+            let (state, data_at) = boxes::format::snapshot_head(
+                &mut boxes::format::boxfile::At {
+                    file: &f,
+                    pos: base,
+                    end: base + len,
+                },
+                len,
+            )
+            .unwrap_or_else(|e| fail(126, format!("{name}: {e}")));
+            resume = Some((state, base + data_at, f));
         }
-        let module_at = (meta.module.offset, meta.module.length);
+        let version = img.version;
         let b = wali_syscalls::vfs::boxfs::BoxFs::new(
             below,
             img,
@@ -518,7 +537,7 @@ pub fn cli_main(args: Vec<OsString>) -> ! {
         )
         .unwrap_or_else(|e| fail(126, format!("{name}: {e}")));
         pol.vfs = Some(Box::new(b));
-        box_module = Some((digest, file, check, module_at, meta));
+        box_module = Some((digest, file, check, version, meta));
     }
     match wali_syscalls::limits::apply(&pol.limits, cli.tree_fd) {
         Ok(Some(fd)) => exec_runtime.push(cstring(
@@ -546,32 +565,50 @@ pub fn cli_main(args: Vec<OsString>) -> ! {
     });
     let loaded = match (handed, box_module) {
         (Some((file, _)), _) => engine::load_handed(&engine, file, &module_path, !cli.no_cache),
-        (None, Some((digest, file, check, (off, len), meta))) => {
+        (None, Some((digest, file, check, version, meta))) => {
+            // Once per box file (then the stamp): a compressed module's stored bytes
+            // against their hash (cheap); without a stored hash, below, decompressed.
+            let mut checked = false;
+            if check.is_some() {
+                let t = std::time::Instant::now();
+                checked = meta.module.placed(version).is_some_and(|p| {
+                    boxes::format::check_stored(
+                        &file,
+                        p,
+                        meta.module.stored_sha256.as_deref(),
+                        "module",
+                    )
+                    .unwrap_or_else(|e| fail(126, format!("{name}: {e}")))
+                });
+                tracing::debug!(
+                    ms = t.elapsed().as_secs_f64() * 1e3,
+                    checked,
+                    "the box's module's stored bytes checked"
+                );
+            }
             let bname = name.clone();
+            // Read (decompressed) only on a compiled-module cache miss and for the
+            // once-per-box-file check.
             let img_module = move || -> Result<Vec<u8>, engine::LoadError> {
-                let name = &bname;
-                use std::os::unix::fs::FileExt;
-                let mut b = vec![0u8; len as usize];
-                file.read_exact_at(&mut b, off)
-                    .map_err(|_| engine::LoadError {
+                let t = std::time::Instant::now();
+                let b = boxes::format::module_from(&file, version, &meta.module).map_err(|e| {
+                    engine::LoadError {
                         status: 126,
-                        message: format!("{name}: truncated box"),
-                    })?;
-                if <sha2::Sha256 as sha2::Digest>::digest(&b).as_slice() != digest {
-                    return Err(engine::LoadError {
-                        status: 126,
-                        message: format!(
-                            "{name}: damaged box (the module does not match its hash)"
-                        ),
-                    });
-                }
+                        message: format!("{bname}: {e}"),
+                    }
+                })?;
+                tracing::debug!(
+                    ms = t.elapsed().as_secs_f64() * 1e3,
+                    "the box's module read and checked"
+                );
                 Ok(b)
             };
-            let _ = &meta;
             let mut cache: Option<Vec<u8>> = None;
             if let Some(stamp) = check {
                 // Once per box file (then the stamp): the module's bytes against the index.
-                cache = Some(img_module().unwrap_or_else(|e| fail(e.status, e.message)));
+                if !checked {
+                    cache = Some(img_module().unwrap_or_else(|e| fail(e.status, e.message)));
+                }
                 boxes::write_stamp(stamp);
             }
             let mut get = || match cache.take() {
@@ -606,7 +643,7 @@ pub fn cli_main(args: Vec<OsString>) -> ! {
             (Some(out), _) => boxes::snapshot::Start::Capture(out),
             (None, Some((state, data_at, file))) => {
                 boxes::snapshot::Start::Resume(Box::new(boxes::snapshot::Restore {
-                    file: file.unwrap_or_else(|e| fail(126, format!("{name}: {e}"))),
+                    file,
                     data_at,
                     state,
                 }))

@@ -199,10 +199,25 @@ fn inspect_lists_contents_policy_and_module() {
         "  -rw-r--r--          6  /data/a.txt",
         "  lrwxrwxrwx          5  /data/link -> a.txt",
         "  drwxr-xr-x             /data/sub/",
-        "totals: 4 files (0.0 MB), 4 directories, 4 symlinks",
+        "totals: 4 files (0.0 MB), 4 directories, 4 symlinks; stored ",
+        "box: ",
+        ", format 3)",
     ] {
         assert!(out.contains(l), "no {l:?} in:\n{out}");
     }
+    // big.txt (23 KB of numbers) is stored compressed, a.txt (6 bytes) as is.
+    let big = out
+        .lines()
+        .find(|l| l.starts_with("  -") && l.contains("  /data/sub/big.txt"))
+        .unwrap_or_else(|| panic!("no big.txt in:\n{out}"));
+    let stored: u64 = big
+        .split("(stored ")
+        .nth(1)
+        .and_then(|r| r.split(',').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("big.txt not compressed: {big}"));
+    assert!(stored > 0 && stored < 23_888 / 2, "{big}");
+    assert!(big.contains("     23888  /data/sub/big.txt"), "{big}");
     // WORKDIR and CMD as the run sees them.
     let run = ok(&wr(Command::new(bin()).arg(d.path().join("i.box")), &cache));
     assert!(run.contains("\n.: 8 entries (again 8)"), "{run}");
@@ -219,6 +234,9 @@ fn packing_is_deterministic() {
             std::fs::create_dir_all(d.path().join(sub).join("d")).unwrap();
             std::fs::write(d.path().join(sub).join("d").join(n), n).unwrap();
         }
+        // Stored compressed: the same bytes each time too.
+        let big: String = (0..4000).map(|i| format!("line {i}\n")).collect();
+        std::fs::write(d.path().join(sub).join("d").join("big"), big).unwrap();
     }
     let p = |spec: &str, out: &str, epoch: bool| {
         std::fs::write(d.path().join("Dockerfile"), spec).unwrap();
@@ -237,6 +255,13 @@ fn packing_is_deterministic() {
     let a = p("FROM walk.wasm\nCOPY t1 /t\n", "a.box", false);
     let b = p("FROM walk.wasm\nCOPY t1 /t\n", "b.box", false);
     assert!(a == b, "two packs of the same inputs differ");
+    let ix = box_index(&a);
+    assert_eq!(a[ix.entry("/t/d/big") + 37], 1, "big not compressed");
+    assert!(
+        ix.settings.contains("compression = \"zstd\""),
+        "{}",
+        ix.settings
+    );
     let c = p("FROM walk.wasm\nCOPY t1 /t\n", "c.box", true);
     let e = p("FROM walk.wasm\nCOPY t2 /t\n", "e.box", true);
     assert!(c == e, "the order files were made in changed the box");
@@ -291,6 +316,16 @@ fn a_damaged_box_is_one_line_and_126() {
             b
         }),
         ("truncated", good[..good.len() - 100].to_vec()),
+        ("compressed file", {
+            // sub/big.txt is stored compressed: a byte in the middle of its frame.
+            let ix = box_index(&good);
+            let e = ix.entry("/data/sub/big.txt");
+            assert_eq!(good[e + 37], 1, "big.txt not stored compressed");
+            let (off, stored) = (u64_at(&good, e + 13), u64_at(&good, e + 21));
+            let mut b = good.clone();
+            b[(off + stored / 2) as usize] ^= 0x20;
+            b
+        }),
         ("truncated in the header", good[..40].to_vec()),
         ("header", {
             let mut b = good.clone();
@@ -303,7 +338,7 @@ fn a_damaged_box_is_one_line_and_126() {
         std::fs::write(&p, &bytes).unwrap();
         let o = wr(Command::new(bin()).arg(&p), &cache);
         damaged(&o, what);
-        if what != "file" && what != "module" {
+        if !["file", "module", "compressed file"].contains(&what) {
             // Found at open: inspect says the same.
             let o = wr(Command::new(bin()).arg("inspect").arg(&p), &cache);
             damaged(&o, what);
@@ -314,6 +349,173 @@ fn a_damaged_box_is_one_line_and_126() {
         Command::new(bin()).arg(d.path().join("good.box")),
         &cache,
     ));
+}
+
+#[test]
+fn lying_lengths_in_the_index_are_one_line_and_126() {
+    let d = TempDir::new("box-lies");
+    let cache = d.path().join("cache");
+    walk_wasm(d.path());
+    make_tree(d.path());
+    ok(&pack(d.path(), WALK, "Dockerfile", "good.box", &cache));
+    let good = std::fs::read(d.path().join("good.box")).unwrap();
+    let plain = ok(&wr(
+        Command::new(bin()).arg(d.path().join("good.box")),
+        &cache,
+    ));
+    let ix = box_index(&good);
+    let e = ix.entry("/data/sub/big.txt");
+    let (stored, len) = (u64_at(&good, e + 21), u64_at(&good, e + 29));
+    // (what, field offset in the entry, value, found at open: inspect refuses too)
+    let cases: Vec<(&str, usize, u64, bool)> = vec![
+        ("length one more", 29, len + 1, false),
+        ("length one less", 29, len - 1, false),
+        ("length half", 29, len / 2, false),
+        ("length 2^40", 29, 1 << 40, true),
+        ("stored shorter", 21, stored - 5, false),
+        ("stored past the data", 21, ix.index_off as u64, true),
+        ("unknown codec", 37, 7, true),
+    ];
+    for (what, field, v, at_open) in cases {
+        let mut b = good.clone();
+        if field == 37 {
+            b[e + 37] = v as u8;
+        } else {
+            b[e + field..e + field + 8].copy_from_slice(&v.to_le_bytes());
+        }
+        reseal(&mut b);
+        let p = d.path().join(format!("{}.box", what.replace(' ', "-")));
+        std::fs::write(&p, &b).unwrap();
+        let o = wr(Command::new(bin()).arg(&p), &cache);
+        damaged(&o, what);
+        let err = String::from_utf8_lossy(&o.stderr);
+        if at_open {
+            assert!(err.contains("malformed index"), "{what}: {err}");
+        } else {
+            assert!(err.contains("/data/sub/big.txt"), "{what}: {err}");
+        }
+        let o = wr(Command::new(bin()).arg("inspect").arg(&p), &cache);
+        if at_open {
+            damaged(&o, what);
+        } else {
+            ok(&o);
+        }
+    }
+    // The module's lengths, in the settings (checked when the box file is new).
+    let module_len = setting(&ix.settings, "module", "length");
+    let module_stored = setting(&ix.settings, "module", "stored");
+    for (what, key, from, to) in [
+        ("module length", "length", module_len, module_len + 1),
+        ("module length short", "length", module_len, module_len - 1),
+        ("module stored", "stored", module_stored, module_stored - 3),
+    ] {
+        let b = with_settings(&good, |t| {
+            let (a, r) = (format!("\n{key} = {from}\n"), format!("\n{key} = {to}\n"));
+            assert!(t.contains(&a), "{a} in {t}");
+            t.replacen(&a, &r, 1)
+        });
+        let p = d.path().join(format!("{}.box", what.replace(' ', "-")));
+        std::fs::write(&p, &b).unwrap();
+        damaged(&wr(Command::new(bin()).arg(&p), &cache), what);
+    }
+    // Without the stored bytes' hash the check decompresses the module: the same lies
+    // found there (the frame comes to another length, or does not decompress).
+    let no_stored_hash = |t: &str| {
+        t.lines()
+            .filter(|l| !l.starts_with("stored_sha256 = "))
+            .map(|l| format!("{l}\n"))
+            .collect::<String>()
+    };
+    let module_at = setting(&ix.settings, "module", "offset") as usize;
+    let mut flipped = good.clone();
+    flipped[module_at + 1000] ^= 0x08;
+    for (what, b) in [
+        (
+            "module length, no stored hash",
+            with_settings(&good, |t| {
+                no_stored_hash(t).replacen(
+                    &format!("\nlength = {module_len}\n"),
+                    &format!("\nlength = {}\n", module_len + 1),
+                    1,
+                )
+            }),
+        ),
+        (
+            "module data, no stored hash",
+            with_settings(&flipped, no_stored_hash),
+        ),
+    ] {
+        assert!(!box_index(&b).settings.contains("stored_sha256"));
+        let p = d
+            .path()
+            .join(format!("{}.box", what.replace([' ', ','], "-")));
+        std::fs::write(&p, &b).unwrap();
+        let o = wr(Command::new(bin()).arg(&p), &cache);
+        damaged(&o, what);
+        assert!(
+            String::from_utf8_lossy(&o.stderr).contains("the module "),
+            "{what}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    // The good box still runs as before.
+    let again = ok(&wr(
+        Command::new(bin()).arg(d.path().join("good.box")),
+        &cache,
+    ));
+    assert_eq!(plain, again);
+}
+
+#[test]
+fn a_version_1_box_still_runs() {
+    // The box as wali-run wrote it before compression (format 1, stored as is): the
+    // same run, and inspect says which format it is.
+    let d = TempDir::new("box-v1");
+    let cache = d.path().join("cache");
+    walk_wasm(d.path());
+    make_tree(d.path());
+    ok(&pack(d.path(), WALK, "Dockerfile", "v3.box", &cache));
+    let v3 = std::fs::read(d.path().join("v3.box")).unwrap();
+    let v1 = as_old_version(&v3, &d.path().join("scratch.box"));
+    assert_eq!(&v1[8..12], &1u32.to_le_bytes());
+    assert!(v1.len() > v3.len(), "{} {}", v1.len(), v3.len());
+    let p1 = d.path().join("v1.box");
+    std::fs::write(&p1, &v1).unwrap();
+    let a = ok(&wr(
+        Command::new(bin()).arg(d.path().join("v3.box")),
+        &cache,
+    ));
+    let b = ok(&wr(Command::new(bin()).arg(&p1), &cache));
+    assert_eq!(a, b);
+    assert!(a.contains("big.txt"), "{a}");
+    let i = ok(&wr(Command::new(bin()).arg("inspect").arg(&p1), &cache));
+    assert!(i.contains(", format 1)"), "{i}");
+    assert!(!i.contains("zstd"), "{i}");
+    // A file damaged in it: one line, 126, as ever.
+    let ix_off = u64::from_le_bytes(v1[16..24].try_into().unwrap()) as usize;
+    let at = v1[..ix_off]
+        .windows(17)
+        .position(|w| w == b"box-tamper-marker")
+        .unwrap();
+    let mut bad = v1.clone();
+    bad[at + 3] ^= 1;
+    let p = d.path().join("v1-bad.box");
+    std::fs::write(&p, &bad).unwrap();
+    damaged(&wr(Command::new(bin()).arg(&p), &cache), "version 1 file");
+    // A version this wali-run does not know: one line naming it.
+    let mut v4 = v3.clone();
+    v4[8..12].copy_from_slice(&4u32.to_le_bytes());
+    reseal(&mut v4);
+    let p = d.path().join("v4.box");
+    std::fs::write(&p, &v4).unwrap();
+    let o = wr(Command::new(bin()).arg(&p), &cache);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(126), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("box format version 4, this wali-run reads versions 1 to 3"),
+        "{err}"
+    );
 }
 
 #[test]

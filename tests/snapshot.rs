@@ -112,10 +112,14 @@ fn a_c_snapshot_run_prints_what_a_plain_run_prints() {
     );
     // inspect names the snapshot and the format.
     let i = ok(&wr(&["inspect".as_ref(), snap_box.as_os_str()], &cache));
-    assert!(i.contains("format 2"), "{i}");
-    assert!(i.contains("snapshot:"), "{i}");
+    assert!(i.contains("format 3"), "{i}");
+    assert!(
+        line(&i, "snapshot:").contains(" zstd, expanded into the cache"),
+        "{i}"
+    );
     let i = ok(&wr(&["inspect".as_ref(), plain_box.as_os_str()], &cache));
-    assert!(i.contains("format 1"), "{i}");
+    assert!(i.contains("format 3"), "{i}");
+    assert!(!i.contains("snapshot:"), "{i}");
 }
 
 #[test]
@@ -197,34 +201,236 @@ fn the_snapshot_rules_refuse_with_one_line() {
     assert!(err.contains("exports no wali_preinit"), "{err}");
 }
 
+/// One line, status 126, naming a damaged box.
+fn damaged(o: &Output, what: &str) {
+    let err = stderr(o);
+    assert_eq!(o.status.code(), Some(126), "{what}: {err}");
+    assert_eq!(err.lines().count(), 1, "{what}: not one line: {err}");
+    assert!(err.contains("damaged box"), "{what}: {err}");
+}
+
 #[test]
 fn a_damaged_snapshot_is_one_line_and_126() {
     let (d, cache) = setup("snap-tamper");
     ok(&pack(d.path(), SPEC, "good.box", true, &cache));
     let good = std::fs::read(d.path().join("good.box")).unwrap();
-    let at = good
-        .windows(8)
-        .position(|w| w == b"WALISNP1")
-        .expect("the snapshot's magic");
-    // The table wali_init filled (nonzero pages), somewhere after the state.
-    let data = at + 4096 + 64;
-    for (what, off) in [("state", at + 20), ("pages", data), ("magic", at)] {
+    // A good run first: the snapshot's expansion is in the cache (each damaged box
+    // below is a new file: its check runs, from the box's own bytes).
+    ok(&wr(&[d.path().join("good.box").as_os_str()], &cache));
+    let ix = box_index(&good);
+    assert!(
+        ix.settings.contains("compression = \"zstd\""),
+        "{}",
+        ix.settings
+    );
+    let off = setting(&ix.settings, "snapshot", "offset") as usize;
+    let stored = setting(&ix.settings, "snapshot", "stored") as usize;
+    let length = setting(&ix.settings, "snapshot", "length");
+    let flip = |at: usize| {
         let mut b = good.clone();
-        b[off] ^= 0x40;
-        let p = d.path().join(format!("{what}.box"));
+        b[at] ^= 0x40;
+        b
+    };
+    // The stored (compressed) bytes, damaged at the frame's start, middle and end.
+    let mut cases = vec![
+        ("frame header", flip(off)),
+        ("compressed data", flip(off + stored / 2)),
+        ("frame end", flip(off + stored - 2)),
+    ];
+    // Lengths that lie, in an index consistent with its hash.
+    let set = |key: &str, from: u64, to: u64| {
+        with_settings(&good, |t| {
+            let (a, b) = (format!("{key} = {from}\n"), format!("{key} = {to}\n"));
+            assert!(t.contains(&a), "{a} in {t}");
+            // The [snapshot] table comes after [module]: its line is the last such one.
+            let at = t.rfind(&a).unwrap();
+            format!("{}{b}{}", &t[..at], &t[at + a.len()..])
+        })
+    };
+    let st = stored as u64;
+    cases.push(("length too large", set("length", length, length + 4096)));
+    cases.push(("length too small", set("length", length, length - 1)));
+    cases.push(("length 4 GiB", set("length", length, 1 << 32)));
+    cases.push(("length 2^60", set("length", length, 1 << 60)));
+    cases.push(("stored too small", set("stored", st, st - 100)));
+    cases.push((
+        "stored past the data",
+        set("stored", st, ix.index_off as u64),
+    ));
+    for (what, b) in cases {
+        let p = d.path().join(format!("{}.box", what.replace(' ', "-")));
         std::fs::write(&p, &b).unwrap();
-        let o = wr(&[p.as_os_str()], &cache);
-        let err = stderr(&o);
-        assert_eq!(o.status.code(), Some(126), "{what}: {err}");
-        assert_eq!(err.lines().count(), 1, "{what}: not one line: {err}");
-        assert!(err.contains("damaged box"), "{what}: {err}");
+        damaged(&wr(&[p.as_os_str()], &cache), what);
     }
     let p = d.path().join("short.box");
-    std::fs::write(&p, &good[..at + 8192]).unwrap();
+    std::fs::write(&p, &good[..off + stored / 2]).unwrap();
     let o = wr(&[p.as_os_str()], &cache);
     assert_eq!(o.status.code(), Some(126), "{}", stderr(&o));
-    // The good box still runs.
-    ok(&wr(&[d.path().join("good.box").as_os_str()], &cache));
+    // The good box still runs, from its snapshot.
+    let o = wr(&[d.path().join("good.box").as_os_str()], &cache);
+    ok(&o);
+    assert_eq!(line(&stderr(&o), "resumed="), "resumed=1");
+}
+
+#[test]
+fn a_damaged_snapshot_expansion_in_the_cache_is_rebuilt() {
+    use sha2::Digest;
+    let (d, cache) = setup("snap-cache");
+    ok(&pack(d.path(), SPEC, "snap.box", true, &cache));
+    let b = d.path().join("snap.box");
+    let ix = box_index(&std::fs::read(&b).unwrap());
+    let t: toml::Table = toml::from_str(&ix.settings).unwrap();
+    let sha = t["snapshot"]["sha256"].as_str().unwrap().to_string();
+    let length = setting(&ix.settings, "snapshot", "length");
+    let snap = cache.join("snapshots").join(format!("{sha}.snap"));
+    let first = wr(&[b.as_os_str()], &cache);
+    let want = ok(&first);
+    assert_eq!(line(&stderr(&first), "resumed="), "resumed=1");
+    let whole = || {
+        let bytes = std::fs::read(&snap).unwrap_or_default();
+        bytes.len() as u64 == length && format!("{:x}", sha2::Sha256::digest(&bytes)) == sha
+    };
+    assert!(
+        whole(),
+        "the first run left no whole expansion at {}",
+        snap.display()
+    );
+    // File times come from the kernel's coarse clock: a write in the same tick as the
+    // expansion's stamp could keep its times. A real change comes later than that.
+    let later = || std::thread::sleep(std::time::Duration::from_millis(50));
+    type Damage<'a> = Box<dyn Fn(&Path) + 'a>;
+    let damages: Vec<(&str, Damage)> = vec![
+        (
+            "truncated",
+            Box::new(move |p: &Path| {
+                let f = std::fs::OpenOptions::new().write(true).open(p).unwrap();
+                f.set_len(length / 2).unwrap();
+            }),
+        ),
+        (
+            "a byte changed in place",
+            Box::new(move |p: &Path| {
+                use std::os::unix::fs::FileExt;
+                let f = std::fs::OpenOptions::new()
+                    .read(true)
+                    .write(true)
+                    .open(p)
+                    .unwrap();
+                // In the page data (the table wali_init filled: nonzero pages).
+                let at = length - 4096 + 17;
+                let mut c = [0u8; 1];
+                f.read_exact_at(&mut c, at).unwrap();
+                f.write_all_at(&[c[0] ^ 0x55], at).unwrap();
+            }),
+        ),
+        (
+            "replaced by another file of the same size",
+            Box::new(move |p: &Path| {
+                let n = std::fs::metadata(p).unwrap().len() as usize;
+                std::fs::remove_file(p).unwrap();
+                std::fs::write(p, vec![7u8; n]).unwrap();
+            }),
+        ),
+        (
+            "removed",
+            Box::new(|p: &Path| std::fs::remove_file(p).unwrap()),
+        ),
+    ];
+    for (what, damage) in damages {
+        later();
+        damage(&snap);
+        assert!(!whole(), "{what}: the damage did not change the file");
+        let o = wr(&[b.as_os_str()], &cache);
+        assert_eq!(ok(&o), want, "{what}");
+        assert_eq!(line(&stderr(&o), "resumed="), "resumed=1", "{what}");
+        assert!(whole(), "{what}: the expansion was not rebuilt");
+    }
+    // No usable cache (a file where the cache directory would be): the run expands the
+    // snapshot into its own memory, with the same output.
+    let nocache = d.path().join("not-a-dir");
+    std::fs::write(&nocache, "").unwrap();
+    let o = wr(&[b.as_os_str()], &nocache.join("cache"));
+    assert_eq!(ok(&o), want);
+    assert_eq!(line(&stderr(&o), "resumed="), "resumed=1");
+}
+
+#[test]
+fn the_cache_may_be_a_directory_descriptor() {
+    // As the containerd shim runs wali-run: the cache is a directory it opened, named
+    // /proc/self/fd/N. The snapshot's expansion goes there as the compiled module does.
+    use std::os::fd::AsRawFd;
+    let (d, cache) = setup("snap-fdcache");
+    ok(&pack(d.path(), SPEC, "snap.box", true, &cache));
+    let b = d.path().join("snap.box");
+    let want = ok(&wr(&[b.as_os_str()], &cache));
+    let dir = d.path().join("fdcache");
+    std::fs::create_dir(&dir).unwrap();
+    let f = std::fs::File::open(&dir).unwrap();
+    let fd = f.as_raw_fd();
+    for _ in 0..2 {
+        use std::os::unix::process::CommandExt;
+        let mut c = Command::new(bin());
+        // SAFETY: dup2 is async-signal-safe; the copy (without close-on-exec) is made in
+        // the child only (the other tests' children, spawned meanwhile, do not inherit
+        // it). At a high number, as the shim hands it over: a low one is a descriptor
+        // the guest inherits, and the snapshot keeps one at 3 (its in-box file).
+        unsafe {
+            c.pre_exec(move || {
+                libc::dup2(fd, 200);
+                Ok(())
+            });
+        }
+        let o = c
+            .arg(&b)
+            .env("WALI_CACHE_DIR", "/proc/self/fd/200")
+            .output()
+            .unwrap();
+        assert_eq!(ok(&o), want);
+        assert_eq!(line(&stderr(&o), "resumed="), "resumed=1");
+    }
+    let snaps: Vec<String> = std::fs::read_dir(dir.join("snapshots"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(snaps.iter().any(|n| n.ends_with(".snap")), "{snaps:?}");
+    assert!(snaps.iter().any(|n| n.ends_with(".ok")), "{snaps:?}");
+    assert!(!snaps.iter().any(|n| n.contains(".tmp")), "{snaps:?}");
+    drop(f);
+}
+
+#[test]
+fn a_version_2_snapshot_box_still_runs() {
+    // The box as wali-run wrote it before compression (format 2: the snapshot stored as
+    // is, page-aligned, its pages mapped from the box file).
+    let (d, cache) = setup("snap-v2");
+    ok(&pack(d.path(), SPEC, "v3.box", true, &cache));
+    let v3 = std::fs::read(d.path().join("v3.box")).unwrap();
+    let v2 = as_old_version(&v3, &d.path().join("scratch.box"));
+    assert_eq!(&v2[8..12], &2u32.to_le_bytes());
+    let p2 = d.path().join("v2.box");
+    std::fs::write(&p2, &v2).unwrap();
+    let a = wr(&[d.path().join("v3.box").as_os_str()], &cache);
+    let b = wr(&[p2.as_os_str()], &cache);
+    assert_eq!(ok(&a), ok(&b));
+    assert_eq!(line(&stderr(&b), "resumed="), "resumed=1");
+    let i = ok(&wr(&["inspect".as_ref(), p2.as_os_str()], &cache));
+    assert!(i.contains(", format 2)"), "{i}");
+    assert!(
+        line(&i, "snapshot:").contains("mapped copy-on-write"),
+        "{i}"
+    );
+    // Its snapshot damaged (in the table wali_init filled): found by the once-per-file
+    // check of a new box file, one line, 126.
+    let ix_off = u64::from_le_bytes(v2[16..24].try_into().unwrap()) as usize;
+    let at = v2[..ix_off]
+        .windows(8)
+        .position(|w| w == b"WALISNP1")
+        .unwrap();
+    let mut bad = v2.clone();
+    bad[at + 4096 + 64] ^= 0x40;
+    let p = d.path().join("v2-bad.box");
+    std::fs::write(&p, &bad).unwrap();
+    damaged(&wr(&[p.as_os_str()], &cache), "version 2 snapshot");
 }
 
 /// Ruby relinked with the entry points (toolchain/ruby/preinit.sh, run by build.sh):

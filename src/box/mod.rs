@@ -4,6 +4,7 @@
 pub mod format;
 pub mod inspect;
 pub mod pack;
+pub mod snapcache;
 pub mod snapshot;
 
 use std::path::Path;
@@ -31,18 +32,7 @@ pub fn stamp_path(img: &format::BoxImage) -> Option<std::path::PathBuf> {
 }
 
 pub fn stamp_of(img: &format::BoxImage) -> Option<String> {
-    use std::os::unix::fs::MetadataExt;
-    let m = img.file.metadata().ok()?;
-    Some(format!(
-        "{} {} {} {}.{} {}.{}\n",
-        m.dev(),
-        m.ino(),
-        m.size(),
-        m.mtime(),
-        m.mtime_nsec(),
-        m.ctime(),
-        m.ctime_nsec()
-    ))
+    snapcache::stamp_of(&img.file)
 }
 
 pub fn stamp_ok(img: &format::BoxImage) -> bool {

@@ -563,7 +563,9 @@ pub fn pack(
     crate::policy::check_text(&text, Path::new("the box's policy"))?;
     b.meta.policy = text;
     // The working directory must be a directory in the box or anywhere else (a grant).
-    let size = format::write(out, b.meta.clone(), &b.module, &b.tree, None)?;
+    // With --preinit, this box is only run by the pre-initialisation (then written
+    // again with the snapshot): not compressed, which would be work thrown away.
+    let size = format::write(out, b.meta.clone(), &b.module, &b.tree, None, !preinit)?;
     if !preinit {
         return Ok(size);
     }
@@ -576,7 +578,7 @@ pub fn pack(
             return Err(e);
         }
     };
-    format::write(out, b.meta, &b.module, &b.tree, Some(&snap))
+    format::write(out, b.meta, &b.module, &b.tree, Some(&snap), true)
 }
 
 /// FROM: a module (with its manifest's directories and environment) or a box.

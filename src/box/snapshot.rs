@@ -537,7 +537,9 @@ fn restore_files(p: &Process, files: &[Kept]) -> Result<(), String> {
             // SAFETY: F_GETFD only asks whether the number is open.
             || unsafe { libc::fcntl(k.fd, libc::F_GETFD) } >= 0
         {
-            return Err(gone("the number is taken"));
+            return Err(gone(
+                "the number is taken (by a descriptor this run inherited: start it without one there)",
+            ));
         }
         let path = wali_syscalls::vfs::GuestPath::from_bytes(k.path.as_bytes())
             .map_err(|_| gone("a bad path"))?;

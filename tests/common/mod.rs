@@ -207,3 +207,178 @@ pub fn build_c(dir: &Path, name: &str, src: &str) -> PathBuf {
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
+
+/// A box file's index, parsed (docs/box-format.md, version 3) for tests that change it.
+pub struct BoxIndex {
+    pub index_off: usize,
+    /// The settings' TOML text.
+    pub settings: String,
+    /// Each entry: (path, where its fields start in the file: offset, stored, length,
+    /// codec follow at +13, +21, +29, +37 of it).
+    pub entries: Vec<(String, usize)>,
+}
+
+pub fn u64_at(b: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes(b[at..at + 8].try_into().unwrap())
+}
+
+pub fn box_index(b: &[u8]) -> BoxIndex {
+    assert_eq!(&b[8..12], &3u32.to_le_bytes(), "not a version 3 box");
+    let index_off = u64_at(b, 16) as usize;
+    let mut at = index_off;
+    let n = u32::from_le_bytes(b[at..at + 4].try_into().unwrap()) as usize;
+    let settings = String::from_utf8(b[at + 4..at + 4 + n].to_vec()).unwrap();
+    at += 4 + n;
+    let count = u32::from_le_bytes(b[at..at + 4].try_into().unwrap());
+    at += 4;
+    let mut entries = Vec::new();
+    for _ in 0..count {
+        let plen = u16::from_le_bytes(b[at..at + 2].try_into().unwrap()) as usize;
+        let path = String::from_utf8_lossy(&b[at + 2..at + 2 + plen]).into_owned();
+        at += 2 + plen;
+        entries.push((path, at));
+        at += 70;
+    }
+    assert_eq!(at, b.len(), "index parsed to its end");
+    BoxIndex {
+        index_off,
+        settings,
+        entries,
+    }
+}
+
+impl BoxIndex {
+    /// Where entry `path`'s fields start.
+    pub fn entry(&self, path: &str) -> usize {
+        self.entries
+            .iter()
+            .find(|e| e.0 == path)
+            .unwrap_or_else(|| panic!("no {path} in the box"))
+            .1
+    }
+}
+
+/// The header's hash made to match a changed index again (a consistent box that lies).
+pub fn reseal(b: &mut [u8]) {
+    use sha2::Digest;
+    let index_off = u64_at(b, 16) as usize;
+    let mut h = sha2::Sha256::new();
+    h.update(&b[..32]);
+    h.update(&b[index_off..]);
+    let seal: [u8; 32] = h.finalize().into();
+    b[32..64].copy_from_slice(&seal);
+}
+
+/// The box with its settings' text changed by `f` (the index resized, the header fixed
+/// and resealed).
+pub fn with_settings(b: &[u8], f: impl FnOnce(&str) -> String) -> Vec<u8> {
+    let ix = box_index(b);
+    let new = f(&ix.settings);
+    let mut out = b[..ix.index_off].to_vec();
+    out.extend_from_slice(&(new.len() as u32).to_le_bytes());
+    out.extend_from_slice(new.as_bytes());
+    out.extend_from_slice(&b[ix.index_off + 4 + ix.settings.len()..]);
+    let len = (out.len() - ix.index_off) as u64;
+    out[24..32].copy_from_slice(&len.to_le_bytes());
+    reseal(&mut out);
+    out
+}
+
+/// A number in the settings' TOML: `key = N` in table `[table]`.
+pub fn setting(settings: &str, table: &str, key: &str) -> u64 {
+    let t: toml::Table = toml::from_str(settings).unwrap();
+    t[table][key].as_integer().unwrap() as u64
+}
+
+/// The same box written as version 1 (no snapshot) or 2 (a snapshot), everything
+/// stored as is, as wali-run wrote boxes before compression: to check that those still
+/// read. (`scratch`: a file to open the box from.)
+pub fn as_old_version(b: &[u8], scratch: &Path) -> Vec<u8> {
+    use sha2::Digest;
+    use wali_syscalls::vfs::boxfile::{self, BoxImage};
+    std::fs::write(scratch, b).unwrap();
+    let img = BoxImage::open(std::fs::File::open(scratch).unwrap()).unwrap();
+    let mut t: toml::Table = toml::from_str(std::str::from_utf8(&img.meta).unwrap()).unwrap();
+    let expand = |tab: &toml::Value| -> Vec<u8> {
+        let n = |k: &str| tab[k].as_integer().unwrap() as u64;
+        let codec = match tab.get("compression") {
+            Some(_) => boxfile::ZSTD,
+            None => boxfile::STORED,
+        };
+        let h = tab["sha256"].as_str().unwrap();
+        let sha: Vec<u8> = (0..32)
+            .map(|i| u8::from_str_radix(&h[2 * i..2 * i + 2], 16).unwrap())
+            .collect();
+        let mut out = Vec::new();
+        boxfile::expand(
+            &img.file,
+            n("offset"),
+            tab.get("stored").map_or(n("length"), |_| n("stored")),
+            n("length"),
+            codec,
+            &sha.try_into().unwrap(),
+            &mut |d| {
+                out.extend_from_slice(d);
+                Ok(())
+            },
+        )
+        .unwrap();
+        out
+    };
+    let plain = |tab: &mut toml::Value, offset: usize| {
+        let tab = tab.as_table_mut().unwrap();
+        for k in ["stored", "compression", "stored_sha256"] {
+            tab.remove(k);
+        }
+        tab.insert("offset".into(), toml::Value::Integer(offset as i64));
+    };
+    let module = expand(&t["module"]);
+    let snap = t.get("snapshot").map(expand);
+    let mut data = vec![0u8; 64];
+    plain(t.get_mut("module").unwrap(), data.len());
+    data.extend_from_slice(&module);
+    let mut index_entries = Vec::new();
+    for (i, e) in img.entries.iter().enumerate() {
+        let (off, len) = if e.kind == boxfile::DIR {
+            (0, 0)
+        } else {
+            let c = img.read(i as u32).unwrap();
+            let at = data.len();
+            data.extend_from_slice(&c);
+            (at as u64, c.len() as u64)
+        };
+        index_entries.extend_from_slice(&(e.path.len() as u16).to_le_bytes());
+        index_entries.extend_from_slice(&e.path);
+        index_entries.push(e.kind);
+        index_entries.extend_from_slice(&e.mode.to_le_bytes());
+        index_entries.extend_from_slice(&e.mtime.to_le_bytes());
+        index_entries.extend_from_slice(&off.to_le_bytes());
+        index_entries.extend_from_slice(&len.to_le_bytes());
+        index_entries.extend_from_slice(&e.sha256);
+    }
+    if let Some(s) = &snap {
+        // Stored as is, a snapshot is page-aligned (its pages map from the box file).
+        data.resize(data.len().next_multiple_of(4096), 0);
+        plain(t.get_mut("snapshot").unwrap(), data.len());
+        data.extend_from_slice(s);
+    }
+    let settings = toml::to_string(&t).unwrap();
+    let mut index = Vec::new();
+    index.extend_from_slice(&(settings.len() as u32).to_le_bytes());
+    index.extend_from_slice(settings.as_bytes());
+    index.extend_from_slice(&(img.entries.len() as u32).to_le_bytes());
+    index.extend_from_slice(&index_entries);
+    let version: u32 = if snap.is_some() { 2 } else { 1 };
+    data[..8].copy_from_slice(b"WALIBOX\0");
+    data[8..12].copy_from_slice(&version.to_le_bytes());
+    let index_off = data.len() as u64;
+    data[16..24].copy_from_slice(&index_off.to_le_bytes());
+    data[24..32].copy_from_slice(&(index.len() as u64).to_le_bytes());
+    let mut h = sha2::Sha256::new();
+    h.update(&data[..32]);
+    h.update(&index);
+    let seal: [u8; 32] = h.finalize().into();
+    data[32..64].copy_from_slice(&seal);
+    data.extend_from_slice(&index);
+    data
+}

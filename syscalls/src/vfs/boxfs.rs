@@ -282,8 +282,9 @@ impl BoxFs {
                             if links > MAX_LINKS {
                                 return Hit::Err(ELOOP);
                             }
-                            let Ok(target) = self.image.read(i) else {
-                                damaged(&self.image, i);
+                            let target = match self.image.read(i) {
+                                Ok(t) => t,
+                                Err(e) => damaged(&e),
                             };
                             if target.is_empty() {
                                 return Hit::Err(ENOENT);
@@ -407,30 +408,39 @@ impl BoxFs {
     /// free number as an open would give.
     fn open_entry(&self, i: u32, flags: i32) -> SysResult {
         let e = &self.image.entries[i as usize];
-        let data = if e.kind == FILE {
-            match self.image.read(i) {
-                Ok(d) => d,
-                Err(_) => damaged(&self.image, i),
-            }
-        } else {
-            Vec::new()
-        };
         let name = CString::new(format!("wali-box-{}-{i}", self.token)).unwrap_or_default();
         let fd = sys!(SYS_memfd_create, name.as_ptr(), libc::MFD_CLOEXEC)? as i32;
         let close = |f: i32| {
             let _ = sys!(SYS_close, f);
         };
-        let mut at = 0usize;
-        while at < data.len() {
-            match sys!(SYS_write, fd, data[at..].as_ptr(), data.len() - at) {
-                Ok(n) if n > 0 => at += n as usize,
-                Ok(_) => {
-                    close(fd);
-                    return Err(EIO.into());
+        if e.kind == FILE {
+            // Read (and decompressed) straight into the memory file, piece by piece: no
+            // copy of the whole file on the heap. The guest gets the descriptor only
+            // once the length and the hash matched.
+            let mut failed: Option<crate::errno::Stop> = None;
+            let r = self.image.read_with(i, &mut |data| {
+                let mut at = 0usize;
+                while at < data.len() {
+                    match sys!(SYS_write, fd, data[at..].as_ptr(), data.len() - at) {
+                        Ok(n) if n > 0 => at += n as usize,
+                        Ok(_) => {
+                            failed = Some(EIO.into());
+                            return Err(String::new());
+                        }
+                        Err(e) => {
+                            failed = Some(e);
+                            return Err(String::new());
+                        }
+                    }
                 }
-                Err(e) => {
-                    close(fd);
-                    return Err(e);
+                Ok(())
+            });
+            if let Err(msg) = r {
+                close(fd);
+                match failed {
+                    // The memory file could not take it (ENOSPC, EFBIG...): the open's error.
+                    Some(e) => return Err(e),
+                    None => damaged(&msg),
                 }
             }
         }
@@ -568,13 +578,12 @@ impl BoxFs {
     }
 }
 
-/// A file of the box does not match its hash: the box was changed after it was opened
-/// (its index was checked then). The run stops, as at open: one line, status 126.
-fn damaged(image: &BoxImage, i: u32) -> ! {
-    eprintln!(
-        "wali-run: damaged box ({} does not match its hash)",
-        String::from_utf8_lossy(&image.entries[i as usize].path)
-    );
+/// A file of the box does not match its length or hash (or does not decompress): the
+/// box was changed after it was opened (its index was checked then), or only its data
+/// was damaged. The run stops, as at open: one line (`msg`, from `BoxImage::read_with`),
+/// status 126.
+fn damaged(msg: &str) -> ! {
+    eprintln!("wali-run: {msg}");
     std::process::exit(126)
 }
 
@@ -753,7 +762,7 @@ impl FileSystem for BoxFs {
                 }
                 let t = match self.image.read(i) {
                     Ok(t) => t,
-                    Err(_) => damaged(&self.image, i),
+                    Err(e) => damaged(&e),
                 };
                 let n = t.len().min(buf.len());
                 buf[..n].copy_from_slice(&t[..n]);
