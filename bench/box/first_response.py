@@ -10,12 +10,22 @@
 Only the processes started here are ended (each in its own process group, by pid)."""
 import os, signal, socket, subprocess, sys, time
 
+_next = [20000 + os.getpid() % 5000]
+
 def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
+    # Below the kernel's ephemeral range (32768 and up): a port taken from that range
+    # can be given to a client socket (the polls below) before its server binds it.
+    while True:
+        p = _next[0]
+        _next[0] = 20000 + (p - 20000 + 1) % 12000
+        s = socket.socket()
+        try:
+            s.bind(("127.0.0.1", p))
+            return p
+        except OSError:
+            pass
+        finally:
+            s.close()
 
 def start(cmd, port):
     env = dict(os.environ, PORT=str(port))
