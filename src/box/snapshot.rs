@@ -184,7 +184,7 @@ pub fn guest_cwd(p: &Process) -> String {
 
 /// The snapshot rules, checked when `wali_preinit` has returned: one line naming the
 /// first thing that breaks one; else the in-box descriptors to keep.
-pub fn check_rules(p: &Process, before: &[i32], cwd: &str) -> Result<Vec<i32>, String> {
+pub fn check_rules(p: &Process, before: &[i32], cwd: &str) -> Result<Vec<(i32, Vec<u8>)>, String> {
     // A thread that has just left (joined by the main thread) is counted out a moment
     // after its tid word is cleared: give it that moment.
     let t0 = std::time::Instant::now();
@@ -241,8 +241,8 @@ pub fn check_rules(p: &Process, before: &[i32], cwd: &str) -> Result<Vec<i32>, S
         }
         // An in-box file or directory: read-only and the same at every run of the box,
         // so it is opened again at each run (restore_files).
-        if p.fs().box_path(fd).is_some() {
-            keep.push(fd);
+        if let Some(path) = p.fs().box_path(fd) {
+            keep.push((fd, path));
             continue;
         }
         // SAFETY: fstat of a descriptor number into a zeroed out-struct.
@@ -296,16 +296,13 @@ pub fn capture(
     inst: &Instance,
     p: &Process,
     cwd: &str,
-    keep: &[i32],
+    keep: &[(i32, Vec<u8>)],
 ) -> Vec<u8> {
     let mut st = State {
         cwd: cwd.to_string(),
         ..State::default()
     };
-    for &fd in keep {
-        let Some(path) = p.fs().box_path(fd) else {
-            continue;
-        };
+    for &(fd, ref path) in keep {
         // SAFETY: descriptor queries on a number checked open above; no pointers.
         let (offset, flags, fdflags) = unsafe {
             (
@@ -316,7 +313,7 @@ pub fn capture(
         };
         st.files.push(Kept {
             fd,
-            path: String::from_utf8_lossy(&path).into_owned(),
+            path: String::from_utf8_lossy(path).into_owned(),
             offset: offset.max(0) as u64,
             flags: flags.max(0) & (libc::O_NONBLOCK | libc::O_NOATIME),
             cloexec: fdflags > 0 && fdflags & libc::FD_CLOEXEC != 0,
@@ -533,10 +530,8 @@ pub fn restore_state(
 fn restore_files(p: &Process, files: &[Kept]) -> Result<(), String> {
     for k in files {
         let gone = |why: &str| format!("the snapshot's descriptor {} ({}): {why}", k.fd, k.path);
-        if p.fs().box_path(k.fd).is_some()
-            // SAFETY: F_GETFD only asks whether the number is open.
-            || unsafe { libc::fcntl(k.fd, libc::F_GETFD) } >= 0
-        {
+        // SAFETY: F_GETFD only asks whether the number is open.
+        if unsafe { libc::fcntl(k.fd, libc::F_GETFD) } >= 0 {
             return Err(gone(
                 "the number is taken (by a descriptor this run inherited: start it without one there)",
             ));
